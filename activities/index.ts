@@ -1,0 +1,20 @@
+import type { ActivityDeps } from './deps';
+import { createDeleteMessages } from './delete-messages';
+import { createPublishEvents } from './publish-events';
+import { createReceiveSubmissions } from './receive-submissions';
+import { createValidateAndTransform } from './validate-and-transform';
+
+export type { ActivityDeps } from './deps';
+export * from './types';
+
+/** Dependency-injected activities (Temporal's activities-dependency-injection pattern). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    receiveSubmissions: createReceiveSubmissions(deps),
+    validateAndTransform: createValidateAndTransform(deps),
+    publishEvents: createPublishEvents(deps),
+    deleteMessages: createDeleteMessages(deps),
+  };
+}
+
+export type PipelineActivities = ReturnType<typeof createActivities>;

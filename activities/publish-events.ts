@@ -1,0 +1,90 @@
+import { PutRecordsCommand, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import { ApplicationFailure } from '@temporalio/common';
+import { Context, log } from '@temporalio/activity';
+import { z } from 'zod';
+import { PUBLISH_STALLED } from '../src/failure-types';
+import { applyResults, isComplete, planRound, type AckProgress, type PutEntry } from '../src/publish/plan';
+import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
+import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
+import type { PublishRequest, PublishResult } from './types';
+
+/** Heartbeat details: what Kinesis already acknowledged, so a retried attempt resumes instead of re-publishing. */
+const heartbeatSchema = z.object({ progress: z.record(z.string(), z.number().int().nonnegative()) });
+
+function resumedProgress(): AckProgress {
+  const parsed = heartbeatSchema.safeParse(Context.current().info.heartbeatDetails);
+  return parsed.success ? { ...parsed.data.progress } : {};
+}
+
+/**
+ * Publishes every event of every submission, in order per submission (see src/publish/plan.ts for why that holds
+ * under partial failure). Failed entries are retried with backoff and jitter inside the attempt; after too many rounds
+ * without progress the attempt fails and Temporal's retry policy takes over, resuming from the heartbeat.
+ */
+export function createPublishEvents(deps: ActivityDeps) {
+  const retry = { ...DEFAULT_IN_ACTIVITY_RETRY, ...deps.retry };
+
+  async function putRecords(request: PutEntry[]): Promise<PutRecordsResultEntry[] | undefined> {
+    const response = await deps.kinesis.send(
+      new PutRecordsCommand({
+        StreamName: deps.streamName,
+        Records: request.map((entry) => ({ Data: Buffer.from(entry.data, 'utf8'), PartitionKey: entry.partitionKey })),
+      }),
+      { abortSignal: Context.current().cancellationSignal },
+    );
+    return response.Records;
+  }
+
+  return async function publishEvents(request: PublishRequest): Promise<PublishResult> {
+    const ctx = Context.current();
+    const progress = resumedProgress();
+    const resumedEvents = Object.values(progress).reduce((sum, n) => sum + n, 0);
+    const result: PublishResult = {
+      eventsPublished: 0,
+      submissions: request.submissions.length,
+      putRecordsRequests: 0,
+      retriedEntries: 0,
+      resumedEvents,
+    };
+    let roundsWithoutProgress = 0;
+
+    while (!request.submissions.every((s) => isComplete(s, progress))) {
+      const requests = planRound(request.submissions, progress);
+      const outcomes = await Promise.all(
+        requests.map(async (entries) => {
+          result.putRecordsRequests += 1;
+          try {
+            return applyResults(progress, entries, await putRecords(entries));
+          } catch (err) {
+            if (isNonRetryableAwsError(err)) throw toApplicationFailure(err, 'PutRecords');
+            // A throttled, failed or timed-out request: every entry counts as failed and is retried. A timed-out
+            // request may still have landed; the retry then makes a duplicate with the same event_id (SPEC G3).
+            const errorCode = awsErrorName(err);
+            return { acknowledged: 0, failed: entries.map((entry) => ({ entry, errorCode, errorMessage: String(err) })) };
+          }
+        }),
+      );
+      const acknowledged = outcomes.reduce((sum, o) => sum + o.acknowledged, 0);
+      const failed = outcomes.flatMap((o) => o.failed);
+      result.eventsPublished += acknowledged;
+      result.retriedEntries += failed.length;
+      ctx.heartbeat({ progress });
+
+      if (failed.length === 0) {
+        roundsWithoutProgress = 0;
+        continue;
+      }
+      roundsWithoutProgress = acknowledged === 0 ? roundsWithoutProgress + 1 : 0;
+      const codes = [...new Set(failed.map((f) => f.errorCode))].join(', ');
+      if (roundsWithoutProgress >= retry.maxRoundsWithoutProgress) {
+        throw ApplicationFailure.retryable(
+          `PutRecords made no progress in ${roundsWithoutProgress} rounds (${failed.length} entries failing: ${codes})`,
+          PUBLISH_STALLED,
+        );
+      }
+      log.warn('PutRecords entries failed; retrying them', { failed: failed.length, acknowledged, codes });
+      await ctx.sleep(backoffMs(retry, Math.max(1, roundsWithoutProgress)));
+    }
+    return result;
+  };
+}

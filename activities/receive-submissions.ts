@@ -1,0 +1,100 @@
+import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { log } from '@temporalio/activity';
+import type { ActivityDeps } from './deps';
+import { toApplicationFailure } from './aws-failure';
+import type { ReceivedBatch, ReceivedMessage, ReceiveRequest } from './types';
+
+function toReceived(message: Message, maxBodyBytes: number): ReceivedMessage | undefined {
+  if (!message.MessageId || !message.ReceiptHandle) return undefined;
+  const body = message.Body ?? '';
+  const bodyBytes = Buffer.byteLength(body, 'utf8');
+  const sentAt = Number(message.Attributes?.SentTimestamp);
+  return {
+    messageId: message.MessageId,
+    receiptHandle: message.ReceiptHandle,
+    body: bodyBytes > maxBodyBytes ? null : body,
+    bodyBytes,
+    sentAtMs: Number.isFinite(sentAt) ? sentAt : null,
+    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+  };
+}
+
+/**
+ * Receives up to `receives` × `maxNumberOfMessages` messages, keeping the bodies under `byteBudget` so the result
+ * stays far from Temporal's payload limit. Messages past the budget are made visible again at once (not left hidden
+ * for a whole visibility timeout). Bodies over the validation size limit travel as null: they are invalid anyway.
+ */
+export function createReceiveSubmissions(deps: ActivityDeps) {
+  return async function receiveSubmissions(request: ReceiveRequest): Promise<ReceivedBatch> {
+    const byId = new Map<string, ReceivedMessage>();
+    const overBudget: ReceivedMessage[] = [];
+    let budgetUsed = 0;
+
+    for (let i = 0; i < request.receives && overBudget.length === 0; i++) {
+      let messages: Message[];
+      try {
+        const response = await deps.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: deps.queueUrl,
+            MaxNumberOfMessages: request.maxNumberOfMessages,
+            VisibilityTimeout: request.visibilityTimeoutSeconds,
+            // Long-poll only the first request: it decides whether the queue is empty; the rest take what is there.
+            WaitTimeSeconds: i === 0 ? request.waitTimeSeconds : 0,
+            MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+          }),
+        );
+        messages = response.Messages ?? [];
+      } catch (err) {
+        // Messages received by earlier requests stay hidden until their visibility timeout; nothing is lost.
+        throw toApplicationFailure(err, 'ReceiveMessage');
+      }
+      if (messages.length === 0) break;
+
+      for (const message of messages) {
+        const received = toReceived(message, deps.limits.maxBodyBytes);
+        if (!received) continue;
+        const previous = byId.get(received.messageId);
+        if (previous) {
+          // At-least-once delivery can hand us the same message twice; only the newest receipt handle deletes it.
+          previous.receiptHandle = received.receiptHandle;
+          continue;
+        }
+        const cost = received.body === null ? 0 : received.bodyBytes;
+        if (byId.size > 0 && budgetUsed + cost > request.byteBudget) {
+          overBudget.push(received);
+          continue;
+        }
+        budgetUsed += cost;
+        byId.set(received.messageId, received);
+      }
+    }
+
+    await releaseMessages(deps, overBudget);
+    const batch: ReceivedBatch = { messages: [...byId.values()], releasedOverBudget: overBudget.length };
+    if (batch.messages.length > 0) {
+      log.info('received submissions', { messages: batch.messages.length, bodyBytes: budgetUsed, released: overBudget.length });
+    }
+    return batch;
+  };
+}
+
+/** Visibility 0 hands the messages straight back to the queue for the next batch. Best effort: on failure they
+ * simply reappear when their visibility timeout ends. */
+async function releaseMessages(deps: ActivityDeps, messages: ReceivedMessage[]): Promise<void> {
+  for (let start = 0; start < messages.length; start += 10) {
+    const chunk = messages.slice(start, start + 10);
+    try {
+      await deps.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: deps.queueUrl,
+          Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle, VisibilityTimeout: 0 })),
+        }),
+      );
+    } catch (err) {
+      log.warn('could not release over-budget messages; they reappear after their visibility timeout', {
+        count: chunk.length,
+        error: String(err),
+      });
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import type { InvalidReason } from '../src/domain/reasons';
+import type { PartitionKeyField } from '../src/domain/partition-key';
+import type { SubmissionRecords } from '../src/publish/plan';
+
+/** Activity inputs and outputs: plain JSON, because they travel through Temporal's history. */
+
+export interface ReceiveRequest {
+  maxNumberOfMessages: number;
+  receives: number;
+  visibilityTimeoutSeconds: number;
+  waitTimeSeconds: number;
+  byteBudget: number;
+}
+
+export interface ReceivedMessage {
+  messageId: string;
+  receiptHandle: string;
+  /** Null when the body is over the size limit: it is rejected without carrying it through history. */
+  body: string | null;
+  bodyBytes: number;
+  /** SQS SentTimestamp (ms since epoch), for end-to-end lag. */
+  sentAtMs: number | null;
+  receiveCount: number;
+}
+
+export interface ReceivedBatch {
+  messages: ReceivedMessage[];
+  /** Messages received beyond the byte budget and made visible again at once (not lost, not counted). */
+  releasedOverBudget: number;
+}
+
+export interface TransformRequest {
+  messages: Pick<ReceivedMessage, 'messageId' | 'body' | 'bodyBytes'>[];
+  partitionKey: PartitionKeyField;
+  includeProvenance: boolean;
+}
+
+export interface ValidSubmission extends SubmissionRecords {
+  submissionId: string;
+  deviceId: string;
+}
+
+export interface InvalidSubmission {
+  messageId: string;
+  reason: InvalidReason;
+  detail: string;
+}
+
+export interface TransformedBatch {
+  valid: ValidSubmission[];
+  invalid: InvalidSubmission[];
+}
+
+export interface PublishRequest {
+  submissions: SubmissionRecords[];
+}
+
+export interface PublishResult {
+  eventsPublished: number;
+  submissions: number;
+  putRecordsRequests: number;
+  /** Entries that failed and were retried (throttling, internal failures, request errors). */
+  retriedEntries: number;
+  /** Events already acknowledged before this attempt (resumed from heartbeat details, not re-sent). */
+  resumedEvents: number;
+}
+
+export interface MessageReceipt {
+  messageId: string;
+  receiptHandle: string;
+}
+
+export interface DeleteRequest {
+  messages: MessageReceipt[];
+}
+
+export interface DeleteResult {
+  deleted: number;
+  retriedEntries: number;
+  /**
+   * Messages whose receipt handle SQS no longer accepts (its visibility expired and it was received again): they will
+   * be processed again and produce the same event ids (SPEC G3).
+   */
+  staleReceipts: string[];
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { PARTITION_KEY_FIELDS } from './domain/partition-key';
+import { DURATION_PATTERN, durationToMs } from './duration';
+
+/**
+ * Environment variables, parsed once at start-up. A bad value stops the process with a message that names the
+ * variable and the allowed range, so a typo in a deployment never turns into a silently misbehaving pipeline.
+ */
+const intInRange = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `must be an integer ${min}–${max}` })
+    .int({ error: `must be an integer ${min}–${max}` })
+    .min(min, { error: `must be ${min}–${max}` })
+    .max(max, { error: `must be ${min}–${max}` })
+    .default(fallback);
+
+const optionalUrl = z.url({ error: 'must be a URL such as http://127.0.0.1:9324' }).optional();
+
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
+
+export const configSchema = z.object({
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ENDPOINT_URL: optionalUrl,
+  AWS_ENDPOINT_URL_SQS: optionalUrl,
+  AWS_ENDPOINT_URL_KINESIS: optionalUrl,
+  SQS_QUEUE_URL: z.url({ error: 'must be the URL of the submissions queue' }),
+  KINESIS_STREAM_NAME: z
+    .string({ error: 'must be set to the name of the events stream' })
+    .regex(/^[a-zA-Z0-9_.-]{1,128}$/, { error: 'must be a Kinesis stream name (1–128 of a-z A-Z 0-9 _ . -)' }),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('telemetry-preprocessor'),
+  MAX_NUMBER_OF_MESSAGES: intInRange(1, 10, 10),
+  // SQS caps visibility at 12 hours.
+  VISIBILITY_TIMEOUT_SECONDS: intInRange(10, 43_200, 120),
+  SCHEDULE_INTERVAL: z
+    .string()
+    .regex(DURATION_PATTERN, { error: 'must be a duration such as 30s, 5m or 1h' })
+    .refine((v) => durationToMs(v) >= 1000, { error: 'must be at least 1s' })
+    .default('30s'),
+  SCHEDULE_ID: z.string().min(1).default('telemetry-preprocessor'),
+  PARTITION_KEY: z.enum(PARTITION_KEY_FIELDS, { error: `must be one of ${PARTITION_KEY_FIELDS.join(', ')}` }).default('device_id'),
+  PARALLEL_LANES: intInRange(1, 64, 2),
+  RECEIVES_PER_BATCH: intInRange(1, 50, 5),
+  RECEIVE_WAIT_SECONDS: intInRange(0, 20, 1),
+  RUN_BUDGET_SECONDS: intInRange(5, 86_400, 300),
+  INCLUDE_PROVENANCE: booleanFlag,
+  WORKER_MAX_CONCURRENT_ACTIVITIES: intInRange(1, 1000, 32),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError listing every bad variable with what it got. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(environment)');
+    const raw = env[name];
+    const shown = raw === undefined ? 'unset' : `got ${JSON.stringify(raw.slice(0, 80))}`;
+    return `  ${name} ${issue.message} (${shown})`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,27 @@
+/**
+ * Failure types that retrying cannot fix: a missing queue or stream, bad credentials, a request the service rejects as
+ * malformed. Activities raise ApplicationFailures of these types; workflow retry policies list them as non-retryable,
+ * so the run fails at once with the reason instead of retrying for minutes. Decided here, in one place.
+ */
+export const NON_RETRYABLE_FAILURE_TYPES = [
+  'QueueDoesNotExist',
+  'AWS.SimpleQueueService.NonExistentQueue',
+  'ResourceNotFoundException',
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'MissingAuthenticationToken',
+  'InvalidArgumentException',
+  'ValidationException',
+  'KMSAccessDeniedException',
+  'KMSNotFoundException',
+  'KMSDisabledException',
+  'InvalidActivityInput',
+] as const;
+
+/** Raised by publishEvents when a whole round of retries made no progress; retryable, resumes from heartbeats. */
+export const PUBLISH_STALLED = 'PublishStalled';
+/** Raised by deleteMessages when entries still fail after its in-activity retries; retryable. */
+export const DELETE_INCOMPLETE = 'DeleteIncomplete';

@@ -1,0 +1,87 @@
+/**
+ * What one scheduled run did, as the Temporal UI shows it (query while running, result when done). Pure data and
+ * pure helpers: the workflow imports this file, so it must stay free of Node and AWS.
+ */
+
+export interface InvalidSample {
+  messageId: string;
+  reason: string;
+  detail: string;
+}
+
+export interface StageFailure {
+  stage: 'receive' | 'validate' | 'publish' | 'delete';
+  messages: number;
+  error: string;
+}
+
+export interface RunTotals {
+  batches: number;
+  received: number;
+  valid: number;
+  invalid: number;
+  invalidByReason: Record<string, number>;
+  /** The first invalid submissions of the run, with their reasons (bounded: history must stay small). */
+  invalidSamples: InvalidSample[];
+  eventsPublished: number;
+  deleted: number;
+  publishRetriedEntries: number;
+  deleteRetriedEntries: number;
+  /** Messages returned to the queue because a batch hit its byte budget. */
+  releasedOverBudget: number;
+  /** Messages whose lease expired before deletion: they will be redelivered (same event ids). */
+  staleReceipts: number;
+  /** Stages that failed after their retry policy was exhausted; those messages stay in the queue. */
+  failures: StageFailure[];
+  continuedAsNew: number;
+}
+
+export const MAX_INVALID_SAMPLES = 50;
+export const MAX_FAILURES_KEPT = 20;
+
+export function emptyTotals(): RunTotals {
+  return {
+    batches: 0,
+    received: 0,
+    valid: 0,
+    invalid: 0,
+    invalidByReason: {},
+    invalidSamples: [],
+    eventsPublished: 0,
+    deleted: 0,
+    publishRetriedEntries: 0,
+    deleteRetriedEntries: 0,
+    releasedOverBudget: 0,
+    staleReceipts: 0,
+    failures: [],
+    continuedAsNew: 0,
+  };
+}
+
+export function recordInvalid(totals: RunTotals, invalid: readonly InvalidSample[]): void {
+  totals.invalid += invalid.length;
+  for (const sample of invalid) {
+    totals.invalidByReason[sample.reason] = (totals.invalidByReason[sample.reason] ?? 0) + 1;
+    if (totals.invalidSamples.length < MAX_INVALID_SAMPLES) totals.invalidSamples.push(sample);
+  }
+}
+
+export function recordFailure(totals: RunTotals, failure: StageFailure): void {
+  if (totals.failures.length < MAX_FAILURES_KEPT) totals.failures.push(failure);
+}
+
+export type LaneStop = 'queue-empty' | 'run-budget-spent' | 'history-full' | 'stage-failed';
+
+export interface RunSummary extends RunTotals {
+  lanes: LaneStop[];
+  durationMs: number;
+}
+
+/** One line for logs and the UI: "received 120 (valid 110, invalid 10), published 880 events, deleted 120". */
+export function describeTotals(t: RunTotals): string {
+  return (
+    `received ${t.received} (valid ${t.valid}, invalid ${t.invalid}), published ${t.eventsPublished} events, ` +
+    `deleted ${t.deleted}` +
+    (t.failures.length > 0 ? `, ${t.failures.length} failed stage(s)` : '')
+  );
+}

@@ -1,0 +1,49 @@
+import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import type { Config } from '../config';
+import { drainInputSchema, type DrainInput } from '../drain-input';
+import { durationToMs } from '../duration';
+import { WORKFLOW_TYPE } from '../shared';
+
+/** The first run input of a new schedule, from the environment. Later changes are the operator's (schedule update). */
+export function initialDrainInput(config: Config): DrainInput {
+  return drainInputSchema.parse({
+    maxNumberOfMessages: config.MAX_NUMBER_OF_MESSAGES,
+    visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
+    receiveWaitSeconds: config.RECEIVE_WAIT_SECONDS,
+    receivesPerBatch: config.RECEIVES_PER_BATCH,
+    lanes: config.PARALLEL_LANES,
+    runBudgetSeconds: config.RUN_BUDGET_SECONDS,
+    partitionKey: config.PARTITION_KEY,
+    includeProvenance: config.INCLUDE_PROVENANCE,
+  });
+}
+
+export function scheduleOptions(config: Config): ScheduleOptions {
+  const input = initialDrainInput(config);
+  return {
+    scheduleId: config.SCHEDULE_ID,
+    spec: { intervals: [{ every: durationToMs(config.SCHEDULE_INTERVAL) }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: WORKFLOW_TYPE,
+      workflowId: `${config.SCHEDULE_ID}-run`,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      args: [input],
+      staticSummary: 'Drain the submissions queue into the events stream',
+      staticDetails:
+        `Receives from ${config.SQS_QUEUE_URL}, validates, publishes each event to Kinesis stream ` +
+        `${config.KINESIS_STREAM_NAME}, deletes each message after all its events are acknowledged.`,
+    },
+    policies: {
+      // A run in progress is never joined by a second one; a tick during a long run queues exactly one follow-up, so
+      // under load the next run starts as soon as the previous one ends instead of waiting a whole interval.
+      overlap: ScheduleOverlapPolicy.BUFFER_ONE,
+      // After downtime, start one catch-up run (it drains everything) instead of replaying every missed tick.
+      catchupWindow: '1 minute',
+      pauseOnFailure: false,
+    },
+    state: {
+      note: 'Created by npm run schedule:apply; tune with temporal schedule update/toggle/trigger (see README).',
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createKinesisClient, createSqsClient } from './aws-clients';
+import { loadConfig } from './config';
+import { DEFAULT_VALIDATION_LIMITS } from './domain/limits';
+import { loadEnvFiles } from './env-files';
+
+async function run(): Promise<void> {
+  loadEnvFiles();
+  const config = loadConfig();
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const activities = createActivities({
+    sqs: createSqsClient(config),
+    kinesis: createKinesisClient(config),
+    queueUrl: config.SQS_QUEUE_URL,
+    streamName: config.KINESIS_STREAM_NAME,
+    limits: DEFAULT_VALIDATION_LIMITS,
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowsPath: require.resolve('../workflows'),
+    activities,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    // On SIGINT/SIGTERM the worker stops polling and lets running activities finish for this long; what is still
+    // running after it is cancelled and retried elsewhere (publish resumes from its heartbeat).
+    shutdownGraceTime: '30s',
+  });
+  console.log(
+    `worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} ` +
+      `(queue ${config.SQS_QUEUE_URL} → stream ${config.KINESIS_STREAM_NAME})`,
+  );
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+run().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

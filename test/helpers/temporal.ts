@@ -1,0 +1,33 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+
+let runtimeInstalled = false;
+
+/** Tests run against the project's Temporal dev server (npm run stack), never a runtime download. */
+export function connectTestEnv(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    // Worker lifecycle chatter drowns test output; warnings and errors still show.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  return TestWorkflowEnvironment.createFromExistingServer({
+    address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundling the workflows takes seconds; every worker of a test file shares one bundle. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  return bundle;
+}
+
+const noop = (): void => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}

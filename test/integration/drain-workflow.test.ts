@@ -1,0 +1,143 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { PipelineActivities, ReceivedMessage } from '../../activities';
+import { createValidateAndTransform } from '../../activities/validate-and-transform';
+import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
+import type { RunSummary } from '../../src/run-summary';
+import { drainQueue } from '../../workflows';
+import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
+import { asBase64, brokenBodies, validSubmission } from '../helpers/submissions';
+
+/**
+ * The workflow's orchestration against the real Temporal dev server, with in-memory queue and stream fakes in place
+ * of the AWS activities (the real AWS activities are tested against the emulators elsewhere).
+ */
+class FakePipeline {
+  readonly queue: { messageId: string; body: string }[] = [];
+  readonly inFlight = new Map<string, string>();
+  readonly stream: { messageId: string; data: string }[] = [];
+  readonly deletedIds: string[] = [];
+  failPublishFor = new Set<string>();
+
+  send(body: string): string {
+    const messageId = `m-${this.queue.length + this.inFlight.size + this.deletedIds.length}-${Math.random()}`;
+    this.queue.push({ messageId, body });
+    return messageId;
+  }
+
+  activities(): PipelineActivities {
+    return {
+      receiveSubmissions: async (request) => {
+        const taken = this.queue.splice(0, request.maxNumberOfMessages * request.receives);
+        const messages: ReceivedMessage[] = taken.map((m) => {
+          this.inFlight.set(m.messageId, m.body);
+          return {
+            messageId: m.messageId,
+            receiptHandle: `rh-${m.messageId}`,
+            body: m.body,
+            bodyBytes: Buffer.byteLength(m.body),
+            sentAtMs: null,
+            receiveCount: 1,
+          };
+        });
+        return { messages, releasedOverBudget: 0 };
+      },
+      validateAndTransform: createValidateAndTransform({ limits: DEFAULT_VALIDATION_LIMITS }),
+      publishEvents: async (request) => {
+        if (request.submissions.some((s) => this.failPublishFor.has(s.messageId))) {
+          throw ApplicationFailure.nonRetryable('stream unavailable (fake)', 'ResourceNotFoundException');
+        }
+        let events = 0;
+        for (const s of request.submissions) {
+          for (const data of s.records) this.stream.push({ messageId: s.messageId, data });
+          events += s.records.length;
+        }
+        return { eventsPublished: events, submissions: request.submissions.length, putRecordsRequests: 1, retriedEntries: 0, resumedEvents: 0 };
+      },
+      deleteMessages: async (request) => {
+        for (const m of request.messages) {
+          expect(m.receiptHandle).toBe(`rh-${m.messageId}`);
+          this.inFlight.delete(m.messageId);
+          this.deletedIds.push(m.messageId);
+        }
+        return { deleted: request.messages.length, retriedEntries: 0, staleReceipts: [] };
+      },
+    };
+  }
+}
+
+describe('drainQueue workflow', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await connectTestEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function run(pipeline: FakePipeline, input: unknown): Promise<RunSummary> {
+    const taskQueue = uniqueName('drain-test');
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: pipeline.activities(),
+    });
+    return worker.runUntil(
+      env.client.workflow.execute(drainQueue, { taskQueue, workflowId: uniqueName('drain'), args: [input] }),
+    );
+  }
+
+  it('drains every batch, publishes valid submissions in order and deletes every message', async () => {
+    const pipeline = new FakePipeline();
+    const valid = Array.from({ length: 23 }, () => validSubmission({ processes: 2, connections: 3 }));
+    const validIds = valid.map((doc) => pipeline.send(asBase64(doc)));
+    pipeline.send(brokenBodies.badSubmissionId());
+    pipeline.send(brokenBodies.nullCmdl());
+    pipeline.send(brokenBodies.badDestinationIp());
+    pipeline.send(brokenBodies.notJson());
+
+    const summary = await run(pipeline, { maxNumberOfMessages: 3, receivesPerBatch: 2, lanes: 3 });
+
+    expect(summary).toMatchObject({ received: 27, valid: 23, invalid: 4, eventsPublished: 23 * 5, deleted: 27 });
+    expect(summary.invalidByReason).toEqual({ invalid_uuid: 1, wrong_type: 1, invalid_ipv4: 1, undecodable_body: 1 });
+    expect(summary.invalidSamples).toHaveLength(4);
+    expect(summary.lanes).toEqual(['queue-empty', 'queue-empty', 'queue-empty']);
+    expect(summary.batches).toBe(5);
+    expect(pipeline.queue).toHaveLength(0);
+    expect(pipeline.inFlight.size).toBe(0);
+    for (const id of validIds) {
+      const types = pipeline.stream.filter((r) => r.messageId === id).map((r) => (JSON.parse(r.data) as { type: string }).type);
+      expect(types).toEqual(['new_process', 'new_process', 'network_connection', 'network_connection', 'network_connection']);
+    }
+  });
+
+  it('never deletes a message whose events were not all published, and fails the run visibly', async () => {
+    const pipeline = new FakePipeline();
+    const failing = pipeline.send(asBase64(validSubmission()));
+    pipeline.send(brokenBodies.notJson());
+    pipeline.failPublishFor.add(failing);
+
+    const error = await run(pipeline, { maxNumberOfMessages: 10, lanes: 1 }).catch((err: unknown) => err);
+
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (error as WorkflowFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect((cause as ApplicationFailure).type).toBe('RunIncomplete');
+    expect(pipeline.deletedIds).not.toContain(failing);
+    expect(pipeline.inFlight.has(failing)).toBe(true);
+    // The invalid neighbour is still dropped: one bad batch never blocks the other's fate.
+    expect(pipeline.deletedIds).toHaveLength(1);
+  });
+
+  it('rejects an invalid run input with a non-retryable, readable failure', async () => {
+    const error = await run(new FakePipeline(), { maxNumberOfMessages: 11, lanes: 0 }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('InvalidDrainInput');
+    expect(cause.message).toMatch(/maxNumberOfMessages/);
+    expect(cause.message).toMatch(/lanes/);
+  });
+});

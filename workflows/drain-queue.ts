@@ -1,0 +1,180 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  continueAsNew,
+  defineQuery,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { MessageReceipt, ReceivedMessage, ValidSubmission } from '../activities/types';
+import { drainInputSchema, type DrainInput } from '../src/drain-input';
+import {
+  describeTotals,
+  emptyTotals,
+  recordFailure,
+  recordInvalid,
+  type LaneStop,
+  type RunSummary,
+  type RunTotals,
+  type StageFailure,
+} from '../src/run-summary';
+import { deleteMessages, publishEvents, receiveSubmissions, validateAndTransform } from './activity-proxies';
+
+/** State carried across continue-as-new, so one scheduled run reports one summary and keeps one budget. */
+export interface CarriedState {
+  startedAtMs: number;
+  totals: RunTotals;
+}
+
+export interface RunProgress extends RunTotals {
+  activeLanes: number;
+  input: DrainInput;
+}
+
+export const progressQuery = defineQuery<RunProgress>('progress');
+
+/**
+ * One scheduled run: parallel lanes drain the queue batch by batch (receive → validate → publish → delete) until it is
+ * empty or the run budget is spent. A message is deleted only after every one of its events is acknowledged.
+ */
+export async function drainQueue(rawInput?: unknown, carried?: CarriedState): Promise<RunSummary> {
+  const input = parseInput(rawInput);
+  const startedAtMs = carried?.startedAtMs ?? Date.now();
+  const totals = carried?.totals ?? emptyTotals();
+  const deadlineMs = startedAtMs + input.runBudgetSeconds * 1000;
+  let activeLanes = input.lanes;
+  setHandler(progressQuery, () => ({ ...totals, activeLanes, input }));
+
+  const lanes = await Promise.all(
+    Array.from({ length: input.lanes }, async () => {
+      const stop = await drainLane(input, totals, deadlineMs);
+      activeLanes -= 1;
+      return stop;
+    }),
+  );
+
+  if (lanes.includes('history-full') && !lanes.includes('stage-failed')) {
+    // Workflow time is deterministic, so this decision replays identically.
+    log.info('history is large; continuing as new', { totals: describeTotals(totals) });
+    totals.continuedAsNew += 1;
+    await continueAsNew<typeof drainQueue>(input, { startedAtMs, totals });
+  }
+
+  const summary: RunSummary = { ...totals, lanes, durationMs: Date.now() - startedAtMs };
+  log.info('run finished', { summary: describeTotals(totals), lanes });
+  if (totals.failures.length > 0) {
+    // Fail the run visibly: the messages involved stay in the queue (redelivered, then dead-lettered if they keep
+    // failing), and the operator sees why in the UI.
+    throw ApplicationFailure.nonRetryable(`run incomplete: ${describeTotals(totals)}`, 'RunIncomplete', summary);
+  }
+  return summary;
+}
+
+function parseInput(rawInput: unknown): DrainInput {
+  const parsed = drainInputSchema.safeParse(rawInput ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+    throw ApplicationFailure.nonRetryable(`invalid run input: ${problems}`, 'InvalidDrainInput');
+  }
+  return parsed.data;
+}
+
+async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: number): Promise<LaneStop> {
+  for (;;) {
+    if (Date.now() >= deadlineMs) return 'run-budget-spent';
+    if (workflowInfo().continueAsNewSuggested) return 'history-full';
+
+    const batch = await attempt(totals, 'receive', 0, () =>
+      receiveSubmissions({
+        maxNumberOfMessages: input.maxNumberOfMessages,
+        receives: input.receivesPerBatch,
+        visibilityTimeoutSeconds: input.visibilityTimeoutSeconds,
+        waitTimeSeconds: input.receiveWaitSeconds,
+        byteBudget: input.batchByteBudget,
+      }),
+    );
+    if (batch === undefined) return 'stage-failed';
+    if (batch.messages.length === 0) return 'queue-empty';
+    totals.batches += 1;
+    totals.received += batch.messages.length;
+    totals.releasedOverBudget += batch.releasedOverBudget;
+
+    const completed = await processBatch(input, totals, batch.messages);
+    if (!completed) return 'stage-failed';
+  }
+}
+
+/** Validates a batch, then publishes-then-deletes the valid submissions while the invalid ones are deleted. */
+async function processBatch(input: DrainInput, totals: RunTotals, messages: ReceivedMessage[]): Promise<boolean> {
+  const transformed = await attempt(totals, 'validate', messages.length, () =>
+    validateAndTransform.executeWithOptions({ summary: `validate ${messages.length} submissions` }, [
+      {
+        messages: messages.map(({ messageId, body, bodyBytes }) => ({ messageId, body, bodyBytes })),
+        partitionKey: input.partitionKey,
+        includeProvenance: input.includeProvenance,
+      },
+    ]),
+  );
+  if (transformed === undefined) return false;
+  totals.valid += transformed.valid.length;
+  recordInvalid(totals, transformed.invalid);
+
+  const receipts = new Map(messages.map((m) => [m.messageId, { messageId: m.messageId, receiptHandle: m.receiptHandle }]));
+  const receiptsOf = (ids: { messageId: string }[]): MessageReceipt[] =>
+    ids.flatMap(({ messageId }) => receipts.get(messageId) ?? []);
+
+  const [validDone, invalidDone] = await Promise.all([
+    publishThenDelete(totals, transformed.valid, receiptsOf(transformed.valid)),
+    deleteBatch(totals, receiptsOf(transformed.invalid), 'drop invalid'),
+  ]);
+  return validDone && invalidDone;
+}
+
+async function publishThenDelete(totals: RunTotals, valid: ValidSubmission[], receipts: MessageReceipt[]): Promise<boolean> {
+  if (valid.length === 0) return true;
+  const events = valid.reduce((sum, s) => sum + s.records.length, 0);
+  const published = await attempt(totals, 'publish', valid.length, () =>
+    publishEvents.executeWithOptions({ summary: `publish ${events} events of ${valid.length} submissions` }, [
+      { submissions: valid.map(({ messageId, partitionKey, records }) => ({ messageId, partitionKey, records })) },
+    ]),
+  );
+  if (published === undefined) return false;
+  totals.eventsPublished += published.eventsPublished + published.resumedEvents;
+  totals.publishRetriedEntries += published.retriedEntries;
+  // Only now, with every event acknowledged, may these messages leave the queue (SPEC G1).
+  return deleteBatch(totals, receipts, 'delete published');
+}
+
+async function deleteBatch(totals: RunTotals, receipts: MessageReceipt[], purpose: string): Promise<boolean> {
+  if (receipts.length === 0) return true;
+  const deleted = await attempt(totals, 'delete', receipts.length, () =>
+    deleteMessages.executeWithOptions({ summary: `${purpose}: ${receipts.length} messages` }, [{ messages: receipts }]),
+  );
+  if (deleted === undefined) return false;
+  totals.deleted += deleted.deleted;
+  totals.deleteRetriedEntries += deleted.retriedEntries;
+  totals.staleReceipts += deleted.staleReceipts.length;
+  return true;
+}
+
+/**
+ * Runs a stage; when its retry policy is exhausted, records the failure and returns undefined so the lane stops
+ * while the other lanes finish their batches (a failed run must not abandon work in flight elsewhere).
+ */
+async function attempt<T>(
+  totals: RunTotals,
+  stage: StageFailure['stage'],
+  messages: number,
+  run: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const error = err.cause instanceof ApplicationFailure ? `${err.cause.type ?? 'Error'}: ${err.cause.message}` : err.message;
+    recordFailure(totals, { stage, messages, error });
+    log.error('stage failed after retries; its messages stay in the queue', { stage, messages, error });
+    return undefined;
+  }
+}

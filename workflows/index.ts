@@ -1,0 +1,2 @@
+export { drainQueue, progressQuery } from './drain-queue';
+export type { CarriedState, RunProgress } from './drain-queue';
