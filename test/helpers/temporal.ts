@@ -1,4 +1,4 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 
@@ -30,4 +30,17 @@ const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noo
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** MockActivityEnvironment.run with the activity's result type kept (its own signature loses it). */
+export function runActivity<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+  args: A,
+  env: MockActivityEnvironment = quietActivityEnvironment(),
+): Promise<R> {
+  return env.run(fn, ...args);
+}
+
+export function quietActivityEnvironment(info?: ConstructorParameters<typeof MockActivityEnvironment>[0]): MockActivityEnvironment {
+  return new MockActivityEnvironment(info, { logger: new DefaultLogger('WARN') });
 }

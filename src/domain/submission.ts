@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './limits';
+
+// Long enough for any ISO 8601 date-time with nanoseconds and an offset; the bound keeps hostile
+// "fractional seconds" of a hundred kilobytes out of logs and regexes.
+export const TIME_CREATED_MAX_LENGTH = 64;
+
+// Canonical 8-4-4-4-12 hex, any version and variant, any case: the original fleet's ids are random v4 but nothing in
+// SPEC §2 promises a version, and rejecting a real sensor for its UUID variant bits would lose data.
+const uuidString = () => z.guid();
+
+// Dotted quad, each octet 0-255 without leading zeros (01.2.3.4 is ambiguous: octal in some parsers), no spaces.
+const ipv4String = () => z.ipv4();
+
+// The sensor's device-local time, as Python's isoformat() writes it: with or without a zone (Z or ±hh:mm), with
+// optional fractional seconds of any precision. Date-only, space-separated and ±hhmm forms are rejected.
+const timeCreatedString = () => z.iso.datetime({ local: true, offset: true }).max(TIME_CREATED_MAX_LENGTH);
+
+// Entries are strict: an unexpected key is a sign of a producer bug or an attack, never silently dropped.
+export function createNewProcessEntrySchema(limits: ValidationLimits) {
+  return z.strictObject({
+    cmdl: z.string().max(limits.maxFieldLength),
+    user: z.string().max(limits.maxFieldLength),
+  });
+}
+
+export const networkConnectionEntrySchema = z.strictObject({
+  source_ip: ipv4String(),
+  destination_ip: ipv4String(),
+  destination_port: z.int().min(0).max(65535),
+});
+
+// The length check runs on the bare array before any entry is parsed, so a huge list is rejected for its size
+// without validating (and reporting) thousands of entries first.
+function boundedList<T extends z.ZodType>(entry: T, maxEvents: number) {
+  return z.array(z.unknown()).max(maxEvents).pipe(z.array(entry)).optional();
+}
+
+export function createEventsSchema(limits: ValidationLimits) {
+  return z
+    .strictObject({
+      new_process: boundedList(createNewProcessEntrySchema(limits), limits.maxEventsPerSubmission),
+      network_connection: boundedList(networkConnectionEntrySchema, limits.maxEventsPerSubmission),
+    })
+    .check((ctx) => {
+      const total = (ctx.value.new_process?.length ?? 0) + (ctx.value.network_connection?.length ?? 0);
+      if (total > limits.maxEventsPerSubmission) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `${total} events in total, over the limit of ${limits.maxEventsPerSubmission}`,
+          input: ctx.value,
+          params: { reason: 'too_many_events' },
+        });
+      }
+    });
+}
+
+// SPEC §2. `events` may be absent, and so may either list: a submission without events is valid and yields nothing.
+export function createSubmissionSchema(limits: ValidationLimits) {
+  return z.strictObject({
+    submission_id: uuidString(),
+    device_id: uuidString(),
+    time_created: timeCreatedString(),
+    events: createEventsSchema(limits).optional(),
+  });
+}
+
+export const submissionSchema = createSubmissionSchema(DEFAULT_VALIDATION_LIMITS);
+
+export type Submission = z.infer<typeof submissionSchema>;
+export type NewProcessEntry = z.infer<ReturnType<typeof createNewProcessEntrySchema>>;
+export type NetworkConnectionEntry = z.infer<typeof networkConnectionEntrySchema>;
+
+// Building a schema per call would be wasteful on the hot path; limits objects are few and long-lived.
+const schemaCache = new WeakMap<ValidationLimits, typeof submissionSchema>();
+schemaCache.set(DEFAULT_VALIDATION_LIMITS, submissionSchema);
+
+export function submissionSchemaFor(limits: ValidationLimits): typeof submissionSchema {
+  const cached = schemaCache.get(limits);
+  if (cached) return cached;
+  const schema = createSubmissionSchema(limits);
+  schemaCache.set(limits, schema);
+  return schema;
+}

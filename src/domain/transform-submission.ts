@@ -1,0 +1,40 @@
+import { toEvents, type TransformContext } from './events';
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './limits';
+import { partitionKeyFor, type PartitionKeyField } from './partition-key';
+import { invalidSubmission, type InvalidSubmission } from './reasons';
+import { validateSubmission } from './validate-submission';
+
+export type TransformResult =
+  { valid: true; submissionId: string; deviceId: string; partitionKey: string; records: string[] } | InvalidSubmission;
+
+export interface TransformSubmissionContext extends TransformContext {
+  partitionKeyField: PartitionKeyField;
+  limits?: ValidationLimits;
+}
+
+// One message body in, the exact Kinesis records out (or one reason). Every record is sized here, before anything
+// is published, because a submission is valid or invalid as a whole (SPEC §2): discovering an oversized record in
+// the middle of publishing would leave half a submission on the stream.
+export function transformSubmission(body: string, ctx: TransformSubmissionContext): TransformResult {
+  const limits = ctx.limits ?? DEFAULT_VALIDATION_LIMITS;
+  const validation = validateSubmission(body, limits);
+  if (!validation.valid) return validation;
+
+  const { submission } = validation;
+  const partitionKey = partitionKeyFor(submission, ctx.partitionKeyField);
+  // Kinesis counts the partition key's UTF-8 bytes towards the record limit.
+  const partitionKeyBytes = Buffer.byteLength(partitionKey, 'utf8');
+  const records: string[] = [];
+  for (const event of toEvents(submission, ctx)) {
+    const record = JSON.stringify(event);
+    const recordBytes = Buffer.byteLength(record, 'utf8') + partitionKeyBytes;
+    if (recordBytes > limits.maxRecordBytes) {
+      return invalidSubmission(
+        'record_too_large',
+        `event ${records.length} (${event.type}) is ${recordBytes} bytes with its partition key, over the limit of ${limits.maxRecordBytes}`,
+      );
+    }
+    records.push(record);
+  }
+  return { valid: true, submissionId: submission.submission_id, deviceId: submission.device_id, partitionKey, records };
+}

@@ -1,0 +1,47 @@
+import { decodeBody } from './decode-body';
+import { safeDetail } from './detail';
+import { detailForIssue, reasonForIssue } from './issue-reason';
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './limits';
+import { exceedsNestingDepth } from './nesting';
+import { invalidSubmission, type InvalidSubmission } from './reasons';
+import { submissionSchemaFor, type Submission } from './submission';
+
+export type ValidationResult = { valid: true; submission: Submission } | InvalidSubmission;
+
+// The whole of SPEC §2, cheapest checks first so hostile input costs as little as possible. Never throws: every
+// failure is a reason code, because one bad message must not fail the activity that holds its neighbours (G4).
+export function validateSubmission(
+  body: string,
+  limits: ValidationLimits = DEFAULT_VALIDATION_LIMITS,
+): ValidationResult {
+  // Bytes, not characters: that is what SQS bills and limits, and a string of 4-byte characters is 4x its length.
+  const bodyBytes = Buffer.byteLength(body, 'utf8');
+  if (bodyBytes > limits.maxBodyBytes) {
+    return invalidSubmission('body_too_large', `body is ${bodyBytes} bytes, over the limit of ${limits.maxBodyBytes}`);
+  }
+
+  const decoded = decodeBody(body);
+  if (!decoded.ok) return invalidSubmission(decoded.reason, decoded.detail);
+
+  if (exceedsNestingDepth(decoded.text, limits.maxNestingDepth)) {
+    return invalidSubmission('too_deeply_nested', `JSON nests deeper than ${limits.maxNestingDepth} levels`);
+  }
+
+  let json: unknown;
+  try {
+    // JSON.parse turns "__proto__" into an ordinary own property (it never invokes the prototype setter), so the
+    // strict schema below sees it as the unknown key it is.
+    json = JSON.parse(decoded.text);
+  } catch (error) {
+    return invalidSubmission('invalid_json', safeDetail(error instanceof Error ? error.message : 'not valid JSON'));
+  }
+
+  const parsed = submissionSchemaFor(limits).safeParse(json, { reportInput: true });
+  if (!parsed.success) {
+    // zod reports issues in schema order; the first one names the reason, as one submission gets one verdict.
+    const [first] = parsed.error.issues;
+    if (!first) return invalidSubmission('wrong_type', 'rejected by the schema without an issue');
+    return invalidSubmission(reasonForIssue(first), detailForIssue(first));
+  }
+  return { valid: true, submission: parsed.data };
+}

@@ -1,0 +1,121 @@
+import {
+  CreateStreamCommand,
+  DeleteStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
+
+export function emulatorClients(): { sqs: SQSClient; kinesis: KinesisClient } {
+  const config = {
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL,
+    AWS_ENDPOINT_URL_SQS: process.env.AWS_ENDPOINT_URL_SQS,
+    AWS_ENDPOINT_URL_KINESIS: process.env.AWS_ENDPOINT_URL_KINESIS,
+  };
+  return { sqs: createSqsClient(config), kinesis: createKinesisClient(config) };
+}
+
+export async function createTestQueue(sqs: SQSClient, name: string): Promise<string> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  if (!QueueUrl) throw new Error(`no queue url for ${name}`);
+  return QueueUrl;
+}
+
+export async function deleteTestQueue(sqs: SQSClient, queueUrl: string): Promise<void> {
+  await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+}
+
+export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (let start = 0; start < bodies.length; start += 10) {
+    const chunk = bodies.slice(start, start + 10);
+    const response = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((body, i) => ({ Id: String(i), MessageBody: body })),
+      }),
+    );
+    if (response.Failed?.length) throw new Error(`send failed: ${JSON.stringify(response.Failed)}`);
+    const byId = new Map((response.Successful ?? []).map((s) => [s.Id, s.MessageId]));
+    chunk.forEach((_, i) => {
+      const id = byId.get(String(i));
+      if (!id) throw new Error(`no message id for entry ${i}`);
+      ids.push(id);
+    });
+  }
+  return ids;
+}
+
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return {
+    visible: Number(Attributes?.ApproximateNumberOfMessages ?? NaN),
+    inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? NaN),
+  };
+}
+
+export async function createTestStream(kinesis: KinesisClient, name: string, shards = 2): Promise<void> {
+  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  for (let i = 0; i < 100; i++) {
+    const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`stream ${name} did not become ACTIVE`);
+}
+
+export async function deleteTestStream(kinesis: KinesisClient, name: string): Promise<void> {
+  await kinesis.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true })).catch(() => undefined);
+}
+
+export interface StreamRecord {
+  shardId: string;
+  sequenceNumber: string;
+  partitionKey: string;
+  data: string;
+  arrivedAt?: Date;
+}
+
+/** Every record of every shard, from TRIM_HORIZON until the shard has nothing more. */
+export async function readStream(kinesis: KinesisClient, streamName: string): Promise<StreamRecord[]> {
+  const records: StreamRecord[] = [];
+  const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+  for (const shard of Shards ?? []) {
+    if (!shard.ShardId) continue;
+    const { ShardIterator } = await kinesis.send(
+      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    let iterator = ShardIterator;
+    for (let page = 0; iterator && page < 1000; page++) {
+      const response = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      for (const r of response.Records ?? []) {
+        records.push({
+          shardId: shard.ShardId,
+          sequenceNumber: r.SequenceNumber ?? '',
+          partitionKey: r.PartitionKey ?? '',
+          data: Buffer.from(r.Data ?? new Uint8Array()).toString('utf8'),
+          arrivedAt: r.ApproximateArrivalTimestamp,
+        });
+      }
+      if ((response.Records ?? []).length === 0 && (response.MillisBehindLatest ?? 0) === 0) break;
+      iterator = response.NextShardIterator;
+    }
+  }
+  return records;
+}

@@ -1,0 +1,133 @@
+import { createActivities, type ActivityDeps } from '../../activities';
+import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
+import {
+  createTestQueue,
+  createTestStream,
+  deleteTestQueue,
+  deleteTestStream,
+  emulatorClients,
+  queueDepth,
+  readStream,
+  sendBodies,
+} from '../helpers/aws';
+import { injectPutRecordsFaults } from '../helpers/kinesis-faults';
+import { asBase64, validSubmission } from '../helpers/submissions';
+import { quietActivityEnvironment, runActivity, uniqueName } from '../helpers/temporal';
+
+/** The AWS-facing activities against the real SQS and Kinesis emulators of the local stack. */
+describe('activities against the emulators', () => {
+  const { sqs, kinesis } = emulatorClients();
+  let queueUrl: string;
+  let streamName: string;
+
+  beforeEach(async () => {
+    queueUrl = await createTestQueue(sqs, uniqueName('activities-q'));
+    streamName = uniqueName('activities-s');
+    await createTestStream(kinesis, streamName, 2);
+  });
+  afterEach(async () => {
+    await deleteTestQueue(sqs, queueUrl);
+    await deleteTestStream(kinesis, streamName);
+  });
+
+  const deps = (overrides: Partial<ActivityDeps> = {}): ActivityDeps => ({
+    sqs,
+    kinesis,
+    queueUrl,
+    streamName,
+    limits: DEFAULT_VALIDATION_LIMITS,
+    retry: { initialBackoffMs: 1, maxBackoffMs: 5 },
+    ...overrides,
+  });
+  const receiveRequest = { maxNumberOfMessages: 10, receives: 3, visibilityTimeoutSeconds: 30, waitTimeSeconds: 1 };
+
+  it('receives several requests per batch, and hands messages over the byte budget straight back to the queue', async () => {
+    const body = 'x'.repeat(1000);
+    await sendBodies(sqs, queueUrl, Array.from({ length: 25 }, () => body));
+    const { receiveSubmissions } = createActivities(deps());
+
+    const small = await runActivity(receiveSubmissions, [{ ...receiveRequest, byteBudget: 4_500 }]);
+    expect(small.messages).toHaveLength(4);
+    expect(small.releasedOverBudget).toBeGreaterThan(0);
+
+    // Released messages are visible again at once (no visibility-timeout wait); the 4 held ones are not.
+    const rest = await runActivity(receiveSubmissions, [{ ...receiveRequest, byteBudget: 1_000_000 }]);
+    expect(rest.messages).toHaveLength(21);
+    const ids = new Set([...small.messages, ...rest.messages].map((m) => m.messageId));
+    expect(ids.size).toBe(25);
+    expect(rest.messages.every((m) => m.sentAtMs !== null && m.body === body)).toBe(true);
+  });
+
+  it('carries an oversized body as null so it never travels through history', async () => {
+    await sendBodies(sqs, queueUrl, ['y'.repeat(2_000), 'small']);
+    const { receiveSubmissions } = createActivities(deps({ limits: { ...DEFAULT_VALIDATION_LIMITS, maxBodyBytes: 1_000 } }));
+    const batch = await runActivity(receiveSubmissions, [{ ...receiveRequest, byteBudget: 100_000 }]);
+    const big = batch.messages.find((m) => m.bodyBytes === 2_000);
+    expect(big?.body).toBeNull();
+    expect(batch.messages.find((m) => m.bodyBytes === 5)?.body).toBe('small');
+  });
+
+  it('publishes every event exactly once and in order per submission despite partial failures and a lying response', async () => {
+    const docs = Array.from({ length: 12 }, () => validSubmission({ processes: 3, connections: 4 }));
+    const ids = await sendBodies(sqs, queueUrl, docs.map(asBase64));
+    const { receiveSubmissions, validateAndTransform, publishEvents } = createActivities(deps());
+    const received = await runActivity(receiveSubmissions, [{ ...receiveRequest, receives: 2, byteBudget: 1_000_000 }]);
+    expect(received.messages).toHaveLength(12);
+    const transformed = await runActivity(validateAndTransform, [{
+      messages: received.messages,
+      partitionKey: 'device_id',
+      includeProvenance: true,
+    }]);
+    expect(transformed.invalid).toEqual([]);
+
+    // Every third entry fails, alternating error codes, and the second call claims success while failing everything.
+    const faults = injectPutRecordsFaults(kinesis, {
+      entryFault: (call, entry) =>
+        (call + entry) % 3 === 0 ? (entry % 2 ? 'InternalFailure' : 'ProvisionedThroughputExceededException') : undefined,
+      lieOnCalls: new Set([1]),
+    });
+    const result = await runActivity(publishEvents, [{ submissions: transformed.valid }]);
+    expect(result.eventsPublished).toBe(12 * 7);
+    expect(result.retriedEntries).toBeGreaterThan(0);
+    expect(faults.calls()).toBeGreaterThan(7);
+
+    const records = await readStream(kinesis, streamName);
+    expect(records).toHaveLength(12 * 7);
+    for (const [i, messageId] of ids.entries()) {
+      const own = records
+        .map((r) => ({ ...r, event: JSON.parse(r.data) as { event_index: number; device_id: string; type: string } }))
+        .filter((r) => transformed.valid.find((s) => s.messageId === messageId)?.records.includes(r.data));
+      expect(own).toHaveLength(7);
+      // One shard per submission (partition key = device_id) and sequence numbers in submission order.
+      expect(new Set(own.map((r) => r.shardId)).size).toBe(1);
+      expect(own.every((r) => r.partitionKey === docs[i]?.device_id)).toBe(true);
+      const bySequence = [...own].sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
+      expect(bySequence.map((r) => r.event.event_index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(bySequence.map((r) => r.event.type)).toEqual([...Array(3).fill('new_process'), ...Array(4).fill('network_connection')]);
+    }
+  });
+
+  it('resumes a retried publish at the first unacknowledged event of each submission', async () => {
+    const submissions = [
+      { messageId: 'a', partitionKey: 'p', records: ['a0', 'a1', 'a2'] },
+      { messageId: 'b', partitionKey: 'p', records: ['b0', 'b1'] },
+    ];
+    const { publishEvents } = createActivities(deps());
+    const env = quietActivityEnvironment({ heartbeatDetails: { progress: { a: 2, b: 0 } } });
+    const result = await runActivity(publishEvents, [{ submissions }], env);
+    expect(result).toMatchObject({ eventsPublished: 3, resumedEvents: 2 });
+    const records = await readStream(kinesis, streamName);
+    expect(records.map((r) => r.data).sort()).toEqual(['a2', 'b0', 'b1']);
+  });
+
+  it('deletes only the messages it is given and checks every entry', async () => {
+    await sendBodies(sqs, queueUrl, ['one', 'two', 'three']);
+    const { receiveSubmissions, deleteMessages } = createActivities(deps());
+    const batch = await runActivity(receiveSubmissions, [{ ...receiveRequest, byteBudget: 100_000 }]);
+    expect(batch.messages).toHaveLength(3);
+    const toDelete = batch.messages.slice(0, 2).map(({ messageId, receiptHandle }) => ({ messageId, receiptHandle }));
+    const result = await runActivity(deleteMessages, [{ messages: toDelete }]);
+    expect(result).toEqual({ deleted: 2, retriedEntries: 0, staleReceipts: [] });
+    expect(await queueDepth(sqs, queueUrl)).toEqual({ visible: 0, inFlight: 1 });
+  });
+});

@@ -1,0 +1,84 @@
+import {
+  eventIdFor,
+  PARTITION_KEY_FIELDS,
+  partitionKeyFor,
+  telemetryEventSchema,
+  transformSubmission,
+  validateSubmission,
+  validationLimitsSchema,
+  type TransformSubmissionContext,
+} from '../../../src/domain';
+import { base64, DEVICE_ID, SPEC_EXAMPLE_TEXT, SUBMISSION_ID } from './spec-example';
+
+const ctx: TransformSubmissionContext = {
+  messageId: 'msg-1',
+  processedAt: new Date('2026-11-28T05:44:18.592Z'),
+  includeProvenance: false,
+  partitionKeyField: 'device_id',
+};
+
+describe('transformSubmission', () => {
+  it('returns the SPEC §3 records of the SPEC §2 example, in order, keyed by device_id', () => {
+    const result = transformSubmission(base64(SPEC_EXAMPLE_TEXT), ctx);
+    expect(result).toEqual({
+      valid: true,
+      submissionId: SUBMISSION_ID,
+      deviceId: DEVICE_ID,
+      partitionKey: DEVICE_ID,
+      records: [
+        `{"cmdl":"notepad.exe","user":"john","type":"new_process","event_id":"${eventIdFor('msg-1', 0)}","device_id":"${DEVICE_ID}","time_created":"2026-11-28T05:44:18.592Z"}`,
+        `{"source_ip":"192.168.0.2","destination_ip":"23.13.252.39","destination_port":43696,"type":"network_connection","event_id":"${eventIdFor('msg-1', 1)}","device_id":"${DEVICE_ID}","time_created":"2026-11-28T05:44:18.592Z"}`,
+      ],
+    });
+    if (result.valid) {
+      for (const record of result.records)
+        expect(telemetryEventSchema.safeParse(JSON.parse(record)).success).toBe(true);
+    }
+  });
+
+  it('can key by submission_id', () => {
+    const result = transformSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, partitionKeyField: 'submission_id' });
+    expect(result.valid && result.partitionKey).toBe(SUBMISSION_ID);
+  });
+
+  it('is deterministic: the same message gives byte-identical records', () => {
+    expect(transformSubmission(SPEC_EXAMPLE_TEXT, ctx)).toEqual(transformSubmission(base64(SPEC_EXAMPLE_TEXT), ctx));
+  });
+
+  it('passes validation failures through unchanged', () => {
+    const body = SPEC_EXAMPLE_TEXT.replace(SUBMISSION_ID, 'not-an-uuid');
+    expect(transformSubmission(body, ctx)).toEqual(validateSubmission(body));
+    expect(transformSubmission(body, ctx)).toMatchObject({ valid: false, reason: 'invalid_uuid' });
+  });
+
+  it('rejects the whole submission as record_too_large when one record plus its key exceeds maxRecordBytes', () => {
+    const limits = validationLimitsSchema.parse({ maxRecordBytes: 300 });
+    const fits = transformSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, limits });
+    expect(fits.valid).toBe(true);
+    if (!fits.valid) return;
+    const longest = Math.max(...fits.records.map((record) => Buffer.byteLength(record)));
+
+    const exact = validationLimitsSchema.parse({ maxRecordBytes: longest + DEVICE_ID.length });
+    expect(transformSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, limits: exact }).valid).toBe(true);
+
+    const tight = validationLimitsSchema.parse({ maxRecordBytes: longest + DEVICE_ID.length - 1 });
+    const result = transformSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, limits: tight });
+    expect(result).toMatchObject({ valid: false, reason: 'record_too_large' });
+    if (!result.valid) expect(result.detail).toMatch(/^event 1 \(network_connection\) is \d+ bytes/);
+  });
+
+  it('counts multi-byte characters in bytes for the record size', () => {
+    const body = SPEC_EXAMPLE_TEXT.replace('"john"', `"${'👤'.repeat(100)}"`);
+    const limits = validationLimitsSchema.parse({ maxRecordBytes: 500 });
+    // 100 characters of 4 UTF-8 bytes: under 500 characters, over 500 bytes.
+    expect(transformSubmission(body, { ...ctx, limits })).toMatchObject({ valid: false, reason: 'record_too_large' });
+  });
+});
+
+describe('partitionKeyFor', () => {
+  it.each(PARTITION_KEY_FIELDS)('returns the %s', (field) => {
+    const result = validateSubmission(SPEC_EXAMPLE_TEXT);
+    if (!result.valid) throw new Error(result.reason);
+    expect(partitionKeyFor(result.submission, field)).toBe(field === 'device_id' ? DEVICE_ID : SUBMISSION_ID);
+  });
+});
