@@ -1,4 +1,8 @@
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { PUBLISH_STALLED } from '../../src/failure-types';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import {
   createTestQueue,
@@ -16,11 +20,14 @@ import { quietActivityEnvironment, runActivity, uniqueName } from '../helpers/te
 
 /** The AWS-facing activities against the real SQS and Kinesis emulators of the local stack. */
 describe('activities against the emulators', () => {
-  const { sqs, kinesis } = emulatorClients();
+  // Fresh clients per test: fault injectors are middleware on a client and must not leak into the next test.
+  let sqs: SQSClient;
+  let kinesis: KinesisClient;
   let queueUrl: string;
   let streamName: string;
 
   beforeEach(async () => {
+    ({ sqs, kinesis } = emulatorClients());
     queueUrl = await createTestQueue(sqs, uniqueName('activities-q'));
     streamName = uniqueName('activities-s');
     await createTestStream(kinesis, streamName, 2);
@@ -118,6 +125,28 @@ describe('activities against the emulators', () => {
     expect(result).toMatchObject({ eventsPublished: 3, resumedEvents: 2 });
     const records = await readStream(kinesis, streamName);
     expect(records.map((r) => r.data).sort()).toEqual(['a2', 'b0', 'b1']);
+  });
+
+  it('fails an attempt that makes no progress as retryable, keeping the acknowledged prefix in its heartbeat', async () => {
+    injectPutRecordsFaults(kinesis, { entryFault: (call) => (call === 0 ? undefined : 'ProvisionedThroughputExceededException') });
+    const { publishEvents } = createActivities(deps({ retry: { initialBackoffMs: 1, maxBackoffMs: 2, maxRoundsWithoutProgress: 3 } }));
+    const env = quietActivityEnvironment();
+    const heartbeats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => heartbeats.push(details));
+    const submissions = [{ messageId: 'a', partitionKey: 'p', records: ['a0', 'a1'] }];
+    const error = await runActivity(publishEvents, [{ submissions }], env).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect(error).toMatchObject({ type: PUBLISH_STALLED, nonRetryable: false });
+    expect(heartbeats.at(-1)).toEqual({ progress: { a: 1 } });
+    expect((await readStream(kinesis, streamName)).map((r) => r.data)).toEqual(['a0']);
+  });
+
+  it('fails non-retryably when the stream does not exist', async () => {
+    const { publishEvents } = createActivities(deps({ streamName: uniqueName('missing') }));
+    const error = await runActivity(publishEvents, [{ submissions: [{ messageId: 'a', partitionKey: 'p', records: ['x'] }] }]).catch(
+      (err: unknown) => err,
+    );
+    expect(error).toMatchObject({ type: 'ResourceNotFoundException', nonRetryable: true });
   });
 
   it('deletes only the messages it is given and checks every entry', async () => {

@@ -1,0 +1,292 @@
+import { expectedEventId } from '../../../src/fleet/event-id';
+import type { BrokenEntry, ExpectedEvent, SubmissionEntry, ValidEntry } from '../../../src/fleet/manifest';
+import { judge, type CheckCode, type JudgeReport } from '../../../src/verify/judge';
+import type { StreamRecord } from '../../../src/verify/stream-reader';
+
+const DEVICE_A = '31980191-fa99-4768-8a7b-0e81397ca6ef';
+const DEVICE_B = '8be01974-0f15-4d4f-809f-257a6de4d3f9';
+const SENT_AT = '2026-11-28T12:00:00.000Z';
+const PROCESSED_AT = '2026-11-28T12:00:31.123Z';
+
+type EventInput = ExpectedEvent extends infer E ? (E extends ExpectedEvent ? Omit<E, 'device_id'> : never) : never;
+
+function validEntry(messageId: string, deviceId: string, events: EventInput[]): ValidEntry {
+  const full = events.map((e): ExpectedEvent => ({ ...e, device_id: deviceId }));
+  return {
+    kind: 'submission',
+    status: 'valid',
+    seq: 0,
+    messageId,
+    sentAt: SENT_AT,
+    encoding: 'base64',
+    bodyBytes: 100,
+    submissionId: `sub-${messageId}`,
+    deviceId,
+    events: full,
+    eventIds: full.map((_, i) => expectedEventId(messageId, i)),
+  };
+}
+
+function brokenEntry(messageId: string): BrokenEntry {
+  return {
+    kind: 'submission',
+    status: 'broken',
+    seq: 0,
+    messageId,
+    sentAt: SENT_AT,
+    encoding: 'base64',
+    bodyBytes: 100,
+    brokenClass: 'null_cmdl',
+    eventCountHint: 4,
+    deviceId: DEVICE_B,
+  };
+}
+
+const manifest: SubmissionEntry[] = [
+  validEntry('msg-1', DEVICE_A, [
+    { type: 'new_process', cmdl: 'notepad.exe', user: 'john' },
+    { type: 'new_process', cmdl: 'C:\\Windows\\cmd.exe /c "echo ü"', user: 'CORP\\alice' },
+    { type: 'network_connection', source_ip: '192.168.0.2', destination_ip: '23.13.252.39', destination_port: 0 },
+  ]),
+  validEntry('msg-2', DEVICE_B, [
+    { type: 'network_connection', source_ip: '10.0.0.9', destination_ip: '8.8.8.8', destination_port: 65535 },
+    { type: 'new_process', cmdl: 'bash', user: 'root' },
+  ]),
+  validEntry('msg-3', DEVICE_A, []),
+  brokenEntry('msg-bad'),
+];
+
+/** What a correct product writes: §3 fields, ids from the message id, one shard per device, rising sequence numbers. */
+function cleanStream(): StreamRecord[] {
+  const seqs: Record<string, bigint> = {
+    'shardId-000000000000': 49600000000000000000000000000000000000000n,
+    'shardId-000000000001': 49600000000000000000000000000000000000000n,
+  };
+  const records: StreamRecord[] = [];
+  for (const entry of manifest) {
+    if (entry.status !== 'valid') continue;
+    const shardId = entry.deviceId === DEVICE_A ? 'shardId-000000000000' : 'shardId-000000000001';
+    entry.events.forEach((event, i) => {
+      const seq = (seqs[shardId] ?? 0n) + 1000n;
+      seqs[shardId] = seq;
+      records.push({
+        shardId,
+        sequenceNumber: seq.toString(),
+        partitionKey: entry.deviceId,
+        data: JSON.stringify({ ...event, event_id: entry.eventIds[i], time_created: PROCESSED_AT }),
+        arrivalTime: new Date(Date.parse(SENT_AT) + 31_500 + i),
+      });
+    });
+  }
+  return records;
+}
+
+function failing(report: JudgeReport): CheckCode[] {
+  return (Object.keys(report.checks) as CheckCode[]).filter((c) => report.checks[c].violation);
+}
+
+function mutate(records: StreamRecord[], index: number, f: (fields: Record<string, unknown>) => void): StreamRecord[] {
+  return records.map((r, i) => {
+    if (i !== index) return r;
+    const fields = JSON.parse(r.data) as Record<string, unknown>;
+    f(fields);
+    return { ...r, data: JSON.stringify(fields) };
+  });
+}
+
+describe('judge', () => {
+  it('passes a clean stream, with counts and latency', () => {
+    const report = judge(manifest, cleanStream(), { queue: { visible: 0, notVisible: 0 } });
+    expect(failing(report)).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.counts).toMatchObject({
+      expectedEvents: 5,
+      records: 5,
+      deliveredEvents: 5,
+      shards: 2,
+      brokenSubmissions: 1,
+    });
+    expect(report.latencyMs?.p50).toBeGreaterThanOrEqual(31_500);
+  });
+
+  it('catches a lost event', () => {
+    const report = judge(
+      manifest,
+      cleanStream().filter((_, i) => i !== 1),
+    );
+    expect(failing(report)).toEqual(['lost']);
+    expect(report.checks.lost.examples[0]).toMatchObject({ messageId: 'msg-1', index: 1 });
+  });
+
+  it('catches a reordered pair', () => {
+    const records = cleanStream();
+    const [a, b] = [records[0], records[1]];
+    if (!a || !b) throw new Error('fixture');
+    records[0] = { ...a, sequenceNumber: b.sequenceNumber };
+    records[1] = { ...b, sequenceNumber: a.sequenceNumber };
+    expect(failing(judge(manifest, records))).toEqual(['order']);
+  });
+
+  it('compares sequence numbers as big integers, not strings', () => {
+    const records = cleanStream().map((r, i) =>
+      i === 2 ? { ...r, sequenceNumber: '4960000000000000000000000000000000000000099999' } : r,
+    );
+    // '...99999' sorts before a shorter-but-larger string lexically; numerically it is the largest, so order holds.
+    expect(failing(judge(manifest, records))).toEqual([]);
+  });
+
+  it('catches a leaked event of a broken submission', () => {
+    const leak: StreamRecord = {
+      shardId: 'shardId-000000000001',
+      sequenceNumber: '49600000000000000000000000000000000000000999999',
+      partitionKey: DEVICE_B,
+      data: JSON.stringify({
+        type: 'new_process',
+        cmdl: 'x',
+        user: 'y',
+        device_id: DEVICE_B,
+        event_id: expectedEventId('msg-bad', 0),
+        time_created: PROCESSED_AT,
+      }),
+    };
+    const report = judge(manifest, [...cleanStream(), leak]);
+    expect(failing(report)).toEqual(['leaked']);
+  });
+
+  it('catches a duplicate with a different id', () => {
+    const records = cleanStream();
+    const copy = records[0];
+    if (!copy) throw new Error('fixture');
+    const fields = JSON.parse(copy.data) as Record<string, unknown>;
+    records.push({
+      ...copy,
+      sequenceNumber: '49600000000000000000000000000000000000009999',
+      data: JSON.stringify({ ...fields, event_id: '0d9b3f5e-5d0c-4c59-9a7e-5b8a2c1f0e11' }),
+    });
+    expect(failing(judge(manifest, records, { allowDuplicates: true }))).toEqual(['duplicate_different_id']);
+  });
+
+  it('allows same-id duplicates only in fault mode', () => {
+    const records = cleanStream();
+    const copy = records[2];
+    if (!copy) throw new Error('fixture');
+    records.push({ ...copy, sequenceNumber: '49600000000000000000000000000000000000009999' });
+    const strict = judge(manifest, records);
+    expect(failing(strict)).toEqual(['duplicate_same_id']);
+    expect(strict.counts.duplicateRecords).toBe(1);
+    const faults = judge(manifest, records, { allowDuplicates: true });
+    expect(faults.ok).toBe(true);
+    expect(faults.checks.duplicate_same_id.count).toBe(1);
+  });
+
+  it('judges order on first copies: a late same-id duplicate does not reorder', () => {
+    const records = cleanStream();
+    const first = records[0];
+    if (!first) throw new Error('fixture');
+    records.push({ ...first, sequenceNumber: '49600000000000000000000000000000000000009999' });
+    expect(judge(manifest, records, { allowDuplicates: true }).ok).toBe(true);
+  });
+
+  it('catches a wrong field type', () => {
+    const report = judge(
+      manifest,
+      mutate(cleanStream(), 2, (f) => (f['destination_port'] = '0')),
+    );
+    expect(failing(report)).toEqual(['wrong_shape', 'wrong_value']);
+  });
+
+  it('catches a wrong value and a missing field', () => {
+    expect(
+      failing(
+        judge(
+          manifest,
+          mutate(cleanStream(), 0, (f) => (f['user'] = 'jane')),
+        ),
+      ),
+    ).toEqual(['wrong_value']);
+    expect(
+      failing(
+        judge(
+          manifest,
+          mutate(cleanStream(), 0, (f) => delete f['device_id']),
+        ),
+      ),
+    ).toEqual(['wrong_shape', 'wrong_value']);
+  });
+
+  it('catches an extra field, unless allowed as provenance', () => {
+    const records = mutate(cleanStream(), 0, (f) => (f['submission_id'] = 'sub-msg-1'));
+    expect(failing(judge(manifest, records))).toEqual(['extra_field']);
+    expect(judge(manifest, records, { allowedExtraFields: ['submission_id'] }).ok).toBe(true);
+  });
+
+  it('catches events of one submission split over two shards', () => {
+    const records = cleanStream().map((r, i) => (i === 1 ? { ...r, shardId: 'shardId-000000000001' } : r));
+    expect(failing(judge(manifest, records))).toEqual(['split_shards']);
+  });
+
+  it('catches a time_created that is local, zoned or earlier than the send', () => {
+    expect(
+      failing(
+        judge(
+          manifest,
+          mutate(cleanStream(), 0, (f) => (f['time_created'] = '2026-11-28T12:00:31.123')),
+        ),
+      ),
+    ).toEqual(['bad_time_created']);
+    expect(
+      failing(
+        judge(
+          manifest,
+          mutate(cleanStream(), 0, (f) => (f['time_created'] = '2026-11-28T13:00:31.123+01:00')),
+        ),
+      ),
+    ).toEqual(['bad_time_created']);
+    expect(
+      failing(
+        judge(
+          manifest,
+          mutate(cleanStream(), 0, (f) => (f['time_created'] = '2026-11-28T11:59:59.000Z')),
+        ),
+      ),
+    ).toEqual(['bad_time_created']);
+  });
+
+  it('catches a wrong partition key, unparseable records, unexpected records and extra events', () => {
+    const records = cleanStream();
+    const r0 = records[0];
+    if (!r0) throw new Error('fixture');
+    records[0] = { ...r0, partitionKey: 'sub-msg-1' };
+    expect(failing(judge(manifest, records))).toEqual(['wrong_partition_key']);
+    expect(judge(manifest, records, { partitionKey: 'any' }).ok).toBe(true);
+
+    const garbage: StreamRecord = { ...r0, sequenceNumber: '1', data: 'not json' };
+    expect(failing(judge(manifest, [...cleanStream(), garbage]))).toEqual(['unparseable_record']);
+
+    const stranger: StreamRecord = {
+      ...r0,
+      sequenceNumber: '2',
+      data: JSON.stringify({
+        type: 'new_process',
+        cmdl: 'zzz',
+        user: 'q',
+        event_id: '0d9b3f5e-5d0c-4c59-9a7e-5b8a2c1f0e11',
+      }),
+    };
+    expect(failing(judge(manifest, [...cleanStream(), stranger]))).toEqual(['unexpected']);
+    expect(judge(manifest, [...cleanStream(), stranger], { allowUnexpected: true }).ok).toBe(true);
+
+    const extra: StreamRecord = {
+      ...r0,
+      sequenceNumber: '3',
+      data: JSON.stringify({ type: 'new_process', cmdl: 'zzz', user: 'q', event_id: expectedEventId('msg-1', 3) }),
+    };
+    expect(failing(judge(manifest, [...cleanStream(), extra]))).toEqual(['extra_event']);
+  });
+
+  it('fails when the queue is not empty', () => {
+    expect(failing(judge(manifest, cleanStream(), { queue: { visible: 0, notVisible: 2 } }))).toEqual([
+      'queue_not_empty',
+    ]);
+  });
+});
