@@ -57,10 +57,13 @@ export function createDeleteMessages(deps: ActivityDeps) {
               done.add(message.messageId);
             } else if (failure && isStaleReceipt(failure)) {
               stale.add(message.messageId);
-              log.warn('receipt handle no longer valid; the message will be redelivered and republished with the same event ids', {
-                messageId: message.messageId,
-                code: failure.Code,
-              });
+              log.warn(
+                'receipt handle no longer valid; the message will be redelivered and republished with the same event ids',
+                {
+                  messageId: message.messageId,
+                  code: failure.Code,
+                },
+              );
             } else {
               // Neither listed as successful nor as a sender fault: retry, never assume.
               failedThisRound.push(message);

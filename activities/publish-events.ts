@@ -60,7 +60,10 @@ export function createPublishEvents(deps: ActivityDeps) {
             // A throttled, failed or timed-out request: every entry counts as failed and is retried. A timed-out
             // request may still have landed; the retry then makes a duplicate with the same event_id (SPEC G3).
             const errorCode = awsErrorName(err);
-            return { acknowledged: 0, failed: entries.map((entry) => ({ entry, errorCode, errorMessage: String(err) })) };
+            return {
+              acknowledged: 0,
+              failed: entries.map((entry) => ({ entry, errorCode, errorMessage: String(err) })),
+            };
           }
         }),
       );

@@ -72,7 +72,11 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
     await releaseMessages(deps, overBudget);
     const batch: ReceivedBatch = { messages: [...byId.values()], releasedOverBudget: overBudget.length };
     if (batch.messages.length > 0) {
-      log.info('received submissions', { messages: batch.messages.length, bodyBytes: budgetUsed, released: overBudget.length });
+      log.info('received submissions', {
+        messages: batch.messages.length,
+        bodyBytes: budgetUsed,
+        released: overBudget.length,
+      });
     }
     return batch;
   };

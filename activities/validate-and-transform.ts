@@ -37,7 +37,11 @@ export function createValidateAndTransform(deps: Pick<ActivityDeps, 'limits' | '
         });
       } else {
         batch.invalid.push({ messageId: message.messageId, reason: result.reason, detail: result.detail });
-        log.warn('invalid submission dropped', { messageId: message.messageId, reason: result.reason, detail: result.detail });
+        log.warn('invalid submission dropped', {
+          messageId: message.messageId,
+          reason: result.reason,
+          detail: result.detail,
+        });
       }
     }
     return batch;

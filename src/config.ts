@@ -16,7 +16,6 @@ const intInRange = (min: number, max: number, fallback: number) =>
 
 const optionalUrl = z.url({ error: 'must be a URL such as http://127.0.0.1:9324' }).optional();
 
-
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
   .default('false')
@@ -43,7 +42,9 @@ export const configSchema = z.object({
     .refine((v) => durationToMs(v) >= 1000, { error: 'must be at least 1s' })
     .default('30s'),
   SCHEDULE_ID: z.string().min(1).default('telemetry-preprocessor'),
-  PARTITION_KEY: z.enum(PARTITION_KEY_FIELDS, { error: `must be one of ${PARTITION_KEY_FIELDS.join(', ')}` }).default('device_id'),
+  PARTITION_KEY: z
+    .enum(PARTITION_KEY_FIELDS, { error: `must be one of ${PARTITION_KEY_FIELDS.join(', ')}` })
+    .default('device_id'),
   PARALLEL_LANES: intInRange(1, 64, 2),
   RECEIVES_PER_BATCH: intInRange(1, 50, 5),
   RECEIVE_WAIT_SECONDS: intInRange(0, 20, 1),

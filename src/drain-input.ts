@@ -17,7 +17,12 @@ export const drainInputSchema = z
     /** ReceiveMessage requests folded into one receive activity (fewer Temporal actions per event). */
     receivesPerBatch: z.number().int().min(1).max(50).default(5),
     /** Message bodies per batch are capped so no activity payload comes near Temporal's 2 MB limit. */
-    batchByteBudget: z.number().int().min(65_536).max(1_500_000).default(512 * 1024),
+    batchByteBudget: z
+      .number()
+      .int()
+      .min(65_536)
+      .max(1_500_000)
+      .default(512 * 1024),
     /** Parallel lanes per run: each drains the queue independently, spread over the worker fleet. */
     lanes: z.number().int().min(1).max(64).default(2),
     /** A run stops starting new batches after this long; the schedule's next run carries on. */

@@ -120,7 +120,9 @@ async function processBatch(input: DrainInput, totals: RunTotals, messages: Rece
   totals.valid += transformed.valid.length;
   recordInvalid(totals, transformed.invalid);
 
-  const receipts = new Map(messages.map((m) => [m.messageId, { messageId: m.messageId, receiptHandle: m.receiptHandle }]));
+  const receipts = new Map(
+    messages.map((m) => [m.messageId, { messageId: m.messageId, receiptHandle: m.receiptHandle }]),
+  );
   const receiptsOf = (ids: { messageId: string }[]): MessageReceipt[] =>
     ids.flatMap(({ messageId }) => receipts.get(messageId) ?? []);
 
@@ -131,7 +133,11 @@ async function processBatch(input: DrainInput, totals: RunTotals, messages: Rece
   return validDone && invalidDone;
 }
 
-async function publishThenDelete(totals: RunTotals, valid: ValidSubmission[], receipts: MessageReceipt[]): Promise<boolean> {
+async function publishThenDelete(
+  totals: RunTotals,
+  valid: ValidSubmission[],
+  receipts: MessageReceipt[],
+): Promise<boolean> {
   if (valid.length === 0) return true;
   const events = valid.reduce((sum, s) => sum + s.records.length, 0);
   const published = await attempt(totals, 'publish', valid.length, () =>
@@ -172,7 +178,8 @@ async function attempt<T>(
     return await run();
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    const error = err.cause instanceof ApplicationFailure ? `${err.cause.type ?? 'Error'}: ${err.cause.message}` : err.message;
+    const error =
+      err.cause instanceof ApplicationFailure ? `${err.cause.type ?? 'Error'}: ${err.cause.message}` : err.message;
     recordFailure(totals, { stage, messages, error });
     log.error('stage failed after retries; its messages stay in the queue', { stage, messages, error });
     return undefined;

@@ -32,7 +32,10 @@ export interface PutRecordsLimits {
 }
 
 // Kinesis PutRecords: at most 500 entries and 5 MiB (data plus partition keys) per request.
-export const KINESIS_PUT_RECORDS_LIMITS: PutRecordsLimits = { maxEntriesPerRequest: 500, maxBytesPerRequest: 5 * 1024 * 1024 };
+export const KINESIS_PUT_RECORDS_LIMITS: PutRecordsLimits = {
+  maxEntriesPerRequest: 500,
+  maxBytesPerRequest: 5 * 1024 * 1024,
+};
 
 export function entryBytes(entry: Pick<PutEntry, 'data' | 'partitionKey'>): number {
   return Buffer.byteLength(entry.data, 'utf8') + Buffer.byteLength(entry.partitionKey, 'utf8');
@@ -60,7 +63,10 @@ export function planRound(
     if (data === undefined) continue;
     const entry: PutEntry = { messageId: submission.messageId, index, partitionKey: submission.partitionKey, data };
     const bytes = entryBytes(entry);
-    if (current.length > 0 && (current.length >= limits.maxEntriesPerRequest || currentBytes + bytes > limits.maxBytesPerRequest)) {
+    if (
+      current.length > 0 &&
+      (current.length >= limits.maxEntriesPerRequest || currentBytes + bytes > limits.maxBytesPerRequest)
+    ) {
       requests.push(current);
       current = [];
       currentBytes = 0;
@@ -115,7 +121,8 @@ export function applyResults(
     outcome.failed.push({
       entry,
       errorCode: result?.ErrorCode ?? 'MissingResult',
-      errorMessage: result?.ErrorMessage ?? (result ? 'entry has no sequence number' : 'no result entry for this record'),
+      errorMessage:
+        result?.ErrorMessage ?? (result ? 'entry has no sequence number' : 'no result entry for this record'),
     });
   });
   return outcome;

@@ -81,7 +81,9 @@ export async function createTestStream(kinesis: KinesisClient, name: string, sha
 }
 
 export async function deleteTestStream(kinesis: KinesisClient, name: string): Promise<void> {
-  await kinesis.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true })).catch(() => undefined);
+  await kinesis
+    .send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true }))
+    .catch(() => undefined);
 }
 
 export interface StreamRecord {
@@ -99,7 +101,11 @@ export async function readStream(kinesis: KinesisClient, streamName: string): Pr
   for (const shard of Shards ?? []) {
     if (!shard.ShardId) continue;
     const { ShardIterator } = await kinesis.send(
-      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      new GetShardIteratorCommand({
+        StreamName: streamName,
+        ShardId: shard.ShardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
     );
     let iterator = ShardIterator;
     for (let page = 0; iterator && page < 1000; page++) {

@@ -1,4 +1,9 @@
-import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import {
+  PutRecordsCommand,
+  type KinesisClient,
+  type PutRecordsCommandOutput,
+  type PutRecordsRequestEntry,
+} from '@aws-sdk/client-kinesis';
 
 /**
  * A client-side fault injector for PutRecords on a real emulator-backed client: chosen entries are reported failed
@@ -36,7 +41,9 @@ export function injectPutRecordsFaults(kinesis: KinesisClient, faults: PutRecord
       const realOutput = real?.output as PutRecordsCommandOutput | undefined;
       let cursor = 0;
       const Records = verdicts.map((fault) =>
-        fault ? { ErrorCode: fault, ErrorMessage: 'injected' } : (realOutput?.Records?.[cursor++] ?? { ErrorCode: 'InternalFailure' }),
+        fault
+          ? { ErrorCode: fault, ErrorMessage: 'injected' }
+          : (realOutput?.Records?.[cursor++] ?? { ErrorCode: 'InternalFailure' }),
       );
       const output: Partial<PutRecordsCommandOutput> = {
         ...realOutput,

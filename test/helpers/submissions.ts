@@ -13,7 +13,10 @@ export function validSubmission(options: SampleOptions = {}) {
     device_id: options.deviceId ?? randomUUID(),
     time_created: '2021-03-28T15:44:18.592840',
     events: {
-      new_process: Array.from({ length: options.processes ?? 2 }, (_, i) => ({ cmdl: `proc-${i}.exe --flag`, user: 'john' })),
+      new_process: Array.from({ length: options.processes ?? 2 }, (_, i) => ({
+        cmdl: `proc-${i}.exe --flag`,
+        user: 'john',
+      })),
       network_connection: Array.from({ length: options.connections ?? 2 }, (_, i) => ({
         source_ip: '192.168.0.2',
         destination_ip: '23.13.252.39',
@@ -39,7 +42,10 @@ export const brokenBodies = {
     const doc = validSubmission();
     return asBase64({
       ...doc,
-      events: { ...doc.events, network_connection: [{ source_ip: '10.0.0.1', destination_ip: 'not-an-ip', destination_port: 1 }] },
+      events: {
+        ...doc.events,
+        network_connection: [{ source_ip: '10.0.0.1', destination_ip: 'not-an-ip', destination_port: 1 }],
+      },
     });
   },
   notJson: () => 'this is not json {',

@@ -41,6 +41,8 @@ export function runActivity<A extends unknown[], R>(
   return env.run(fn, ...args);
 }
 
-export function quietActivityEnvironment(info?: ConstructorParameters<typeof MockActivityEnvironment>[0]): MockActivityEnvironment {
+export function quietActivityEnvironment(
+  info?: ConstructorParameters<typeof MockActivityEnvironment>[0],
+): MockActivityEnvironment {
   return new MockActivityEnvironment(info, { logger: new DefaultLogger('WARN') });
 }

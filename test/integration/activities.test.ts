@@ -50,7 +50,11 @@ describe('activities against the emulators', () => {
 
   it('receives several requests per batch, and hands messages over the byte budget straight back to the queue', async () => {
     const body = 'x'.repeat(1000);
-    await sendBodies(sqs, queueUrl, Array.from({ length: 25 }, () => body));
+    await sendBodies(
+      sqs,
+      queueUrl,
+      Array.from({ length: 25 }, () => body),
+    );
     const { receiveSubmissions } = createActivities(deps());
 
     const small = await runActivity(receiveSubmissions, [{ ...receiveRequest, byteBudget: 4_500 }]);
@@ -67,7 +71,9 @@ describe('activities against the emulators', () => {
 
   it('carries an oversized body as null so it never travels through history', async () => {
     await sendBodies(sqs, queueUrl, ['y'.repeat(2_000), 'small']);
-    const { receiveSubmissions } = createActivities(deps({ limits: { ...DEFAULT_VALIDATION_LIMITS, maxBodyBytes: 1_000 } }));
+    const { receiveSubmissions } = createActivities(
+      deps({ limits: { ...DEFAULT_VALIDATION_LIMITS, maxBodyBytes: 1_000 } }),
+    );
     const batch = await runActivity(receiveSubmissions, [{ ...receiveRequest, byteBudget: 100_000 }]);
     const big = batch.messages.find((m) => m.bodyBytes === 2_000);
     expect(big?.body).toBeNull();
@@ -80,17 +86,23 @@ describe('activities against the emulators', () => {
     const { receiveSubmissions, validateAndTransform, publishEvents } = createActivities(deps());
     const received = await runActivity(receiveSubmissions, [{ ...receiveRequest, receives: 2, byteBudget: 1_000_000 }]);
     expect(received.messages).toHaveLength(12);
-    const transformed = await runActivity(validateAndTransform, [{
-      messages: received.messages,
-      partitionKey: 'device_id',
-      includeProvenance: true,
-    }]);
+    const transformed = await runActivity(validateAndTransform, [
+      {
+        messages: received.messages,
+        partitionKey: 'device_id',
+        includeProvenance: true,
+      },
+    ]);
     expect(transformed.invalid).toEqual([]);
 
     // Every third entry fails, alternating error codes, and the second call claims success while failing everything.
     const faults = injectPutRecordsFaults(kinesis, {
       entryFault: (call, entry) =>
-        (call + entry) % 3 === 0 ? (entry % 2 ? 'InternalFailure' : 'ProvisionedThroughputExceededException') : undefined,
+        (call + entry) % 3 === 0
+          ? entry % 2
+            ? 'InternalFailure'
+            : 'ProvisionedThroughputExceededException'
+          : undefined,
       lieOnCalls: new Set([1]),
     });
     const result = await runActivity(publishEvents, [{ submissions: transformed.valid }]);
@@ -110,7 +122,10 @@ describe('activities against the emulators', () => {
       expect(own.every((r) => r.partitionKey === docs[i]?.device_id)).toBe(true);
       const bySequence = [...own].sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
       expect(bySequence.map((r) => r.event.event_index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-      expect(bySequence.map((r) => r.event.type)).toEqual([...Array(3).fill('new_process'), ...Array(4).fill('network_connection')]);
+      expect(bySequence.map((r) => r.event.type)).toEqual([
+        ...Array.from({ length: 3 }, () => 'new_process'),
+        ...Array.from({ length: 4 }, () => 'network_connection'),
+      ]);
     }
   });
 
@@ -128,8 +143,12 @@ describe('activities against the emulators', () => {
   });
 
   it('fails an attempt that makes no progress as retryable, keeping the acknowledged prefix in its heartbeat', async () => {
-    injectPutRecordsFaults(kinesis, { entryFault: (call) => (call === 0 ? undefined : 'ProvisionedThroughputExceededException') });
-    const { publishEvents } = createActivities(deps({ retry: { initialBackoffMs: 1, maxBackoffMs: 2, maxRoundsWithoutProgress: 3 } }));
+    injectPutRecordsFaults(kinesis, {
+      entryFault: (call) => (call === 0 ? undefined : 'ProvisionedThroughputExceededException'),
+    });
+    const { publishEvents } = createActivities(
+      deps({ retry: { initialBackoffMs: 1, maxBackoffMs: 2, maxRoundsWithoutProgress: 3 } }),
+    );
     const env = quietActivityEnvironment();
     const heartbeats: unknown[] = [];
     env.on('heartbeat', (details: unknown) => heartbeats.push(details));
@@ -143,9 +162,9 @@ describe('activities against the emulators', () => {
 
   it('fails non-retryably when the stream does not exist', async () => {
     const { publishEvents } = createActivities(deps({ streamName: uniqueName('missing') }));
-    const error = await runActivity(publishEvents, [{ submissions: [{ messageId: 'a', partitionKey: 'p', records: ['x'] }] }]).catch(
-      (err: unknown) => err,
-    );
+    const error = await runActivity(publishEvents, [
+      { submissions: [{ messageId: 'a', partitionKey: 'p', records: ['x'] }] },
+    ]).catch((err: unknown) => err);
     expect(error).toMatchObject({ type: 'ResourceNotFoundException', nonRetryable: true });
   });
 

@@ -54,7 +54,13 @@ class FakePipeline {
           for (const data of s.records) this.stream.push({ messageId: s.messageId, data });
           events += s.records.length;
         }
-        return { eventsPublished: events, submissions: request.submissions.length, putRecordsRequests: 1, retriedEntries: 0, resumedEvents: 0 };
+        return {
+          eventsPublished: events,
+          submissions: request.submissions.length,
+          putRecordsRequests: 1,
+          retriedEntries: 0,
+          resumedEvents: 0,
+        };
       },
       deleteMessages: async (request) => {
         for (const m of request.messages) {
@@ -109,8 +115,16 @@ describe('drainQueue workflow', () => {
     expect(pipeline.queue).toHaveLength(0);
     expect(pipeline.inFlight.size).toBe(0);
     for (const id of validIds) {
-      const types = pipeline.stream.filter((r) => r.messageId === id).map((r) => (JSON.parse(r.data) as { type: string }).type);
-      expect(types).toEqual(['new_process', 'new_process', 'network_connection', 'network_connection', 'network_connection']);
+      const types = pipeline.stream
+        .filter((r) => r.messageId === id)
+        .map((r) => (JSON.parse(r.data) as { type: string }).type);
+      expect(types).toEqual([
+        'new_process',
+        'new_process',
+        'network_connection',
+        'network_connection',
+        'network_connection',
+      ]);
     }
   });
 

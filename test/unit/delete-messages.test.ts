@@ -56,7 +56,11 @@ describe('deleteMessages', () => {
 
   it('gives up after rounds without progress with a retryable failure, resuming later from its heartbeat', async () => {
     const { sqs } = stubbedSqs('DeleteMessageBatchCommand', (input) => ({
-      Failed: ((input as DeleteMessageBatchRequest).Entries ?? []).map((e) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false })),
+      Failed: ((input as DeleteMessageBatchRequest).Entries ?? []).map((e) => ({
+        Id: e.Id,
+        Code: 'InternalError',
+        SenderFault: false,
+      })),
       $metadata: {},
     }));
     const { deleteMessages } = activitiesWith(sqs);
@@ -71,7 +75,11 @@ describe('deleteMessages', () => {
       $metadata: {},
     }));
     const env = quietActivityEnvironment({ heartbeatDetails: { done: ['m0'], stale: [] } });
-    const resumed = await runActivity(activitiesWith(healthy).deleteMessages, [{ messages: receipts.slice(0, 2) }], env);
+    const resumed = await runActivity(
+      activitiesWith(healthy).deleteMessages,
+      [{ messages: receipts.slice(0, 2) }],
+      env,
+    );
     expect(resumed.deleted).toBe(2);
     expect(calls()).toBe(1);
   });

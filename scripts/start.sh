@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# npm start: the whole system on one machine. Starts the local stack (Temporal dev server + Web UI, SQS and Kinesis
+# emulators), applies the schedule, starts a sensor-fleet simulator in the background and runs the worker in the
+# foreground. Ctrl-C stops the worker and the simulator; `npm run stack:down` stops the stack.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib/common.sh
+source scripts/lib/common.sh
+load_env
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+
+[[ -d node_modules ]] || npm ci
+bash scripts/stack-up.sh
+npx tsx src/schedule/apply.ts
+
+mkdir -p .stack/logs .stack/fleet
+FLEET_RATE="${FLEET_RATE:-0.27}"
+FLEET_DURATION="${FLEET_DURATION:-3600}"
+npx tsx src/fleet/cli.ts --rate "$FLEET_RATE" --duration "$FLEET_DURATION" --broken 0.096 \
+  --manifest .stack/fleet/manifest.jsonl >.stack/logs/fleet.log 2>&1 &
+FLEET_PID=$!
+trap 'kill "$FLEET_PID" 2>/dev/null || true' EXIT
+
+cat <<BANNER
+
+  Telemetry preprocessor is running locally.
+    Temporal Web UI   http://127.0.0.1:${TEMPORAL_UI_PORT}/namespaces/${TEMPORAL_NAMESPACE}/schedules
+    Schedule          ${SCHEDULE_ID} (every ${SCHEDULE_INTERVAL}); run one now:
+                      .tools/venv/bin/temporal schedule trigger --schedule-id ${SCHEDULE_ID} --address ${TEMPORAL_ADDRESS}
+    Sensor fleet      ${FLEET_RATE} submissions/s, ~9.6 % broken (log .stack/logs/fleet.log, manifest .stack/fleet/)
+    Check the stream  npm run verify -- --manifest .stack/fleet/manifest.jsonl --allow-duplicates --no-queue-check
+    Stop              Ctrl-C (worker and fleet), then npm run stack:down
+
+BANNER
+npx tsx src/worker.ts

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# npm test: starts what the tests need (the local stack, idempotently), then runs every jest suite.
+# Extra arguments go to jest, e.g. `npm test -- test/unit`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/stack-up.sh
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+exec npx jest "$@"
