@@ -1,13 +1,16 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createKinesisClient, createSqsClient } from './aws-clients';
 import { loadConfig } from './config';
 import { DEFAULT_VALIDATION_LIMITS } from './domain/limits';
 import { loadEnvFiles } from './env-files';
+import { createJsonLogger } from './json-logger';
 
 async function run(): Promise<void> {
   loadEnvFiles();
   const config = loadConfig();
+  // Structured JSON lines carrying workflow and activity ids (the SDK adds them to every activity and workflow log).
+  Runtime.install({ logger: createJsonLogger() });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const activities = createActivities({
     sqs: createSqsClient(config),
