@@ -7,8 +7,8 @@ let runtimeInstalled = false;
 /** Tests run against the project's Temporal dev server (npm run stack), never a runtime download. */
 export function connectTestEnv(): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
-    // Worker lifecycle chatter drowns test output; warnings and errors still show.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // Worker chatter (and the expected warnings about invalid test submissions) drowns test output; errors still show.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   return TestWorkflowEnvironment.createFromExistingServer({

@@ -22,6 +22,7 @@ function validEntry(messageId: string, deviceId: string, events: EventInput[]): 
     bodyBytes: 100,
     submissionId: `sub-${messageId}`,
     deviceId,
+    partitionKey: deviceId,
     events: full,
     eventIds: full.map((_, i) => expectedEventId(messageId, i)),
   };

@@ -1,0 +1,170 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createKinesisClient, createSqsClient, resolveQueueUrl } from '../fleet/aws';
+import { loadEnvFiles } from '../fleet/env-file';
+import { readManifest } from '../fleet/manifest';
+import { formatReport, judge } from './judge';
+import { waitForSettled } from './wait';
+
+const HELP = `npm run verify -- --manifest PATH [options]   proves a fleet run end to end (SPEC §6 correctness)
+
+Reads every shard of the stream, matches records to the fleet's manifest and checks: no lost event, exact fields
+and types (SPEC §3), time_created UTC and not before the send, one shard and increasing sequence numbers per
+submission, unique event ids, no event of a broken submission, no unexpected record, queue empty.
+
+  --manifest PATH          the fleet's manifest (required)
+  --stream NAME            default: $KINESIS_STREAM_NAME
+  --queue-url URL          default: $SQS_QUEUE_URL
+  --since ISO              read from this instant (AT_TIMESTAMP) instead of TRIM_HORIZON
+  --wait                   poll until the queue is drained and the stream stops growing
+  --timeout S              --wait gives up after S seconds (default 300)
+  --settle S               the stream has stopped growing after S quiet seconds (default 5)
+  --poll-interval S        seconds between polls (default 1)
+  --allow-duplicates       fault mode: same-id duplicates are counted, not a violation
+  --allow-unexpected       records matching no manifest entry are counted, not a violation
+  --allow-extra-fields L   comma-separated provenance fields the product was configured to add
+  --partition-key K        manifest (default: as the fleet recorded) | device_id | submission_id | any
+  --clock-skew-ms N        tolerance for "time_created not before sentAt" (default 0)
+  --no-queue-check         do not require the queue to be empty
+  --report PATH            also write the report as JSON
+  --quiet                  no progress lines
+  --help
+`;
+
+const argsSchema = z.object({
+  help: z.boolean().default(false),
+  quiet: z.boolean().default(false),
+  manifest: z.string().min(1).optional(),
+  stream: z.string().min(1).optional(),
+  'queue-url': z.url().optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  wait: z.boolean().default(false),
+  timeout: z.coerce.number().positive().default(300),
+  settle: z.coerce.number().min(0).default(5),
+  'poll-interval': z.coerce.number().positive().default(1),
+  'allow-duplicates': z.boolean().default(false),
+  'allow-unexpected': z.boolean().default(false),
+  'allow-extra-fields': z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((f) => f.trim())
+        .filter((f) => f !== ''),
+    )
+    .optional(),
+  'partition-key': z.enum(['manifest', 'device_id', 'submission_id', 'any']).default('manifest'),
+  'clock-skew-ms': z.coerce.number().int().min(0).default(0),
+  'no-queue-check': z.boolean().default(false),
+  report: z.string().min(1).optional(),
+});
+
+function parseCli(argv: string[]): z.infer<typeof argsSchema> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      quiet: { type: 'boolean' },
+      wait: { type: 'boolean' },
+      'allow-duplicates': { type: 'boolean' },
+      'allow-unexpected': { type: 'boolean' },
+      'no-queue-check': { type: 'boolean' },
+      manifest: { type: 'string' },
+      stream: { type: 'string' },
+      'queue-url': { type: 'string' },
+      since: { type: 'string' },
+      timeout: { type: 'string' },
+      settle: { type: 'string' },
+      'poll-interval': { type: 'string' },
+      'allow-extra-fields': { type: 'string' },
+      'partition-key': { type: 'string' },
+      'clock-skew-ms': { type: 'string' },
+      report: { type: 'string' },
+    },
+  });
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) throw new Error(`bad arguments:\n${z.prettifyError(parsed.error)}\n\n${HELP}`);
+  return parsed.data;
+}
+
+async function run(): Promise<void> {
+  loadEnvFiles();
+  const args = parseCli(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (!args.manifest) throw new Error(`--manifest is required\n\n${HELP}`);
+  const streamName = args.stream ?? process.env.KINESIS_STREAM_NAME;
+  if (!streamName) throw new Error('no stream: pass --stream or set KINESIS_STREAM_NAME');
+  const configuredQueueUrl = args['queue-url'] ?? process.env.SQS_QUEUE_URL;
+  const queueCheck = !args['no-queue-check'];
+  if (queueCheck && !configuredQueueUrl) {
+    throw new Error('no queue: pass --queue-url, set SQS_QUEUE_URL, or --no-queue-check');
+  }
+  const sqs = createSqsClient();
+  const queueUrl = queueCheck && configuredQueueUrl ? await resolveQueueUrl(sqs, configuredQueueUrl) : undefined;
+
+  const manifestPath = args.manifest;
+  // With --wait the fleet may still be writing the manifest: read it once the stream has settled.
+  const early = args.wait ? undefined : readManifest(manifestPath);
+  const outcome = await waitForSettled(createKinesisClient(), streamName, {
+    ...(queueUrl ? { sqs, queueUrl } : {}),
+    ...(args.since ? { since: new Date(args.since) } : {}),
+    wait: args.wait,
+    timeoutMs: args.timeout * 1000,
+    settleMs: args.settle * 1000,
+    pollIntervalMs: args['poll-interval'] * 1000,
+    onPoll: ({ records, queue, elapsedMs }) => {
+      if (args.quiet || !args.wait) return;
+      const q = queue
+        ? `queue visible ${queue.visible} in-flight ${queue.notVisible} delayed ${queue.delayed}`
+        : 'queue unchecked';
+      process.stderr.write(`verify: ${(elapsedMs / 1000).toFixed(0)}s records ${records}  ${q}\n`);
+    },
+  });
+  const { submissions, sendFailed } = early ?? readManifest(manifestPath);
+  if (sendFailed.length > 0) {
+    process.stderr.write(`verify: manifest lists ${sendFailed.length} submission(s) the queue refused; not judged\n`);
+  }
+  const report = judge(submissions, outcome.records, {
+    allowDuplicates: args['allow-duplicates'],
+    allowUnexpected: args['allow-unexpected'],
+    allowedExtraFields: args['allow-extra-fields'] ?? [],
+    partitionKey: args['partition-key'],
+    clockSkewMs: args['clock-skew-ms'],
+    ...(outcome.queue ? { queue: outcome.queue } : {}),
+  });
+  const text = formatReport(report);
+  process.stdout.write(
+    `stream ${streamName}${args.since ? ` since ${args.since}` : ''}  queue ${queueCheck ? queueUrl : 'unchecked'}` +
+      `${outcome.timedOut ? '  (TIMED OUT waiting to settle)' : ''}  ${(outcome.elapsedMs / 1000).toFixed(1)}s\n${text}\n`,
+  );
+  if (args.report) {
+    mkdirSync(dirname(args.report), { recursive: true });
+    writeFileSync(
+      args.report,
+      JSON.stringify(
+        {
+          streamName,
+          queueUrl: queueCheck ? queueUrl : null,
+          since: args.since ?? null,
+          timedOut: outcome.timedOut,
+          queue: outcome.queue ?? null,
+          ...report,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  }
+  if (!report.ok || outcome.timedOut) process.exitCode = 1;
+}
+
+run().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,13 @@
+// What the end-to-end test calls directly.
+export { readAllRecords, StreamReader, type StreamRecord, type ReadOptions } from './stream-reader';
+export {
+  judge,
+  formatReport,
+  summarizeLatencies,
+  CHECKS,
+  type JudgeOptions,
+  type JudgeReport,
+  type CheckCode,
+} from './judge';
+export { readQueueDepth, isDrained, type QueueDepth } from './queue-depth';
+export { waitForSettled, type WaitOptions, type WaitOutcome } from './wait';
