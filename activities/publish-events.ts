@@ -6,6 +6,7 @@ import { PUBLISH_STALLED } from '../src/failure-types';
 import { applyResults, isComplete, planRound, type AckProgress, type PutEntry } from '../src/publish/plan';
 import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
 import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
+import { keepLease } from './lease';
 import type { PublishRequest, PublishResult } from './types';
 
 /** Heartbeat details: what Kinesis already acknowledged, so a retried attempt resumes instead of re-publishing. */
@@ -36,7 +37,6 @@ export function createPublishEvents(deps: ActivityDeps) {
   }
 
   return async function publishEvents(request: PublishRequest): Promise<PublishResult> {
-    const ctx = Context.current();
     const progress = resumedProgress();
     const resumedEvents = Object.values(progress).reduce((sum, n) => sum + n, 0);
     const result: PublishResult = {
@@ -45,7 +45,22 @@ export function createPublishEvents(deps: ActivityDeps) {
       putRecordsRequests: 0,
       retriedEntries: 0,
       resumedEvents,
+      leaseExtensions: 0,
     };
+    const lease = request.lease
+      ? keepLease(deps, request.lease.messages, request.lease.visibilityTimeoutSeconds)
+      : undefined;
+    try {
+      await publishAll(request, progress, result);
+    } finally {
+      lease?.release();
+      result.leaseExtensions = lease?.extensions() ?? 0;
+    }
+    return result;
+  };
+
+  async function publishAll(request: PublishRequest, progress: AckProgress, result: PublishResult): Promise<void> {
+    const ctx = Context.current();
     let roundsWithoutProgress = 0;
 
     while (!request.submissions.every((s) => isComplete(s, progress))) {
@@ -88,6 +103,5 @@ export function createPublishEvents(deps: ActivityDeps) {
       log.warn('PutRecords entries failed; retrying them', { failed: failed.length, acknowledged, codes });
       await ctx.sleep(backoffMs(retry, Math.max(1, roundsWithoutProgress)));
     }
-    return result;
-  };
+  }
 }

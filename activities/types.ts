@@ -53,6 +53,8 @@ export interface TransformedBatch {
 
 export interface PublishRequest {
   submissions: SubmissionRecords[];
+  /** Messages to keep invisible while publishing (their visibility is extended every third of the timeout). */
+  lease?: { messages: MessageReceipt[]; visibilityTimeoutSeconds: number };
 }
 
 export interface PublishResult {
@@ -63,6 +65,8 @@ export interface PublishResult {
   retriedEntries: number;
   /** Events already acknowledged before this attempt (resumed from heartbeat details, not re-sent). */
   resumedEvents: number;
+  /** Successful visibility extensions (message × extension) made while publishing. */
+  leaseExtensions: number;
 }
 
 export interface MessageReceipt {

@@ -29,6 +29,8 @@ export interface RunTotals {
   deleteRetriedEntries: number;
   /** Messages returned to the queue because a batch hit its byte budget. */
   releasedOverBudget: number;
+  /** Visibility extensions (message × extension) made while publishing, keeping leases alive (SPEC G5). */
+  leaseExtensions: number;
   /** Messages whose lease expired before deletion: they will be redelivered (same event ids). */
   staleReceipts: number;
   /** Stages that failed after their retry policy was exhausted; those messages stay in the queue. */
@@ -52,6 +54,7 @@ export function emptyTotals(): RunTotals {
     publishRetriedEntries: 0,
     deleteRetriedEntries: 0,
     releasedOverBudget: 0,
+    leaseExtensions: 0,
     staleReceipts: 0,
     failures: [],
     continuedAsNew: 0,

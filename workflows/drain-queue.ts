@@ -86,13 +86,15 @@ async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: numbe
     if (workflowInfo().continueAsNewSuggested) return 'history-full';
 
     const batch = await attempt(totals, 'receive', 0, () =>
-      receiveSubmissions({
-        maxNumberOfMessages: input.maxNumberOfMessages,
-        receives: input.receivesPerBatch,
-        visibilityTimeoutSeconds: input.visibilityTimeoutSeconds,
-        waitTimeSeconds: input.receiveWaitSeconds,
-        byteBudget: input.batchByteBudget,
-      }),
+      receiveSubmissions.executeWithOptions({ summary: receiveSummary(input) }, [
+        {
+          maxNumberOfMessages: input.maxNumberOfMessages,
+          receives: input.receivesPerBatch,
+          visibilityTimeoutSeconds: input.visibilityTimeoutSeconds,
+          waitTimeSeconds: input.receiveWaitSeconds,
+          byteBudget: input.batchByteBudget,
+        },
+      ]),
     );
     if (batch === undefined) return 'stage-failed';
     if (batch.messages.length === 0) return 'queue-empty';
@@ -103,6 +105,11 @@ async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: numbe
     const completed = await processBatch(input, totals, batch.messages);
     if (!completed) return 'stage-failed';
   }
+}
+
+function receiveSummary(input: DrainInput): string {
+  const most = input.maxNumberOfMessages * input.receivesPerBatch;
+  return `receive up to ${most} messages (${input.receivesPerBatch} × ${input.maxNumberOfMessages}, ≤ ${Math.round(input.batchByteBudget / 1024)} KiB)`;
 }
 
 /** Validates a batch, then publishes-then-deletes the valid submissions while the invalid ones are deleted. */
@@ -127,13 +134,14 @@ async function processBatch(input: DrainInput, totals: RunTotals, messages: Rece
     ids.flatMap(({ messageId }) => receipts.get(messageId) ?? []);
 
   const [validDone, invalidDone] = await Promise.all([
-    publishThenDelete(totals, transformed.valid, receiptsOf(transformed.valid)),
+    publishThenDelete(input, totals, transformed.valid, receiptsOf(transformed.valid)),
     deleteBatch(totals, receiptsOf(transformed.invalid), 'drop invalid'),
   ]);
   return validDone && invalidDone;
 }
 
 async function publishThenDelete(
+  input: DrainInput,
   totals: RunTotals,
   valid: ValidSubmission[],
   receipts: MessageReceipt[],
@@ -142,12 +150,16 @@ async function publishThenDelete(
   const events = valid.reduce((sum, s) => sum + s.records.length, 0);
   const published = await attempt(totals, 'publish', valid.length, () =>
     publishEvents.executeWithOptions({ summary: `publish ${events} events of ${valid.length} submissions` }, [
-      { submissions: valid.map(({ messageId, partitionKey, records }) => ({ messageId, partitionKey, records })) },
+      {
+        submissions: valid.map(({ messageId, partitionKey, records }) => ({ messageId, partitionKey, records })),
+        lease: { messages: receipts, visibilityTimeoutSeconds: input.visibilityTimeoutSeconds },
+      },
     ]),
   );
   if (published === undefined) return false;
   totals.eventsPublished += published.eventsPublished + published.resumedEvents;
   totals.publishRetriedEntries += published.retriedEntries;
+  totals.leaseExtensions += published.leaseExtensions;
   // Only now, with every event acknowledged, may these messages leave the queue (SPEC G1).
   return deleteBatch(totals, receipts, 'delete published');
 }

@@ -10,7 +10,14 @@ import { sendSubmissions, toManifestEntry } from '../../src/fleet/send';
 import type { RunSummary } from '../../src/run-summary';
 import { scheduleOptions } from '../../src/schedule/definition';
 import { formatReport, judge, readAllRecords } from '../../src/verify';
-import { createTestQueue, createTestStream, deleteTestQueue, deleteTestStream, emulatorClients, queueDepth } from '../helpers/aws';
+import {
+  createTestQueue,
+  createTestStream,
+  deleteTestQueue,
+  deleteTestStream,
+  emulatorClients,
+  queueDepth,
+} from '../helpers/aws';
 import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
@@ -37,7 +44,10 @@ describe('end to end: SQS → schedule → worker → Kinesis', () => {
     await createTestStream(kinesis, streamName, 2);
   });
   afterAll(async () => {
-    await env?.client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+    await env?.client.schedule
+      .getHandle(scheduleId)
+      .delete()
+      .catch(() => undefined);
     await deleteTestQueue(sqs, queueUrl);
     await deleteTestStream(kinesis, streamName);
     await env?.teardown();
@@ -45,7 +55,15 @@ describe('end to end: SQS → schedule → worker → Kinesis', () => {
 
   it('publishes every valid event exactly once, in order, drops every broken submission, and drains the queue', async () => {
     const planned = generateSubmissions(
-      { seed: 20261128, devices: 10, brokenShare: 1 / 3, eventsMin: 1, eventsMax: 5, plainJsonShare: 0.1, startTimeMs: Date.now() },
+      {
+        seed: 20261128,
+        devices: 10,
+        brokenShare: 1 / 3,
+        eventsMin: 1,
+        eventsMax: 5,
+        plainJsonShare: 0.1,
+        startTimeMs: Date.now(),
+      },
       300,
     );
     const sent = await sendSubmissions(sqs, planned, { queueUrl });
@@ -98,7 +116,9 @@ describe('end to end: SQS → schedule → worker → Kinesis', () => {
 });
 
 /** The workflow id of the schedule's first started run (a trigger is asynchronous). */
-async function firstRunOf(describe: () => Promise<{ info: { recentActions: { action: { workflow?: { workflowId: string } } }[] } }>): Promise<string> {
+async function firstRunOf(
+  describe: () => Promise<{ info: { recentActions: { action: { workflow?: { workflowId: string } } }[] } }>,
+): Promise<string> {
   for (let i = 0; i < 100; i++) {
     const { info } = await describe();
     const started = info.recentActions[0]?.action.workflow?.workflowId;

@@ -15,6 +15,7 @@ import {
   sendBodies,
 } from '../helpers/aws';
 import { injectPutRecordsFaults } from '../helpers/kinesis-faults';
+import { slowDownPutRecords } from '../helpers/kinesis-latency';
 import { asBase64, validSubmission } from '../helpers/submissions';
 import { quietActivityEnvironment, runActivity, uniqueName } from '../helpers/temporal';
 
@@ -167,6 +168,44 @@ describe('activities against the emulators', () => {
     ]).catch((err: unknown) => err);
     expect(error).toMatchObject({ type: 'ResourceNotFoundException', nonRetryable: true });
   });
+
+  it.each([
+    ['with', true, 'keeps the message hidden'],
+    ['without', false, 'lets it reappear (control)'],
+  ])(
+    '%s a lease, a publish slower than the visibility timeout %s',
+    async (_with, withLease) => {
+      await sendBodies(sqs, queueUrl, [asBase64(validSubmission({ processes: 1, connections: 0 }))]);
+      const { receiveSubmissions, validateAndTransform, publishEvents } = createActivities(deps());
+      const received = await runActivity(receiveSubmissions, [
+        { ...receiveRequest, visibilityTimeoutSeconds: 3, waitTimeSeconds: 0, byteBudget: 100_000 },
+      ]);
+      const transformed = await runActivity(validateAndTransform, [
+        { messages: received.messages, partitionKey: 'device_id', includeProvenance: false },
+      ]);
+      slowDownPutRecords(kinesis, 5_000);
+      const lease = {
+        messages: received.messages.map(({ messageId, receiptHandle }) => ({ messageId, receiptHandle })),
+        visibilityTimeoutSeconds: 3,
+      };
+      const result = await runActivity(publishEvents, [
+        { submissions: transformed.valid, lease: withLease ? lease : undefined },
+      ]);
+
+      // 5 s after a 3 s visibility timeout: only the lease keeps the message from being handed to someone else.
+      const again = await runActivity(receiveSubmissions, [
+        { ...receiveRequest, waitTimeSeconds: 0, byteBudget: 100_000 },
+      ]);
+      if (withLease) {
+        expect(result.leaseExtensions).toBeGreaterThanOrEqual(2);
+        expect(again.messages).toHaveLength(0);
+      } else {
+        expect(result.leaseExtensions).toBe(0);
+        expect(again.messages).toHaveLength(1);
+      }
+    },
+    20_000,
+  );
 
   it('deletes only the messages it is given and checks every entry', async () => {
     await sendBodies(sqs, queueUrl, ['one', 'two', 'three']);

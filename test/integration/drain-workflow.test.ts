@@ -60,6 +60,7 @@ class FakePipeline {
           putRecordsRequests: 1,
           retriedEntries: 0,
           resumedEvents: 0,
+          leaseExtensions: 0,
         };
       },
       deleteMessages: async (request) => {

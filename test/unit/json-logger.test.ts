@@ -26,6 +26,9 @@ describe('formatLogEntry', () => {
       meta: { aws: { secretAccessKey: 'AKIA-SECRET', sessionToken: 'tok' }, apiKey: 'k', authorization: 'Bearer abc' },
     });
     expect(line).not.toMatch(/AKIA-SECRET|tok"|Bearer abc/);
-    expect(JSON.parse(line)).toMatchObject({ aws: { secretAccessKey: '[redacted]', sessionToken: '[redacted]' }, authorization: '[redacted]' });
+    expect(JSON.parse(line)).toMatchObject({
+      aws: { secretAccessKey: '[redacted]', sessionToken: '[redacted]' },
+      authorization: '[redacted]',
+    });
   });
 });
