@@ -170,11 +170,11 @@ describe('activities against the emulators', () => {
   });
 
   it.each([
-    ['with', true, 'keeps the message hidden'],
-    ['without', false, 'lets it reappear (control)'],
+    ['with', 'keeps the message hidden', true],
+    ['without', 'lets it reappear (control)', false],
   ])(
     '%s a lease, a publish slower than the visibility timeout %s',
-    async (_with, withLease) => {
+    async (_with, _outcome, withLease) => {
       await sendBodies(sqs, queueUrl, [asBase64(validSubmission({ processes: 1, connections: 0 }))]);
       const { receiveSubmissions, validateAndTransform, publishEvents } = createActivities(deps());
       const received = await runActivity(receiveSubmissions, [
