@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DELETE_INCOMPLETE } from '../src/failure-types';
 import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
 import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
+import { pipelineMetrics } from './metrics';
 import type { DeleteRequest, DeleteResult, MessageReceipt } from './types';
 
 const SQS_BATCH_LIMIT = 10;
@@ -28,6 +29,7 @@ export function createDeleteMessages(deps: ActivityDeps) {
 
   return async function deleteMessages(request: DeleteRequest): Promise<DeleteResult> {
     const ctx = Context.current();
+    const metrics = pipelineMetrics();
     const resumed = heartbeatSchema.safeParse(ctx.info.heartbeatDetails);
     const done = new Set(resumed.success ? resumed.data.done : []);
     const stale = new Set(resumed.success ? resumed.data.stale : []);
@@ -37,7 +39,8 @@ export function createDeleteMessages(deps: ActivityDeps) {
 
     while (pending.length > 0) {
       const failedThisRound: MessageReceipt[] = [];
-      const codes = new Set<string>();
+      const codes = new Map<string, number>();
+      const countFailure = (code: string, n = 1): void => void codes.set(code, (codes.get(code) ?? 0) + n);
       for (let start = 0; start < pending.length; start += SQS_BATCH_LIMIT) {
         const chunk = pending.slice(start, start + SQS_BATCH_LIMIT);
         try {
@@ -67,13 +70,13 @@ export function createDeleteMessages(deps: ActivityDeps) {
             } else {
               // Neither listed as successful nor as a sender fault: retry, never assume.
               failedThisRound.push(message);
-              codes.add(failure?.Code ?? 'MissingResult');
+              countFailure(failure?.Code ?? 'MissingResult');
             }
           });
         } catch (err) {
           if (isNonRetryableAwsError(err)) throw toApplicationFailure(err, 'DeleteMessageBatch');
           failedThisRound.push(...chunk);
-          codes.add(awsErrorName(err));
+          countFailure(awsErrorName(err), chunk.length);
         }
       }
       ctx.heartbeat({ done: [...done], stale: [...stale] });
@@ -81,18 +84,24 @@ export function createDeleteMessages(deps: ActivityDeps) {
       pending = failedThisRound;
       if (pending.length === 0) break;
       result.retriedEntries += pending.length;
+      for (const [code, count] of codes) metrics.deleteFailedEntries(count, code);
       roundsWithoutProgress = progressed ? 0 : roundsWithoutProgress + 1;
       if (roundsWithoutProgress >= retry.maxRoundsWithoutProgress) {
         throw ApplicationFailure.retryable(
-          `DeleteMessageBatch made no progress in ${roundsWithoutProgress} rounds (${pending.length} entries failing: ${[...codes].join(', ')})`,
+          `DeleteMessageBatch made no progress in ${roundsWithoutProgress} rounds (${pending.length} entries failing: ${[...codes.keys()].join(', ')})`,
           DELETE_INCOMPLETE,
         );
       }
-      log.warn('DeleteMessageBatch entries failed; retrying them', { failed: pending.length, codes: [...codes] });
+      log.warn('DeleteMessageBatch entries failed; retrying them', {
+        failed: pending.length,
+        codes: Object.fromEntries(codes),
+      });
       await ctx.sleep(backoffMs(retry, Math.max(1, roundsWithoutProgress)));
     }
     result.deleted = request.messages.filter((m) => done.has(m.messageId)).length;
     result.staleReceipts = request.messages.filter((m) => stale.has(m.messageId)).map((m) => m.messageId);
+    metrics.deleted(result.deleted);
+    metrics.staleReceipts(result.staleReceipts.length);
     return result;
   };
 }

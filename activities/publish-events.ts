@@ -7,6 +7,7 @@ import { applyResults, isComplete, planRound, type AckProgress, type PutEntry } 
 import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
 import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
 import { keepLease } from './lease';
+import { pipelineMetrics, type PipelineMetrics } from './metrics';
 import type { PublishRequest, PublishResult } from './types';
 
 /** Heartbeat details: what Kinesis already acknowledged, so a retried attempt resumes instead of re-publishing. */
@@ -47,21 +48,29 @@ export function createPublishEvents(deps: ActivityDeps) {
       resumedEvents,
       leaseExtensions: 0,
     };
+    const metrics = pipelineMetrics();
     const lease = request.lease
       ? keepLease(deps, request.lease.messages, request.lease.visibilityTimeoutSeconds)
       : undefined;
     try {
-      await publishAll(request, progress, result);
+      await publishAll(request, progress, result, metrics);
     } finally {
       lease?.release();
       result.leaseExtensions = lease?.extensions() ?? 0;
+      metrics.visibilityExtensions(result.leaseExtensions);
     }
     return result;
   };
 
-  async function publishAll(request: PublishRequest, progress: AckProgress, result: PublishResult): Promise<void> {
+  async function publishAll(
+    request: PublishRequest,
+    progress: AckProgress,
+    result: PublishResult,
+    metrics: PipelineMetrics,
+  ): Promise<void> {
     const ctx = Context.current();
     let roundsWithoutProgress = 0;
+    const completed = new Set(request.submissions.filter((s) => isComplete(s, progress)).map((s) => s.messageId));
 
     while (!request.submissions.every((s) => isComplete(s, progress))) {
       const requests = planRound(request.submissions, progress);
@@ -86,6 +95,10 @@ export function createPublishEvents(deps: ActivityDeps) {
       const failed = outcomes.flatMap((o) => o.failed);
       result.eventsPublished += acknowledged;
       result.retriedEntries += failed.length;
+      metrics.published(acknowledged);
+      metrics.putRecordsRequests(requests.length);
+      for (const [code, count] of countBy(failed.map((f) => f.errorCode))) metrics.publishRetriedEntries(count, code);
+      recordLagOfCompleted(request, progress, completed, metrics);
       ctx.heartbeat({ progress });
 
       if (failed.length === 0) {
@@ -103,5 +116,26 @@ export function createPublishEvents(deps: ActivityDeps) {
       log.warn('PutRecords entries failed; retrying them', { failed: failed.length, acknowledged, codes });
       await ctx.sleep(backoffMs(retry, Math.max(1, roundsWithoutProgress)));
     }
+  }
+}
+
+function countBy(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
+}
+
+/** End-to-end lag of each submission whose last event was just acknowledged. */
+function recordLagOfCompleted(
+  request: PublishRequest,
+  progress: AckProgress,
+  completed: Set<string>,
+  metrics: PipelineMetrics,
+): void {
+  const now = Date.now();
+  for (const submission of request.submissions) {
+    if (completed.has(submission.messageId) || !isComplete(submission, progress)) continue;
+    completed.add(submission.messageId);
+    if (typeof submission.sentAtMs === 'number') metrics.endToEndLagMs(now - submission.sentAtMs);
   }
 }

@@ -2,6 +2,7 @@ import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, type Messag
 import { log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './aws-failure';
+import { pipelineMetrics } from './metrics';
 import type { ReceivedBatch, ReceivedMessage, ReceiveRequest } from './types';
 
 function toReceived(message: Message, maxBodyBytes: number): ReceivedMessage | undefined {
@@ -71,6 +72,9 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
 
     await releaseMessages(deps, overBudget);
     const batch: ReceivedBatch = { messages: [...byId.values()], releasedOverBudget: overBudget.length };
+    const metrics = pipelineMetrics();
+    metrics.received(batch.messages.length);
+    metrics.releasedOverBudget(batch.releasedOverBudget);
     if (batch.messages.length > 0) {
       log.info('received submissions', {
         messages: batch.messages.length,

@@ -1,6 +1,7 @@
 import { log } from '@temporalio/activity';
 import { transformSubmission } from '../src/domain/transform-submission';
 import type { ActivityDeps } from './deps';
+import { pipelineMetrics } from './metrics';
 import type { TransformedBatch, TransformRequest } from './types';
 
 /**
@@ -11,6 +12,7 @@ export function createValidateAndTransform(deps: Pick<ActivityDeps, 'limits' | '
   const now = deps.now ?? (() => new Date());
   return async function validateAndTransform(request: TransformRequest): Promise<TransformedBatch> {
     const processedAt = now();
+    const metrics = pipelineMetrics();
     const batch: TransformedBatch = { valid: [], invalid: [] };
     for (const message of request.messages) {
       const result =
@@ -37,6 +39,7 @@ export function createValidateAndTransform(deps: Pick<ActivityDeps, 'limits' | '
         });
       } else {
         batch.invalid.push({ messageId: message.messageId, reason: result.reason, detail: result.detail });
+        metrics.invalid(result.reason);
         log.warn('invalid submission dropped', {
           messageId: message.messageId,
           reason: result.reason,
@@ -44,6 +47,7 @@ export function createValidateAndTransform(deps: Pick<ActivityDeps, 'limits' | '
         });
       }
     }
+    metrics.valid(batch.valid.length);
     return batch;
   };
 }

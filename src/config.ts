@@ -51,6 +51,9 @@ export const configSchema = z.object({
   RUN_BUDGET_SECONDS: intInRange(5, 86_400, 300),
   INCLUDE_PROVENANCE: booleanFlag,
   WORKER_MAX_CONCURRENT_ACTIVITIES: intInRange(1, 1000, 32),
+  /** Prometheus endpoint of the worker (SDK and pipeline metrics at /metrics); 0 turns it off. */
+  METRICS_PORT: intInRange(0, 65_535, 9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -30,6 +30,8 @@ export const drainInputSchema = z
     partitionKey: z.enum(PARTITION_KEY_FIELDS).default('device_id'),
     /** Adds submission_id and event_index to every event (off by default: SPEC §3 fields only). */
     includeProvenance: z.boolean().default(false),
+    /** Set SubmissionsReceived / SubmissionsInvalid / EventsPublished on the run (they must be registered). */
+    searchAttributes: z.boolean().default(true),
   })
   .strict();
 

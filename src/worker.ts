@@ -10,7 +10,13 @@ async function run(): Promise<void> {
   loadEnvFiles();
   const config = loadConfig();
   // Structured JSON lines carrying workflow and activity ids (the SDK adds them to every activity and workflow log).
-  Runtime.install({ logger: createJsonLogger() });
+  Runtime.install({
+    logger: createJsonLogger(),
+    telemetryOptions:
+      config.METRICS_PORT > 0
+        ? { metrics: { prometheus: { bindAddress: `${config.METRICS_HOST}:${config.METRICS_PORT}` } } }
+        : undefined,
+  });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const activities = createActivities({
     sqs: createSqsClient(config),
@@ -32,7 +38,8 @@ async function run(): Promise<void> {
   });
   console.log(
     `worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} ` +
-      `(queue ${config.SQS_QUEUE_URL} → stream ${config.KINESIS_STREAM_NAME})`,
+      `(queue ${config.SQS_QUEUE_URL} → stream ${config.KINESIS_STREAM_NAME})` +
+      (config.METRICS_PORT > 0 ? `; metrics on http://${config.METRICS_HOST}:${config.METRICS_PORT}/metrics` : ''),
   );
   try {
     await worker.run();

@@ -5,6 +5,7 @@ import {
   defineQuery,
   log,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { MessageReceipt, ReceivedMessage, ValidSubmission } from '../activities/types';
@@ -19,6 +20,7 @@ import {
   type RunTotals,
   type StageFailure,
 } from '../src/run-summary';
+import { EVENTS_PUBLISHED, SUBMISSIONS_INVALID, SUBMISSIONS_RECEIVED } from '../src/search-attributes';
 import { deleteMessages, publishEvents, receiveSubmissions, validateAndTransform } from './activity-proxies';
 
 /** State carried across continue-as-new, so one scheduled run reports one summary and keeps one budget. */
@@ -54,6 +56,7 @@ export async function drainQueue(rawInput?: unknown, carried?: CarriedState): Pr
     }),
   );
 
+  if (input.searchAttributes) publishSearchAttributes(totals);
   if (lanes.includes('history-full') && !lanes.includes('stage-failed')) {
     // Workflow time is deterministic, so this decision replays identically.
     log.info('history is large; continuing as new', { totals: describeTotals(totals) });
@@ -69,6 +72,15 @@ export async function drainQueue(rawInput?: unknown, carried?: CarriedState): Pr
     throw ApplicationFailure.nonRetryable(`run incomplete: ${describeTotals(totals)}`, 'RunIncomplete', summary);
   }
   return summary;
+}
+
+/** Once per run (each upsert is a history event): lets operators filter runs in the UI. */
+function publishSearchAttributes(totals: RunTotals): void {
+  upsertSearchAttributes([
+    { key: SUBMISSIONS_RECEIVED, value: totals.received },
+    { key: SUBMISSIONS_INVALID, value: totals.invalid },
+    { key: EVENTS_PUBLISHED, value: totals.eventsPublished },
+  ]);
 }
 
 function parseInput(rawInput: unknown): DrainInput {
@@ -127,6 +139,7 @@ async function processBatch(input: DrainInput, totals: RunTotals, messages: Rece
   totals.valid += transformed.valid.length;
   recordInvalid(totals, transformed.invalid);
 
+  const sentAt = new Map(messages.map((m) => [m.messageId, m.sentAtMs]));
   const receipts = new Map(
     messages.map((m) => [m.messageId, { messageId: m.messageId, receiptHandle: m.receiptHandle }]),
   );
@@ -134,7 +147,12 @@ async function processBatch(input: DrainInput, totals: RunTotals, messages: Rece
     ids.flatMap(({ messageId }) => receipts.get(messageId) ?? []);
 
   const [validDone, invalidDone] = await Promise.all([
-    publishThenDelete(input, totals, transformed.valid, receiptsOf(transformed.valid)),
+    publishThenDelete(
+      input,
+      totals,
+      transformed.valid.map((s) => ({ ...s, sentAtMs: sentAt.get(s.messageId) ?? null })),
+      receiptsOf(transformed.valid),
+    ),
     deleteBatch(totals, receiptsOf(transformed.invalid), 'drop invalid'),
   ]);
   return validDone && invalidDone;
@@ -151,7 +169,12 @@ async function publishThenDelete(
   const published = await attempt(totals, 'publish', valid.length, () =>
     publishEvents.executeWithOptions({ summary: `publish ${events} events of ${valid.length} submissions` }, [
       {
-        submissions: valid.map(({ messageId, partitionKey, records }) => ({ messageId, partitionKey, records })),
+        submissions: valid.map(({ messageId, partitionKey, records, sentAtMs }) => ({
+          messageId,
+          partitionKey,
+          records,
+          sentAtMs,
+        })),
         lease: { messages: receipts, visibilityTimeoutSeconds: input.visibilityTimeoutSeconds },
       },
     ]),

@@ -13,6 +13,8 @@ export interface SubmissionRecords {
   partitionKey: string;
   /** Serialized events, in the order they must reach the stream. */
   records: string[];
+  /** SQS SentTimestamp of the message (ms), for the end-to-end lag metric. */
+  sentAtMs?: number | null;
 }
 
 export interface PutEntry {
