@@ -1,24 +1,13 @@
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { configSchema } from '../../src/config';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import { generateSubmissions } from '../../src/fleet/generate';
-import { sendSubmissions, toManifestEntry } from '../../src/fleet/send';
-import type { RunSummary } from '../../src/run-summary';
+import { drainQueue } from '../../workflows';
 import { scheduleOptions } from '../../src/schedule/definition';
 import { formatReport, judge, readAllRecords } from '../../src/verify';
-import {
-  createTestQueue,
-  createTestStream,
-  deleteTestQueue,
-  deleteTestStream,
-  emulatorClients,
-  queueDepth,
-} from '../helpers/aws';
-import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
+import { queueDepth } from '../helpers/aws';
+import { createPipelineFixture, sendFleetLoad, type PipelineFixture } from '../helpers/pipeline-fixture';
+import { uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
  * The whole product on the local stack: a real worker with the real activities, the real schedule (triggered), a
@@ -29,50 +18,25 @@ import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal'
 jest.setTimeout(180_000);
 
 describe('end to end: SQS → schedule → worker → Kinesis', () => {
-  let env: TestWorkflowEnvironment;
-  let sqs: SQSClient;
-  let kinesis: KinesisClient;
-  let queueUrl: string;
-  const streamName = uniqueName('e2e-events');
+  let fixture: PipelineFixture;
   const scheduleId = uniqueName('e2e-schedule');
   const taskQueue = uniqueName('e2e-tq');
 
   beforeAll(async () => {
-    env = await connectTestEnv();
-    ({ sqs, kinesis } = emulatorClients());
-    queueUrl = await createTestQueue(sqs, uniqueName('e2e-submissions'));
-    await createTestStream(kinesis, streamName, 2);
+    fixture = await createPipelineFixture('e2e');
   });
   afterAll(async () => {
-    await env?.client.schedule
+    await fixture?.env.client.schedule
       .getHandle(scheduleId)
       .delete()
       .catch(() => undefined);
-    await deleteTestQueue(sqs, queueUrl);
-    await deleteTestStream(kinesis, streamName);
-    await env?.teardown();
+    await fixture?.teardown();
   });
 
   it('publishes every valid event exactly once, in order, drops every broken submission, and drains the queue', async () => {
-    const planned = generateSubmissions(
-      {
-        seed: 20261128,
-        devices: 10,
-        brokenShare: 1 / 3,
-        eventsMin: 1,
-        eventsMax: 5,
-        plainJsonShare: 0.1,
-        startTimeMs: Date.now(),
-      },
-      300,
-    );
-    const sent = await sendSubmissions(sqs, planned, { queueUrl });
-    const manifest = sent.map((result) => toManifestEntry(result));
-    const submissions = manifest.flatMap((e) => (e.kind === 'submission' ? [e] : []));
-    expect(submissions).toHaveLength(300);
-    const validCount = planned.filter((p) => p.status === 'valid').length;
-    const expectedEvents = planned.reduce((sum, p) => sum + (p.status === 'valid' ? p.events.length : 0), 0);
-    expect(validCount).toBeGreaterThan(150);
+    const { env, sqs, kinesis, queueUrl, streamName } = fixture;
+    const load = await sendFleetLoad(fixture, 300);
+    expect(load.validCount).toBeGreaterThan(150);
 
     const config = configSchema.parse({
       SQS_QUEUE_URL: queueUrl,
@@ -93,32 +57,34 @@ describe('end to end: SQS → schedule → worker → Kinesis', () => {
     const summary = await worker.runUntil(async () => {
       const schedule = await env.client.schedule.create(scheduleOptions(config));
       await schedule.trigger();
-      const workflowId = await firstRunOf(schedule.describe.bind(schedule));
-      return env.client.workflow.getHandle(workflowId).result() as Promise<RunSummary>;
+      const workflowId = await firstRunOf(() => schedule.describe());
+      return env.client.workflow.getHandle<typeof drainQueue>(workflowId).result();
     });
 
     expect(summary).toMatchObject({
       received: 300,
-      valid: validCount,
-      invalid: 300 - validCount,
-      eventsPublished: expectedEvents,
+      valid: load.validCount,
+      invalid: 300 - load.validCount,
+      eventsPublished: load.expectedEvents,
       deleted: 300,
       failures: [],
     });
 
     const depth = await queueDepth(sqs, queueUrl);
     const records = await readAllRecords(kinesis, streamName);
-    const report = judge(submissions, records, { queue: { visible: depth.visible, notVisible: depth.inFlight } });
+    const report = judge(load.submissions, records, { queue: { visible: depth.visible, notVisible: depth.inFlight } });
     if (!report.ok) console.error(formatReport(report));
     expect(report.ok).toBe(true);
-    expect(records).toHaveLength(expectedEvents);
+    expect(records).toHaveLength(load.expectedEvents);
   });
 });
 
+interface ScheduleRuns {
+  info: { recentActions: { action: { workflow?: { workflowId: string } } }[] };
+}
+
 /** The workflow id of the schedule's first started run (a trigger is asynchronous). */
-async function firstRunOf(
-  describe: () => Promise<{ info: { recentActions: { action: { workflow?: { workflowId: string } } }[] } }>,
-): Promise<string> {
+async function firstRunOf(describe: () => Promise<ScheduleRuns>): Promise<string> {
   for (let i = 0; i < 100; i++) {
     const { info } = await describe();
     const started = info.recentActions[0]?.action.workflow?.workflowId;
