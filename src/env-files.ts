@@ -3,30 +3,39 @@ import { resolve } from 'node:path';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 
-/** Parses KEY=VALUE lines; `#` comments and blank lines ignored, surrounding quotes stripped. */
+/** KEY=VALUE lines: `#` comments, blank lines and a leading `export` ignored; quotes or a trailing ` # comment` removed. */
 export function parseEnvFile(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!match || line.trimStart().startsWith('#')) continue;
-    const [, key, raw] = match;
-    if (key === undefined || raw === undefined) continue;
-    values[key] = raw.replace(/^(['"])(.*)\1$/, '$2');
+  const out: Record<string, string> = {};
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) continue;
+    const key = match[1] ?? '';
+    const value = match[2] ?? '';
+    const quoted = /^(['"])(.*)\1$/.exec(value);
+    out[key] = quoted ? (quoted[2] ?? '') : value.replace(/\s+#.*$/, '');
   }
-  return values;
+  return out;
+}
+
+export interface LoadEnvFilesOptions {
+  env?: NodeJS.ProcessEnv;
+  root?: string;
 }
 
 /**
- * Local convenience: fills unset variables from `.env`, then from `.env.example` (the local stack's defaults).
- * Variables already in the environment always win. Deployments set ENV_FILES=off and pass real configuration.
+ * Local convenience for every entry point: `.env.example` holds the local stack's defaults, `.env` overrides them, and
+ * variables already in the environment win over both. Deployments set ENV_FILES=off and pass real configuration.
  */
-export function loadEnvFiles(env: NodeJS.ProcessEnv = process.env, root = PROJECT_ROOT): void {
+export function loadEnvFiles({ env = process.env, root = PROJECT_ROOT }: LoadEnvFilesOptions = {}): void {
   if (env.ENV_FILES === 'off') return;
-  for (const name of ['.env', '.env.example']) {
+  const merged: Record<string, string> = {};
+  for (const name of ['.env.example', '.env']) {
     const path = resolve(root, name);
-    if (!existsSync(path)) continue;
-    for (const [key, value] of Object.entries(parseEnvFile(readFileSync(path, 'utf8')))) {
-      if (env[key] === undefined) env[key] = value;
-    }
+    if (existsSync(path)) Object.assign(merged, parseEnvFile(readFileSync(path, 'utf8')));
+  }
+  for (const [key, value] of Object.entries(merged)) {
+    if (env[key] === undefined) env[key] = value;
   }
 }

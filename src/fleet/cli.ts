@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createSqsClient, resolveQueueUrl } from './aws';
-import { loadEnvFiles } from './env-file';
+import { loadEnvFiles } from '../env-files';
 import { createFleetGenerator, type FleetOptions, type PlannedSubmission } from './generate';
 import { BROKEN_CLASSES, brokenClassSchema, partitionKeyFieldSchema } from './manifest';
 import { BatchDispatcher, planBatches, toManifestEntry, type SendResult } from './send';

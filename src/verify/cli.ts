@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createKinesisClient, createSqsClient, resolveQueueUrl } from '../fleet/aws';
-import { loadEnvFiles } from '../fleet/env-file';
+import { loadEnvFiles } from '../env-files';
 import { readManifest } from '../fleet/manifest';
 import { formatReport, judge } from './judge';
 import { waitForSettled } from './wait';

@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig } from '../../src/config';
 import { durationToMs } from '../../src/duration';
-import { parseEnvFile } from '../../src/env-files';
 
 const minimal = { SQS_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/submissions', KINESIS_STREAM_NAME: 'events' };
 
@@ -44,15 +43,11 @@ describe('loadConfig', () => {
   });
 });
 
-describe('durations and env files', () => {
+describe('durations', () => {
   it('converts Temporal-style durations', () => {
     expect(durationToMs('30s')).toBe(30_000);
     expect(durationToMs('1h30m')).toBe(5_400_000);
     expect(durationToMs('')).toBeNaN();
     expect(durationToMs('5x')).toBeNaN();
-  });
-
-  it('parses KEY=VALUE lines, skipping comments', () => {
-    expect(parseEnvFile('# c\nA=1\n B = "two" \n\nbad line\n#C=3')).toEqual({ A: '1', B: 'two' });
   });
 });
