@@ -9,6 +9,8 @@ export interface ActivityDeps {
   queueUrl: string;
   streamName: string;
   limits: ValidationLimits;
+  /** Optional: invalid submissions are copied here (body + reason) before they are deleted. */
+  quarantineQueueUrl?: string;
   /** Backend processing time (SPEC §3 time_created); injectable for tests. */
   now?: () => Date;
   /** In-activity retry pacing; injectable so unit tests run without real waiting. */

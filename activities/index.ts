@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createDeleteMessages } from './delete-messages';
+import { createDropInvalidSubmissions } from './drop-invalid-submissions';
 import { createPublishEvents } from './publish-events';
 import { createReceiveSubmissions } from './receive-submissions';
 import { createValidateAndTransform } from './validate-and-transform';
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     validateAndTransform: createValidateAndTransform(deps),
     publishEvents: createPublishEvents(deps),
     deleteMessages: createDeleteMessages(deps),
+    dropInvalidSubmissions: createDropInvalidSubmissions(deps),
   };
 }
 

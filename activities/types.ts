@@ -78,6 +78,18 @@ export interface DeleteRequest {
   messages: MessageReceipt[];
 }
 
+export interface InvalidMessage extends MessageReceipt {
+  reason: InvalidReason;
+  detail: string;
+  /** Null when the body was over the size limit and not carried through the workflow. */
+  body: string | null;
+  bodyBytes: number;
+}
+
+export interface DropInvalidRequest {
+  messages: InvalidMessage[];
+}
+
 export interface DeleteResult {
   deleted: number;
   retriedEntries: number;
@@ -86,4 +98,11 @@ export interface DeleteResult {
    * be processed again and produce the same event ids (SPEC G3).
    */
   staleReceipts: string[];
+}
+
+export interface DropInvalidResult extends DeleteResult {
+  /** Copied to the quarantine queue (0 when none is configured). */
+  quarantined: number;
+  /** Refused by the quarantine queue for good: left in the submissions queue (they reach the dead-letter queue). */
+  notQuarantined: number;
 }

@@ -27,6 +27,8 @@ export const configSchema = z.object({
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_KINESIS: optionalUrl,
   SQS_QUEUE_URL: z.url({ error: 'must be the URL of the submissions queue' }),
+  /** Optional: invalid submissions are copied here (body + reason) before deletion. */
+  QUARANTINE_QUEUE_URL: z.url({ error: 'must be the URL of the quarantine queue' }).optional(),
   KINESIS_STREAM_NAME: z
     .string({ error: 'must be set to the name of the events stream' })
     .regex(/^[a-zA-Z0-9_.-]{1,128}$/, { error: 'must be a Kinesis stream name (1–128 of a-z A-Z 0-9 _ . -)' }),

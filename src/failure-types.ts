@@ -25,3 +25,5 @@ export const NON_RETRYABLE_FAILURE_TYPES = [
 export const PUBLISH_STALLED = 'PublishStalled';
 /** Raised by deleteMessages when entries still fail after its in-activity retries; retryable. */
 export const DELETE_INCOMPLETE = 'DeleteIncomplete';
+/** Raised by dropInvalidSubmissions when copies to the quarantine queue still fail after retries; retryable. */
+export const QUARANTINE_INCOMPLETE = 'QuarantineIncomplete';

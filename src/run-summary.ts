@@ -29,6 +29,8 @@ export interface RunTotals {
   deleteRetriedEntries: number;
   /** Messages returned to the queue because a batch hit its byte budget. */
   releasedOverBudget: number;
+  /** Invalid submissions copied to the quarantine queue before deletion. */
+  quarantined: number;
   /** Visibility extensions (message × extension) made while publishing, keeping leases alive (SPEC G5). */
   leaseExtensions: number;
   /** Messages whose lease expired before deletion: they will be redelivered (same event ids). */
@@ -54,6 +56,7 @@ export function emptyTotals(): RunTotals {
     publishRetriedEntries: 0,
     deleteRetriedEntries: 0,
     releasedOverBudget: 0,
+    quarantined: 0,
     leaseExtensions: 0,
     staleReceipts: 0,
     failures: [],

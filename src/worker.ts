@@ -22,6 +22,7 @@ async function run(): Promise<void> {
     sqs: createSqsClient(config),
     kinesis: createKinesisClient(config),
     queueUrl: config.SQS_QUEUE_URL,
+    quarantineQueueUrl: config.QUARANTINE_QUEUE_URL,
     streamName: config.KINESIS_STREAM_NAME,
     limits: DEFAULT_VALIDATION_LIMITS,
   });

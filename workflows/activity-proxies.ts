@@ -45,7 +45,7 @@ export const { publishEvents } = proxyActivities<PipelineActivities>({
   },
 });
 
-export const { deleteMessages } = proxyActivities<PipelineActivities>({
+export const { deleteMessages, dropInvalidSubmissions } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '2m',
   heartbeatTimeout: '45s',
   retry: {

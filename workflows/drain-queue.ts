@@ -8,7 +8,13 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { MessageReceipt, ReceivedMessage, ValidSubmission } from '../activities/types';
+import type {
+  DeleteResult,
+  InvalidMessage,
+  MessageReceipt,
+  ReceivedMessage,
+  ValidSubmission,
+} from '../activities/types';
 import { drainInputSchema, type DrainInput } from '../src/drain-input';
 import {
   describeTotals,
@@ -21,7 +27,13 @@ import {
   type StageFailure,
 } from '../src/run-summary';
 import { EVENTS_PUBLISHED, SUBMISSIONS_INVALID, SUBMISSIONS_RECEIVED } from '../src/search-attributes';
-import { deleteMessages, publishEvents, receiveSubmissions, validateAndTransform } from './activity-proxies';
+import {
+  deleteMessages,
+  dropInvalidSubmissions,
+  publishEvents,
+  receiveSubmissions,
+  validateAndTransform,
+} from './activity-proxies';
 
 /** State carried across continue-as-new, so one scheduled run reports one summary and keeps one budget. */
 export interface CarriedState {
@@ -139,6 +151,7 @@ async function processBatch(input: DrainInput, totals: RunTotals, messages: Rece
   totals.valid += transformed.valid.length;
   recordInvalid(totals, transformed.invalid);
 
+  const byId = new Map(messages.map((m) => [m.messageId, m]));
   const sentAt = new Map(messages.map((m) => [m.messageId, m.sentAtMs]));
   const receipts = new Map(
     messages.map((m) => [m.messageId, { messageId: m.messageId, receiptHandle: m.receiptHandle }]),
@@ -153,7 +166,15 @@ async function processBatch(input: DrainInput, totals: RunTotals, messages: Rece
       transformed.valid.map((s) => ({ ...s, sentAtMs: sentAt.get(s.messageId) ?? null })),
       receiptsOf(transformed.valid),
     ),
-    deleteBatch(totals, receiptsOf(transformed.invalid), 'drop invalid'),
+    dropInvalid(
+      totals,
+      transformed.invalid.flatMap((invalid) => {
+        const message = byId.get(invalid.messageId);
+        return message
+          ? [{ ...invalid, receiptHandle: message.receiptHandle, body: message.body, bodyBytes: message.bodyBytes }]
+          : [];
+      }),
+    ),
   ]);
   return validDone && invalidDone;
 }
@@ -193,10 +214,28 @@ async function deleteBatch(totals: RunTotals, receipts: MessageReceipt[], purpos
     deleteMessages.executeWithOptions({ summary: `${purpose}: ${receipts.length} messages` }, [{ messages: receipts }]),
   );
   if (deleted === undefined) return false;
+  recordDeleted(totals, deleted);
+  return true;
+}
+
+/** Invalid submissions leave the queue at once (copied to the quarantine queue first when one is configured). */
+async function dropInvalid(totals: RunTotals, invalid: InvalidMessage[]): Promise<boolean> {
+  if (invalid.length === 0) return true;
+  const dropped = await attempt(totals, 'delete', invalid.length, () =>
+    dropInvalidSubmissions.executeWithOptions({ summary: `drop invalid: ${invalid.length} messages` }, [
+      { messages: invalid },
+    ]),
+  );
+  if (dropped === undefined) return false;
+  recordDeleted(totals, dropped);
+  totals.quarantined += dropped.quarantined;
+  return true;
+}
+
+function recordDeleted(totals: RunTotals, deleted: DeleteResult): void {
   totals.deleted += deleted.deleted;
   totals.deleteRetriedEntries += deleted.retriedEntries;
   totals.staleReceipts += deleted.staleReceipts.length;
-  return true;
 }
 
 /**

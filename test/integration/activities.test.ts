@@ -207,6 +207,40 @@ describe('activities against the emulators', () => {
     20_000,
   );
 
+  it('copies invalid submissions to the quarantine queue (body + reason) before deleting them', async () => {
+    const quarantineUrl = await createTestQueue(sqs, uniqueName('quarantine'));
+    try {
+      await sendBodies(sqs, queueUrl, ['not json at all', '{"submission_id":"not-an-uuid"}']);
+      const { receiveSubmissions, validateAndTransform, dropInvalidSubmissions } = createActivities(
+        deps({ quarantineQueueUrl: quarantineUrl }),
+      );
+      const batch = await runActivity(receiveSubmissions, [{ ...receiveRequest, byteBudget: 100_000 }]);
+      const transformed = await runActivity(validateAndTransform, [
+        { messages: batch.messages, partitionKey: 'device_id', includeProvenance: false },
+      ]);
+      expect(transformed.invalid).toHaveLength(2);
+      const invalid = transformed.invalid.map((i) => {
+        const m = batch.messages.find((b) => b.messageId === i.messageId);
+        if (!m) throw new Error('unknown message');
+        return { ...i, receiptHandle: m.receiptHandle, body: m.body, bodyBytes: m.bodyBytes };
+      });
+
+      const result = await runActivity(dropInvalidSubmissions, [{ messages: invalid }]);
+
+      expect(result).toMatchObject({ quarantined: 2, notQuarantined: 0, deleted: 2 });
+      expect(await queueDepth(sqs, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+      const copies = await runActivity(createActivities(deps({ queueUrl: quarantineUrl })).receiveSubmissions, [
+        { ...receiveRequest, byteBudget: 100_000 },
+      ]);
+      const records = copies.messages.map((m) => JSON.parse(m.body ?? '') as Record<string, unknown>);
+      expect(records.map((r) => r.body).sort()).toEqual(['not json at all', '{"submission_id":"not-an-uuid"}']);
+      expect(records.map((r) => r.reason).sort()).toEqual(invalid.map((i) => i.reason).sort());
+      expect(records.every((r) => invalid.some((i) => i.messageId === r.original_message_id))).toBe(true);
+    } finally {
+      await deleteTestQueue(sqs, quarantineUrl);
+    }
+  });
+
   it('deletes only the messages it is given and checks every entry', async () => {
     await sendBodies(sqs, queueUrl, ['one', 'two', 'three']);
     const { receiveSubmissions, deleteMessages } = createActivities(deps());

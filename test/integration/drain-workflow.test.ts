@@ -63,15 +63,23 @@ class FakePipeline {
           leaseExtensions: 0,
         };
       },
-      deleteMessages: async (request) => {
-        for (const m of request.messages) {
-          expect(m.receiptHandle).toBe(`rh-${m.messageId}`);
-          this.inFlight.delete(m.messageId);
-          this.deletedIds.push(m.messageId);
-        }
-        return { deleted: request.messages.length, retriedEntries: 0, staleReceipts: [] };
+      deleteMessages: async (request) => this.delete(request.messages),
+      dropInvalidSubmissions: async (request) => {
+        this.dropped.push(...request.messages.map((m) => ({ messageId: m.messageId, reason: m.reason, body: m.body })));
+        return { ...this.delete(request.messages), quarantined: 0, notQuarantined: 0 };
       },
     };
+  }
+
+  readonly dropped: { messageId: string; reason: string; body: string | null }[] = [];
+
+  private delete(messages: { messageId: string; receiptHandle: string }[]) {
+    for (const m of messages) {
+      expect(m.receiptHandle).toBe(`rh-${m.messageId}`);
+      this.inFlight.delete(m.messageId);
+      this.deletedIds.push(m.messageId);
+    }
+    return { deleted: messages.length, retriedEntries: 0, staleReceipts: [] };
   }
 }
 
@@ -111,6 +119,14 @@ describe('drainQueue workflow', () => {
     expect(summary).toMatchObject({ received: 27, valid: 23, invalid: 4, eventsPublished: 23 * 5, deleted: 27 });
     expect(summary.invalidByReason).toEqual({ invalid_uuid: 1, wrong_type: 1, invalid_ipv4: 1, undecodable_body: 1 });
     expect(summary.invalidSamples).toHaveLength(4);
+    // Invalid submissions are dropped with their original body and reason (for the optional quarantine queue).
+    expect(pipeline.dropped.map((d) => d.reason).sort()).toEqual([
+      'invalid_ipv4',
+      'invalid_uuid',
+      'undecodable_body',
+      'wrong_type',
+    ]);
+    expect(pipeline.dropped.find((d) => d.reason === 'undecodable_body')?.body).toBe(brokenBodies.notJson());
     expect(summary.lanes).toEqual(['queue-empty', 'queue-empty', 'queue-empty']);
     expect(summary.batches).toBe(5);
     expect(pipeline.queue).toHaveLength(0);
