@@ -26,10 +26,22 @@ export function emulatorClients(): { sqs: SQSClient; kinesis: KinesisClient } {
   return { sqs: createSqsClient(config), kinesis: createKinesisClient(config) };
 }
 
-export async function createTestQueue(sqs: SQSClient, name: string): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+export async function createTestQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string> = {},
+): Promise<string> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   if (!QueueUrl) throw new Error(`no queue url for ${name}`);
   return QueueUrl;
+}
+
+export async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  if (!Attributes?.QueueArn) throw new Error(`no ARN for ${queueUrl}`);
+  return Attributes.QueueArn;
 }
 
 export async function deleteTestQueue(sqs: SQSClient, queueUrl: string): Promise<void> {

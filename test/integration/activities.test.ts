@@ -10,6 +10,7 @@ import {
   deleteTestQueue,
   deleteTestStream,
   emulatorClients,
+  queueArn,
   queueDepth,
   readStream,
   sendBodies,
@@ -240,6 +241,39 @@ describe('activities against the emulators', () => {
       await deleteTestQueue(sqs, quarantineUrl);
     }
   });
+
+  it('leaves a message whose publishing keeps failing in the queue until the redrive policy dead-letters it', async () => {
+    const dlqUrl = await createTestQueue(sqs, uniqueName('dlq'));
+    const redriveQueueUrl = await createTestQueue(sqs, uniqueName('redrive'), {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await queueArn(sqs, dlqUrl), maxReceiveCount: '2' }),
+    });
+    try {
+      await sendBodies(sqs, redriveQueueUrl, [asBase64(validSubmission())]);
+      // The stream does not exist: every publish fails, so the message is never deleted.
+      const activities = createActivities(deps({ queueUrl: redriveQueueUrl, streamName: uniqueName('missing') }));
+      const quick = { ...receiveRequest, visibilityTimeoutSeconds: 1, waitTimeSeconds: 2, byteBudget: 100_000 };
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const batch = await runActivity(activities.receiveSubmissions, [quick]);
+        expect(batch.messages.map((m) => m.receiveCount)).toEqual([attempt]);
+        const transformed = await runActivity(activities.validateAndTransform, [
+          { messages: batch.messages, partitionKey: 'device_id', includeProvenance: false },
+        ]);
+        await expect(runActivity(activities.publishEvents, [{ submissions: transformed.valid }])).rejects.toMatchObject(
+          {
+            type: 'ResourceNotFoundException',
+          },
+        );
+        await new Promise((r) => setTimeout(r, 1_200));
+      }
+      // Received maxReceiveCount times without a delete: the next receive moves it to the dead-letter queue.
+      expect((await runActivity(activities.receiveSubmissions, [quick])).messages).toHaveLength(0);
+      const dead = await runActivity(createActivities(deps({ queueUrl: dlqUrl })).receiveSubmissions, [quick]);
+      expect(dead.messages).toHaveLength(1);
+    } finally {
+      await deleteTestQueue(sqs, redriveQueueUrl);
+      await deleteTestQueue(sqs, dlqUrl);
+    }
+  }, 30_000);
 
   it('deletes only the messages it is given and checks every entry', async () => {
     await sendBodies(sqs, queueUrl, ['one', 'two', 'three']);
