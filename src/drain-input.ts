@@ -16,12 +16,15 @@ export const drainInputSchema = z
     receiveWaitSeconds: z.number().int().min(0).max(20).default(1),
     /** ReceiveMessage requests folded into one receive activity (fewer Temporal actions per event). */
     receivesPerBatch: z.number().int().min(1).max(50).default(5),
-    /** Message bodies per batch are capped so no activity payload comes near Temporal's 2 MB limit. */
+    /**
+     * Message bodies per batch are capped so no activity payload comes near Temporal's 2 MB limit: the serialized
+     * events of a batch are somewhat larger than its bodies (each event gains its id, type, device and time).
+     */
     batchByteBudget: z
       .number()
       .int()
       .min(65_536)
-      .max(1_500_000)
+      .max(1_000_000)
       .default(512 * 1024),
     /** Parallel lanes per run: each drains the queue independently, spread over the worker fleet. */
     lanes: z.number().int().min(1).max(64).default(2),
