@@ -1,9 +1,29 @@
 import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { log } from '@temporalio/activity';
+import type { ValidationLimits } from '../src/domain/limits';
+import { transformSubmission } from '../src/domain/transform-submission';
 import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './aws-failure';
 import { pipelineMetrics } from './metrics';
 import type { ReceivedBatch, ReceivedMessage, ReceiveRequest } from './types';
+
+/**
+ * What a message adds to the batch's payloads: its body, or the events it becomes if they are larger (tiny events
+ * grow several times when they gain id, type, device and time). Measured with the real transform, so the byte budget
+ * bounds every payload of the batch, not only this activity's result.
+ */
+function payloadCost(message: ReceivedMessage, limits: ValidationLimits): number {
+  if (message.body === null) return 0;
+  const result = transformSubmission(message.body, {
+    messageId: message.messageId,
+    processedAt: new Date(0),
+    includeProvenance: true,
+    partitionKeyField: 'device_id',
+    limits,
+  });
+  const eventBytes = result.valid ? result.records.reduce((sum, r) => sum + Buffer.byteLength(r, 'utf8'), 0) : 0;
+  return Math.max(message.bodyBytes, eventBytes);
+}
 
 function toReceived(message: Message, maxBodyBytes: number): ReceivedMessage | undefined {
   if (!message.MessageId || !message.ReceiptHandle) return undefined;
@@ -60,7 +80,7 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
           previous.receiptHandle = received.receiptHandle;
           continue;
         }
-        const cost = received.body === null ? 0 : received.bodyBytes;
+        const cost = payloadCost(received, deps.limits);
         if (byId.size > 0 && budgetUsed + cost > request.byteBudget) {
           overBudget.push(received);
           continue;

@@ -71,6 +71,27 @@ describe('activities against the emulators', () => {
     expect(rest.messages.every((m) => m.sentAtMs !== null && m.body === body)).toBe(true);
   });
 
+  it('budgets a batch by the events it becomes when they are larger than the bodies', async () => {
+    const tiny = (): string =>
+      JSON.stringify({
+        ...validSubmission({ processes: 0, connections: 0 }),
+        events: { new_process: Array.from({ length: 50 }, () => ({ cmdl: '', user: '' })) },
+      });
+    await sendBodies(sqs, queueUrl, Array.from({ length: 10 }, tiny));
+    const { receiveSubmissions, validateAndTransform } = createActivities(deps());
+    const batch = await runActivity(receiveSubmissions, [{ ...receiveRequest, byteBudget: 25_000 }]);
+    const transformed = await runActivity(validateAndTransform, [
+      { messages: batch.messages, partitionKey: 'device_id', includeProvenance: false },
+    ]);
+    const bodyBytes = batch.messages.reduce((sum, m) => sum + m.bodyBytes, 0);
+    const eventBytes = transformed.valid.flatMap((v) => v.records).reduce((sum, r) => sum + Buffer.byteLength(r), 0);
+    // Each body is ~1.4 KB but becomes ~9 KB of events: the budget holds for the events, not only the bodies.
+    expect(eventBytes).toBeGreaterThan(5 * bodyBytes);
+    expect(eventBytes).toBeLessThanOrEqual(25_000);
+    expect(batch.messages.length).toBeGreaterThanOrEqual(1);
+    expect(batch.releasedOverBudget).toBeGreaterThan(0);
+  });
+
   it('carries an oversized body as null so it never travels through history', async () => {
     await sendBodies(sqs, queueUrl, ['y'.repeat(2_000), 'small']);
     const { receiveSubmissions } = createActivities(
