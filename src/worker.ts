@@ -5,6 +5,7 @@ import { loadConfig } from './config';
 import { DEFAULT_VALIDATION_LIMITS } from './domain/limits';
 import { loadEnvFiles } from './env-files';
 import { createJsonLogger } from './json-logger';
+import { preflight, PreflightError } from './preflight';
 
 async function run(): Promise<void> {
   loadEnvFiles();
@@ -17,10 +18,15 @@ async function run(): Promise<void> {
         ? { metrics: { prometheus: { bindAddress: `${config.METRICS_HOST}:${config.METRICS_PORT}` } } }
         : undefined,
   });
+  const sqs = createSqsClient(config);
+  const kinesis = createKinesisClient(config);
+  // Refuse to start against a missing queue or stream, or a visibility timeout too short for a batch: a clear message
+  // now beats a fleet of workers failing every activity later.
+  await preflight(config, { sqs, kinesis, warn: (message) => Runtime.instance().logger.warn(message) });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const activities = createActivities({
-    sqs: createSqsClient(config),
-    kinesis: createKinesisClient(config),
+    sqs,
+    kinesis,
     queueUrl: config.SQS_QUEUE_URL,
     quarantineQueueUrl: config.QUARANTINE_QUEUE_URL,
     streamName: config.KINESIS_STREAM_NAME,
@@ -50,6 +56,6 @@ async function run(): Promise<void> {
 }
 
 run().catch((err) => {
-  console.error(err);
+  console.error(err instanceof PreflightError ? err.message : err);
   process.exit(1);
 });

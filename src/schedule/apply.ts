@@ -1,35 +1,24 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { loadEnvFiles } from '../env-files';
 import { connectClient } from '../temporal-client';
-import { scheduleOptions } from './definition';
+import { applySchedule } from './apply-schedule';
 
-/**
- * Creates the schedule if it does not exist. An existing schedule is left exactly as it is: a re-deploy must never
- * wipe an operator's tuning (interval, input, pause state).
- */
+/** `npm run schedule:apply`: creates the schedule if missing; an existing one keeps the operator's tuning. */
 async function run(): Promise<void> {
   loadEnvFiles();
   const config = loadConfig();
   const client = await connectClient(config);
-  const handle = client.schedule.getHandle(config.SCHEDULE_ID);
   try {
-    const existing = await handle.describe();
-    console.log(
-      `schedule "${config.SCHEDULE_ID}" already exists (paused: ${existing.state.paused}); left unchanged. ` +
-        'Use temporal schedule update to retune it.',
-    );
-    return;
-  } catch (err) {
-    if (!(err instanceof ScheduleNotFoundError)) throw err;
-  }
-  try {
-    await client.schedule.create(scheduleOptions(config));
-    console.log(`schedule "${config.SCHEDULE_ID}" created: every ${config.SCHEDULE_INTERVAL}`);
-  } catch (err) {
-    // Another deploy created it between our describe and create: same outcome.
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    console.log(`schedule "${config.SCHEDULE_ID}" was created concurrently; left unchanged`);
+    const outcome = await applySchedule(client, config);
+    const id = config.SCHEDULE_ID;
+    if (outcome === 'created') console.log(`schedule "${id}" created: every ${config.SCHEDULE_INTERVAL}`);
+    else if (outcome === 'exists') {
+      const { state } = await client.schedule.getHandle(id).describe();
+      console.log(
+        `schedule "${id}" already exists (paused: ${state.paused}); left unchanged. ` +
+          'Use npm run schedule:update or temporal schedule update to retune it.',
+      );
+    } else console.log(`schedule "${id}" was created concurrently; left unchanged`);
   } finally {
     await client.connection.close();
   }

@@ -43,7 +43,7 @@ export function scheduleOptions(config: Config): ScheduleOptions {
       pauseOnFailure: false,
     },
     state: {
-      note: 'Created by npm run schedule:apply; tune with temporal schedule update/toggle/trigger (see README).',
+      note: 'Created by npm run schedule:apply; tune with npm run schedule:update / pause / unpause / trigger (docs/operations.md).',
     },
   };
 }

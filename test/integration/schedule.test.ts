@@ -1,0 +1,215 @@
+import type { ScheduleHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { PipelineActivities, ReceiveRequest } from '../../activities';
+import { configSchema, type Config } from '../../src/config';
+import { applySchedule } from '../../src/schedule/apply-schedule';
+import { scheduleOptions } from '../../src/schedule/definition';
+import { mergeTuning, parseTuningFlags, ScheduleTuningError, updateSchedule } from '../../src/schedule/tune';
+import { drainQueue } from '../../workflows';
+import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
+
+/**
+ * Schedule tuning on the Temporal dev server: `npm run schedule:update`'s code path changes what the next run gets,
+ * and `npm run schedule:apply` (a re-deploy) never undoes an operator's tuning.
+ */
+jest.setTimeout(60_000);
+
+// Intervals this long never tick during a test: only our triggers start runs.
+const NEVER = '999h';
+
+function testConfig(overrides: Record<string, string> = {}): Config {
+  return configSchema.parse({
+    SQS_QUEUE_URL: 'http://sqs.us-east-1.localhost:9324/000000000000/unused-by-this-test',
+    KINESIS_STREAM_NAME: 'unused-by-this-test',
+    TEMPORAL_TASK_QUEUE: uniqueName('schedule-test-tq'),
+    SCHEDULE_ID: uniqueName('schedule-test'),
+    SCHEDULE_INTERVAL: NEVER,
+    ...overrides,
+  });
+}
+
+describe('schedule tuning', () => {
+  let env: TestWorkflowEnvironment;
+  const created: string[] = [];
+
+  beforeAll(async () => {
+    env = await connectTestEnv();
+  });
+  afterAll(async () => {
+    for (const id of created) {
+      await env?.client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
+    }
+    await env?.teardown();
+  });
+
+  async function createSchedule(config: Config): Promise<ScheduleHandle> {
+    created.push(config.SCHEDULE_ID);
+    return env.client.schedule.create(scheduleOptions(config));
+  }
+
+  it('an update with new arguments changes the next run', async () => {
+    const config = testConfig();
+    const handle = await createSchedule(config);
+
+    const changes = await updateSchedule(handle, {
+      intervalMs: 998 * 3600_000,
+      input: { lanes: 3, maxNumberOfMessages: 4, visibilityTimeoutSeconds: 45 },
+    });
+    expect(changes).toEqual([
+      { field: 'interval', from: '999h', to: '998h' },
+      { field: 'input.maxNumberOfMessages', from: 10, to: 4 },
+      { field: 'input.visibilityTimeoutSeconds', from: 120, to: 45 },
+      { field: 'input.lanes', from: 2, to: 3 },
+    ]);
+
+    // Fake activities record what the run asks for; an empty queue ends every lane after one receive.
+    const receives: ReceiveRequest[] = [];
+    const unexpected = async (): Promise<never> => {
+      throw new Error('not reached: the fake queue is empty');
+    };
+    const activities: PipelineActivities = {
+      receiveSubmissions: async (request) => {
+        receives.push(request);
+        return { messages: [], releasedOverBudget: 0 };
+      },
+      validateAndTransform: unexpected,
+      publishEvents: unexpected,
+      deleteMessages: unexpected,
+      dropInvalidSubmissions: unexpected,
+    };
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowBundle: await workflowBundle(),
+      activities,
+    });
+
+    const { summary, startInput } = await worker.runUntil(async () => {
+      await handle.trigger();
+      const run = env.client.workflow.getHandle<typeof drainQueue>(await firstRunOf(handle));
+      const summary = await run.result();
+      const history = await run.fetchHistory();
+      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      return { summary, startInput: payload ? defaultPayloadConverter.fromPayload<unknown>(payload) : undefined };
+    });
+
+    // The run was started with the merged input: the tuned keys changed, the others kept their values.
+    expect(startInput).toEqual({
+      maxNumberOfMessages: 4,
+      visibilityTimeoutSeconds: 45,
+      receiveWaitSeconds: 1,
+      receivesPerBatch: 5,
+      batchByteBudget: 524288,
+      lanes: 3,
+      runBudgetSeconds: 300,
+      partitionKey: 'device_id',
+      includeProvenance: false,
+      searchAttributes: true,
+    });
+    // ...and it acted on it: three lanes, each receiving 4 messages per request with a 45 s visibility timeout.
+    expect(summary.lanes).toEqual(['queue-empty', 'queue-empty', 'queue-empty']);
+    expect(receives).toHaveLength(3);
+    for (const request of receives) {
+      expect(request).toMatchObject({ maxNumberOfMessages: 4, visibilityTimeoutSeconds: 45, receives: 5 });
+    }
+
+    // The update replaced only what was asked: summaries, note and policies survive it.
+    const after = await handle.describe();
+    expect(after.spec.intervals?.map((i) => i.every)).toEqual([998 * 3600_000]);
+    expect(after.state.note).toMatch(/schedule:apply/);
+    expect(after.policies.overlap).toBe('BUFFER_ONE');
+    expect(after.action.type === 'startWorkflow' && after.action.staticSummary).toBe(
+      'Drain the submissions queue into the events stream',
+    );
+  });
+
+  it('apply is idempotent and never overwrites operator tuning', async () => {
+    const config = testConfig();
+    created.push(config.SCHEDULE_ID);
+    // Two deploys at once: exactly one creates it.
+    const outcomes = await Promise.all([applySchedule(env.client, config), applySchedule(env.client, config)]);
+    expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
+    expect(outcomes.filter((o) => o !== 'created')[0]).toMatch(/^(exists|created-concurrently)$/);
+
+    const handle = env.client.schedule.getHandle(config.SCHEDULE_ID);
+    await updateSchedule(handle, { intervalMs: 997 * 3600_000, input: { lanes: 5, receivesPerBatch: 2 } });
+    await handle.pause('operator: maintenance');
+    const tuned = await handle.describe();
+
+    // A re-deploy, even with other environment values, leaves the schedule exactly as the operator left it.
+    const redeploy = { ...config, PARALLEL_LANES: 7, SCHEDULE_INTERVAL: '5m', MAX_NUMBER_OF_MESSAGES: 1 };
+    expect(await applySchedule(env.client, redeploy)).toBe('exists');
+    expect(await applySchedule(env.client, config)).toBe('exists');
+
+    const after = await handle.describe();
+    expect(after.action.type === 'startWorkflow' && after.action.args).toEqual(
+      tuned.action.type === 'startWorkflow' && tuned.action.args,
+    );
+    expect(after.action.type === 'startWorkflow' && after.action.args?.[0]).toMatchObject({
+      lanes: 5,
+      receivesPerBatch: 2,
+    });
+    expect(after.spec.intervals?.map((i) => i.every)).toEqual([997 * 3600_000]);
+    expect(after.state).toMatchObject({ paused: true, note: 'operator: maintenance' });
+    expect(after.info.lastUpdatedAt).toEqual(tuned.info.lastUpdatedAt);
+  });
+
+  it('refuses a tuning whose run input every run would reject, and writes nothing', async () => {
+    const handle = await createSchedule(testConfig());
+    const before = await handle.describe();
+
+    await expect(updateSchedule(handle, { input: { lanes: 65 } })).rejects.toThrow(/lanes: Too big/);
+    await expect(updateSchedule(handle, { input: { visibilityTimeoutSeconds: 10 } })).rejects.toThrow(
+      /visibility-timeout 30/,
+    );
+    // Nothing to change: nothing written.
+    expect(await updateSchedule(handle, { input: { lanes: 2 } })).toEqual([]);
+
+    expect((await handle.describe()).info.lastUpdatedAt).toEqual(before.info.lastUpdatedAt);
+  });
+
+  it('merges into the existing run input without freezing defaults the operator never set', async () => {
+    const handle = await createSchedule(testConfig());
+    const prev = await handle.describe();
+    if (prev.action.type !== 'startWorkflow') throw new Error('expected a startWorkflow action');
+    // As if an operator had set a partial input with temporal schedule update --input '{"lanes":4}'.
+    const partial = { ...prev, action: { ...prev.action, args: [{ lanes: 4 }] } };
+
+    const { next, changes } = mergeTuning(partial, { input: { maxNumberOfMessages: 3 } });
+
+    expect(next.action.args).toEqual([{ lanes: 4, maxNumberOfMessages: 3 }]);
+    expect(changes).toEqual([{ field: 'input.maxNumberOfMessages', from: 10, to: 3 }]);
+    expect(next.spec).toEqual(prev.spec);
+    expect(() => mergeTuning({ ...prev, action: { ...prev.action, args: [{ lane: 4 }] } }, { input: {} })).toThrow(
+      /current run input is invalid/,
+    );
+  });
+
+  it('parses schedule:update flags into a tuning, rejecting bad values with a readable message', () => {
+    const parsed = parseTuningFlags(['--interval', '15s', '--max-messages', '5', '--lanes', '4']);
+    expect(parsed.tuning.intervalMs).toBe(15_000);
+    expect(parsed.tuning.input).toMatchObject({ maxNumberOfMessages: 5, lanes: 4 });
+    expect(parsed.dryRun).toBe(false);
+    expect(parseTuningFlags(['--visibility-timeout', '180', '--dry-run']).dryRun).toBe(true);
+    expect(() => parseTuningFlags(['--interval', '15 seconds'])).toThrow(/--interval must be a duration/);
+    expect(() => parseTuningFlags(['--lanes', 'four'])).toThrow(/--lanes must be a whole number/);
+    expect(() => parseTuningFlags(['--lanse', '4'])).toThrow(ScheduleTuningError);
+    expect(() => parseTuningFlags([])).toThrow(/nothing to change/);
+  });
+});
+
+/** The workflow id of the schedule's first started run (a trigger is asynchronous). */
+async function firstRunOf(handle: ScheduleHandle): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const { info } = await handle.describe();
+    const started = info.recentActions[0]?.action.workflow.workflowId;
+    if (started) return started;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the schedule did not start a run');
+}
