@@ -22,7 +22,13 @@ async function run(): Promise<void> {
   const kinesis = createKinesisClient(config);
   // Refuse to start against a missing queue or stream, or a visibility timeout too short for a batch: a clear message
   // now beats a fleet of workers failing every activity later.
-  await preflight(config, { sqs, kinesis, warn: (message) => Runtime.instance().logger.warn(message) });
+  await preflight(config, {
+    sqs,
+    kinesis,
+    warn: (message) => {
+      Runtime.instance().logger.warn(message);
+    },
+  });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const activities = createActivities({
     sqs,
