@@ -28,8 +28,8 @@ export const invalidReasonSchema = z.enum(INVALID_REASONS);
 // One line per code, for operators (README, Temporal UI, metric help text).
 export const INVALID_REASON_DESCRIPTIONS: Readonly<Record<InvalidReason, string>> = {
   body_too_large: 'the raw message body is larger than maxBodyBytes (checked before any decoding)',
-  undecodable_body: 'the body is neither JSON text nor standard base64 of UTF-8 text',
-  invalid_json: 'the (decoded) text is not valid JSON',
+  undecodable_body: 'the body is neither JSON text nor standard base64 of UTF-8 text (or is not a string at all)',
+  invalid_json: 'the (decoded) text is not valid JSON, or repeats a key within one object (I-JSON, RFC 7493)',
   too_deeply_nested: 'the JSON nests objects/arrays deeper than maxNestingDepth',
   not_an_object: 'the JSON value is not an object (array, string, number, boolean or null)',
   missing_field: 'a required field is absent',

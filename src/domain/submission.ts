@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reasonForIssue } from './issue-reason';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './limits';
 
 // Long enough for any ISO 8601 date-time with nanoseconds and an offset; the bound keeps hostile
@@ -13,14 +14,33 @@ const uuidString = () => z.guid();
 const ipv4String = () => z.ipv4();
 
 // The sensor's device-local time, as Python's isoformat() writes it: with or without a zone (Z or ±hh:mm), with
-// optional fractional seconds of any precision. Date-only, space-separated and ±hhmm forms are rejected.
-const timeCreatedString = () => z.iso.datetime({ local: true, offset: true }).max(TIME_CREATED_MAX_LENGTH);
+// optional fractional seconds of any precision. Date-only, space-separated and ±hhmm forms are rejected. The length
+// is checked before the pattern, and a matching string must also be a date JavaScript can parse (defence in depth
+// should a zod upgrade widen the pattern), since downstream tools will parse it.
+const timeCreatedString = () =>
+  z
+    .string()
+    .max(TIME_CREATED_MAX_LENGTH)
+    .pipe(z.iso.datetime({ local: true, offset: true }))
+    .refine((value) => Number.isFinite(Date.parse(value)), {
+      error: 'not a parseable date-time',
+      params: { reason: 'invalid_time_created' },
+    });
+
+// The limit counts UTF-16 code units (JavaScript's length), as documented. zod's own max() counts code points since
+// 4.x, which lets a string of astral characters reach twice the documented length and would make the limit change
+// with a dependency upgrade; this check says exactly what it measures.
+const boundedField = (maxLength: number) =>
+  z.string().refine((value) => value.length <= maxLength, {
+    error: `longer than ${maxLength} characters (UTF-16 code units)`,
+    params: { reason: 'field_too_long' },
+  });
 
 // Entries are strict: an unexpected key is a sign of a producer bug or an attack, never silently dropped.
 export function createNewProcessEntrySchema(limits: ValidationLimits) {
   return z.strictObject({
-    cmdl: z.string().max(limits.maxFieldLength),
-    user: z.string().max(limits.maxFieldLength),
+    cmdl: boundedField(limits.maxFieldLength),
+    user: boundedField(limits.maxFieldLength),
   });
 }
 
@@ -31,9 +51,37 @@ export const networkConnectionEntrySchema = z.strictObject({
 });
 
 // The length check runs on the bare array before any entry is parsed, so a huge list is rejected for its size
-// without validating (and reporting) thousands of entries first.
+// without validating (and reporting) thousands of entries first. Entries are then parsed one by one and the first bad
+// one ends the list: otherwise a thousand broken entries would make zod build and format thousands of issues (about
+// 25 ms of CPU per message) only for the first to be reported.
 function boundedList<T extends z.ZodType>(entry: T, maxEvents: number) {
-  return z.array(z.unknown()).max(maxEvents).pipe(z.array(entry)).optional();
+  return z
+    .array(z.unknown())
+    .max(maxEvents)
+    .transform((list, ctx): z.output<T>[] => {
+      const entries: z.output<T>[] = [];
+      for (let index = 0; index < list.length; index++) {
+        const parsed = entry.safeParse(list[index], { reportInput: true });
+        if (!parsed.success) {
+          const [first] = parsed.error.issues;
+          // Re-raised as a custom issue carrying its reason, as zod's own issue types cannot be pushed back as is.
+          if (first) {
+            const issue = { ...first, path: [index, ...first.path] };
+            ctx.issues.push({
+              code: 'custom',
+              message: issue.message,
+              input: list[index],
+              path: issue.path,
+              params: { reason: reasonForIssue(issue) },
+            });
+          }
+          return z.NEVER;
+        }
+        entries.push(parsed.data);
+      }
+      return entries;
+    })
+    .optional();
 }
 
 export function createEventsSchema(limits: ValidationLimits) {

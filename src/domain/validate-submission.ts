@@ -1,5 +1,6 @@
 import { decodeBody } from './decode-body';
 import { safeDetail } from './detail';
+import { findDuplicateKey } from './duplicate-keys';
 import { detailForIssue, reasonForIssue } from './issue-reason';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './limits';
 import { exceedsNestingDepth } from './nesting';
@@ -14,6 +15,10 @@ export function validateSubmission(
   body: string,
   limits: ValidationLimits = DEFAULT_VALIDATION_LIMITS,
 ): ValidationResult {
+  // The type says string, but a body may come from untyped JSON (a replayed history, a quarantine tool); a bad
+  // call must still be a verdict, never an exception.
+  if (typeof body !== 'string') return invalidSubmission('undecodable_body', 'body is not a string');
+
   // Bytes, not characters: that is what SQS bills and limits, and a string of 4-byte characters is 4x its length.
   const bodyBytes = Buffer.byteLength(body, 'utf8');
   if (bodyBytes > limits.maxBodyBytes) {
@@ -34,6 +39,10 @@ export function validateSubmission(
     json = JSON.parse(decoded.text);
   } catch (error) {
     return invalidSubmission('invalid_json', safeDetail(error instanceof Error ? error.message : 'not valid JSON'));
+  }
+  const duplicate = findDuplicateKey(decoded.text);
+  if (duplicate !== undefined) {
+    return invalidSubmission('invalid_json', safeDetail(`duplicate key ${JSON.stringify(duplicate)} in one object`));
   }
 
   const parsed = submissionSchemaFor(limits).safeParse(json, { reportInput: true });
