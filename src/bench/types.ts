@@ -1,0 +1,80 @@
+import type { ActionCounts, HistoryStats } from './actions';
+import type { Percentiles } from './stats';
+
+/** Which machinery moved the load: our product, the plain-Node loop, or PutRecords alone. */
+export type ConfigKind = 'temporal' | 'raw' | 'sink';
+
+export interface CpuFigures {
+  /** CPU time (user + system) of the worker process(es) over the measured window. */
+  workerCpuMs: number;
+  /** Worker CPU per event, microseconds. */
+  cpuPerEventUs: number;
+  peakRssMb: number;
+  /** CPU of each local service over the same window, in cores (CPU seconds per wall second). */
+  services: Record<string, number>;
+}
+
+export interface VerifyFigures {
+  ok: boolean;
+  deliveredEvents: number;
+  expectedEvents: number;
+  duplicates: number;
+  /** The verifier's one-line counts, or the failed checks. */
+  detail: string;
+}
+
+export interface ConfigResult {
+  name: string;
+  kind: ConfigKind;
+  lanes: number;
+  workers: number;
+  submissions: number;
+  validSubmissions: number;
+  events: number;
+  durationMs: number;
+  submissionsPerSec: number;
+  eventsPerSec: number;
+  /** SQS send → Kinesis arrival, from the verifier (null for the sink, which has no SQS leg). */
+  latencyMs: Percentiles | null;
+  /** The emulator clock's offset before and after the run; latencies are corrected by their mean. */
+  clockOffsetMs?: { before: number; after: number };
+  putRecordsRequests: number | null;
+  cpu: CpuFigures;
+  verify: VerifyFigures;
+  temporal?: {
+    actions: ActionCounts;
+    actionsPer1000Events: number | null;
+    heartbeatsEstimated: number;
+    actionsPer1000WithHeartbeats: number | null;
+    history: HistoryStats;
+  };
+}
+
+export interface SteadyResult {
+  name: string;
+  ratePerSec: number;
+  durationSec: number;
+  scheduleIntervalSec: number;
+  lanes: number;
+  submissions: number;
+  events: number;
+  runs: number;
+  latencyMs: Percentiles | null;
+  clockOffsetMs?: { before: number; after: number };
+  actionsPer1000Events: number | null;
+  actionsPer1000WithHeartbeats: number | null;
+  cpu: CpuFigures;
+  verify: VerifyFigures;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; loadAverageAtStart: number[] };
+  options: Record<string, unknown>;
+  backlog: ConfigResult[];
+  steady: SteadyResult | null;
+  /** Throughput of the best Temporal configuration relative to the raw loop and the sink ceiling. */
+  ratios: { best: string | null; vsRaw: number | null; vsSink: number | null; rawVsSink: number | null };
+  notes: string[];
+}
