@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { validationLimitsEnvSchema } from './domain/limits';
 import { PARTITION_KEY_FIELDS } from './domain/partition-key';
 import { DURATION_PATTERN, durationToMs } from './duration';
 
@@ -21,44 +22,68 @@ const booleanFlag = z
   .default('false')
   .transform((v) => v === 'true' || v === '1');
 
-export const configSchema = z.object({
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  AWS_ENDPOINT_URL: optionalUrl,
-  AWS_ENDPOINT_URL_SQS: optionalUrl,
-  AWS_ENDPOINT_URL_KINESIS: optionalUrl,
-  SQS_QUEUE_URL: z.url({ error: 'must be the URL of the submissions queue' }),
-  /** Optional: invalid submissions are copied here (body + reason) before deletion. */
-  QUARANTINE_QUEUE_URL: z.url({ error: 'must be the URL of the quarantine queue' }).optional(),
-  KINESIS_STREAM_NAME: z
-    .string({ error: 'must be set to the name of the events stream' })
-    .regex(/^[a-zA-Z0-9_.-]{1,128}$/, { error: 'must be a Kinesis stream name (1–128 of a-z A-Z 0-9 _ . -)' }),
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('telemetry-preprocessor'),
-  MAX_NUMBER_OF_MESSAGES: intInRange(1, 10, 10),
-  // SQS caps visibility at 12 hours.
-  VISIBILITY_TIMEOUT_SECONDS: intInRange(10, 43_200, 120),
-  SCHEDULE_INTERVAL: z
-    .string()
-    .regex(DURATION_PATTERN, { error: 'must be a duration such as 30s, 5m or 1h' })
-    .refine((v) => durationToMs(v) >= 1000, { error: 'must be at least 1s' })
-    .default('30s'),
-  SCHEDULE_ID: z.string().min(1).default('telemetry-preprocessor'),
-  PARTITION_KEY: z
-    .enum(PARTITION_KEY_FIELDS, { error: `must be one of ${PARTITION_KEY_FIELDS.join(', ')}` })
-    .default('device_id'),
-  PARALLEL_LANES: intInRange(1, 64, 2),
-  RECEIVES_PER_BATCH: intInRange(1, 50, 5),
-  RECEIVE_WAIT_SECONDS: intInRange(0, 20, 1),
-  RUN_BUDGET_SECONDS: intInRange(5, 86_400, 300),
-  INCLUDE_PROVENANCE: booleanFlag,
-  WORKER_MAX_CONCURRENT_ACTIVITIES: intInRange(1, 1000, 32),
-  /** Prometheus endpoint of the worker (SDK and pipeline metrics at /metrics); 0 turns it off. */
-  METRICS_PORT: intInRange(0, 65_535, 9464),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-});
+export const configSchema = z
+  .object({
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    AWS_ENDPOINT_URL: optionalUrl,
+    AWS_ENDPOINT_URL_SQS: optionalUrl,
+    AWS_ENDPOINT_URL_KINESIS: optionalUrl,
+    SQS_QUEUE_URL: z.url({ error: 'must be the URL of the submissions queue' }),
+    /** Optional: invalid submissions are copied here (body + reason) before deletion. */
+    QUARANTINE_QUEUE_URL: z.url({ error: 'must be the URL of the quarantine queue' }).optional(),
+    KINESIS_STREAM_NAME: z
+      .string({ error: 'must be set to the name of the events stream' })
+      .regex(/^[a-zA-Z0-9_.-]{1,128}$/, { error: 'must be a Kinesis stream name (1–128 of a-z A-Z 0-9 _ . -)' }),
+    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('telemetry-preprocessor'),
+    // Temporal Cloud or a TLS cluster; the names are the ones the `temporal` CLI reads, so one environment serves both.
+    TEMPORAL_API_KEY: z
+      .string()
+      .regex(/^\S+$/, { error: 'must be one token without spaces or line breaks (check for a pasted newline)' })
+      .optional(),
+    TEMPORAL_TLS: booleanFlag,
+    TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+    TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+    MAX_NUMBER_OF_MESSAGES: intInRange(1, 10, 10),
+    // SQS caps visibility at 12 hours.
+    VISIBILITY_TIMEOUT_SECONDS: intInRange(10, 43_200, 120),
+    SCHEDULE_INTERVAL: z
+      .string()
+      .regex(DURATION_PATTERN, { error: 'must be a duration such as 30s, 5m or 1h' })
+      .refine((v) => durationToMs(v) >= 1000, { error: 'must be at least 1s' })
+      .default('30s'),
+    SCHEDULE_ID: z.string().min(1).default('telemetry-preprocessor'),
+    PARTITION_KEY: z
+      .enum(PARTITION_KEY_FIELDS, { error: `must be one of ${PARTITION_KEY_FIELDS.join(', ')}` })
+      .default('device_id'),
+    PARALLEL_LANES: intInRange(1, 64, 2),
+    RECEIVES_PER_BATCH: intInRange(1, 50, 5),
+    RECEIVE_WAIT_SECONDS: intInRange(0, 20, 1),
+    RUN_BUDGET_SECONDS: intInRange(5, 86_400, 300),
+    INCLUDE_PROVENANCE: booleanFlag,
+    WORKER_MAX_CONCURRENT_ACTIVITIES: intInRange(1, 1000, 32),
+    /** Prometheus endpoint of the worker (SDK and pipeline metrics at /metrics); 0 turns it off. */
+    METRICS_PORT: intInRange(0, 65_535, 9464),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    // Validation limits (MAX_BODY_BYTES, MAX_EVENTS_PER_SUBMISSION, …), ranges shared with the options schema.
+    ...validationLimitsEnvSchema.shape,
+  })
+  .refine((c) => (c.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) === (c.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined), {
+    error: 'and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together (mTLS needs the certificate and its key)',
+    path: ['TEMPORAL_TLS_CLIENT_CERT_PATH'],
+  });
 
 export type Config = z.infer<typeof configSchema>;
+
+// Their values are never echoed in an error message: a typo must not put a credential into a deployment log.
+const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'TEMPORAL_API_KEY',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+]);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -71,7 +96,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '(environment)');
     const raw = env[name];
-    const shown = raw === undefined ? 'unset' : `got ${JSON.stringify(raw.slice(0, 80))}`;
+    const shown =
+      raw === undefined
+        ? 'unset'
+        : SECRET_VARIABLES.has(name)
+          ? 'set, value hidden'
+          : `got ${JSON.stringify(raw.slice(0, 80))}`;
     return `  ${name} ${issue.message} (${shown})`;
   });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -2,10 +2,11 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createKinesisClient, createSqsClient } from './aws-clients';
 import { loadConfig } from './config';
-import { DEFAULT_VALIDATION_LIMITS } from './domain/limits';
+import { validationLimitsFromEnv } from './domain/limits';
 import { loadEnvFiles } from './env-files';
 import { createJsonLogger } from './json-logger';
 import { preflight, PreflightError } from './preflight';
+import { describeTemporalConnection, temporalConnectionOptions } from './temporal-connection';
 
 async function run(): Promise<void> {
   loadEnvFiles();
@@ -29,14 +30,15 @@ async function run(): Promise<void> {
       Runtime.instance().logger.warn(message);
     },
   });
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = temporalConnectionOptions(config);
+  const connection = await NativeConnection.connect(temporal);
   const activities = createActivities({
     sqs,
     kinesis,
     queueUrl: config.SQS_QUEUE_URL,
     quarantineQueueUrl: config.QUARANTINE_QUEUE_URL,
     streamName: config.KINESIS_STREAM_NAME,
-    limits: DEFAULT_VALIDATION_LIMITS,
+    limits: validationLimitsFromEnv(config),
   });
   const worker = await Worker.create({
     connection,
@@ -50,7 +52,7 @@ async function run(): Promise<void> {
     shutdownGraceTime: '30s',
   });
   console.log(
-    `worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} ` +
+    `worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${describeTemporalConnection(temporal)} ` +
       `(queue ${config.SQS_QUEUE_URL} → stream ${config.KINESIS_STREAM_NAME})` +
       (config.METRICS_PORT > 0 ? `; metrics on http://${config.METRICS_HOST}:${config.METRICS_PORT}/metrics` : ''),
   );

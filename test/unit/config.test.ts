@@ -51,3 +51,48 @@ describe('durations', () => {
     expect(durationToMs('5x')).toBeNaN();
   });
 });
+
+describe('loadConfig: Temporal TLS and API key', () => {
+  it('defaults to plain text without credentials (the local dev server)', () => {
+    const config = loadConfig({ ...minimal });
+    expect(config.TEMPORAL_TLS).toBe(false);
+    expect(config.TEMPORAL_API_KEY).toBeUndefined();
+  });
+
+  it('refuses a client certificate without its key, naming both variables', () => {
+    expect(() => loadConfig({ ...minimal, TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/temporal/client.pem' })).toThrow(
+      /TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together/,
+    );
+  });
+
+  it('never echoes a bad API key in the error', () => {
+    const secret = 'tmprl-secret-ABC123\n';
+    let text = '';
+    try {
+      loadConfig({ ...minimal, TEMPORAL_API_KEY: secret });
+    } catch (err) {
+      text = String(err);
+    }
+    expect(text).toMatch(/TEMPORAL_API_KEY must be one token .*\(set, value hidden\)/);
+    expect(text).not.toContain('tmprl-secret');
+  });
+});
+
+describe('loadConfig: validation limits', () => {
+  it('reads the limits from the environment with the documented defaults', () => {
+    expect(loadConfig({ ...minimal })).toMatchObject({
+      MAX_BODY_BYTES: 262_144,
+      MAX_EVENTS_PER_SUBMISSION: 1000,
+      MAX_FIELD_LENGTH: 8192,
+      MAX_NESTING_DEPTH: 32,
+      MAX_RECORD_BYTES: 1_048_576,
+    });
+    expect(loadConfig({ ...minimal, MAX_EVENTS_PER_SUBMISSION: '50' }).MAX_EVENTS_PER_SUBMISSION).toBe(50);
+  });
+
+  it('names a bad limit and its range', () => {
+    expect(() => loadConfig({ ...minimal, MAX_BODY_BYTES: '2000000' })).toThrow(
+      /MAX_BODY_BYTES must be 1–1048576 \(got "2000000"\)/,
+    );
+  });
+});
