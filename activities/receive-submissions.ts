@@ -66,8 +66,15 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
         );
         messages = response.Messages ?? [];
       } catch (err) {
-        // Messages received by earlier requests stay hidden until their visibility timeout; nothing is lost.
-        throw toApplicationFailure(err, 'ReceiveMessage');
+        // The first request decides the attempt: failing it hides nothing. A later one must not throw away what the
+        // earlier ones already hold: those messages would stay hidden for a whole visibility timeout (seen in the
+        // chaos suite as minutes of "empty" queue). Return them; the next batch tries the queue again.
+        if (byId.size === 0) throw toApplicationFailure(err, 'ReceiveMessage');
+        log.warn('ReceiveMessage failed mid-batch; keeping the messages already received', {
+          received: byId.size,
+          error: String(err),
+        });
+        break;
       }
       if (messages.length === 0) break;
 

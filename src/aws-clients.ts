@@ -22,7 +22,10 @@ function httpHandler(options: AwsClientOptions): NodeHttpHandler {
     httpAgent: new Agent({ keepAlive: true, maxSockets }),
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
     connectionTimeout: 5_000,
-    requestTimeout: options.requestTimeoutMs ?? 20_000,
+    // Above SQS's longest long poll (20 s). Without throwOnRequestTimeout the handler only logs a warning when it
+    // elapses and a hung response holds the activity until its heartbeat timeout (seen in the chaos suite).
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    throwOnRequestTimeout: true,
   });
 }
 
