@@ -60,7 +60,7 @@ export const configSchema = z
       .enum(PARTITION_KEY_FIELDS, { error: `must be one of ${PARTITION_KEY_FIELDS.join(', ')}` })
       .default('device_id'),
     PARALLEL_LANES: intInRange(1, 64, 2),
-    RECEIVES_PER_BATCH: intInRange(1, 50, 5),
+    RECEIVES_PER_BATCH: intInRange(1, 50, 10),
     RECEIVE_WAIT_SECONDS: intInRange(0, 20, 1),
     RUN_BUDGET_SECONDS: intInRange(5, 86_400, 300),
     INCLUDE_PROVENANCE: booleanFlag,

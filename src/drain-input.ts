@@ -15,7 +15,7 @@ export const drainInputSchema = z
     /** Long-poll wait of the first receive of a batch; an empty answer ends the lane. */
     receiveWaitSeconds: z.number().int().min(0).max(20).default(1),
     /** ReceiveMessage requests folded into one receive activity (fewer Temporal actions per event). */
-    receivesPerBatch: z.number().int().min(1).max(50).default(5),
+    receivesPerBatch: z.number().int().min(1).max(50).default(10),
     /**
      * Message bodies per batch are capped so no activity payload comes near Temporal's 2 MB limit: the serialized
      * events of a batch are somewhat larger than its bodies (each event gains its id, type, device and time).

@@ -43,7 +43,7 @@ export const LEASE_ALLOWANCES = {
   /** Temporal handing the next activity of the batch to a worker. */
   dispatchSeconds: 2,
   /** Floor, see minimumVisibilityTimeoutSeconds. */
-  floorSeconds: 30,
+  floorSeconds: 45,
 } as const;
 
 /**
@@ -53,14 +53,14 @@ export const LEASE_ALLOWANCES = {
  *            (the first receive's messages wait for the batch's other receives, then validation)
  *   after  = dispatch + ⌈receivesPerBatch × maxNumberOfMessages / 10⌉ × sqsCall
  *            (deleting the batch, 10 messages per DeleteMessageBatch; also the time one round of extensions takes)
- *   V ≥ max(30 s, ⌈1.5 × (before + after)⌉)
+ *   V ≥ max(45 s, ⌈1.5 × (before + after)⌉)
  *
  * Why 1.5: publishing extends the lease every V/3 (activities/lease.ts). A publish shorter than V/3 extends nothing,
  * so receive → delete must fit in the remaining 2V/3; a longer publish leaves delete at least 2V/3 after the last
  * extension. Both hold when before + after ≤ 2V/3.
- * Why 30 s: V/3 + 20 s ≤ V, so an extension that SQS answers only at the client's request timeout (20 s,
- * src/aws-clients.ts) still lands before the lease it renews runs out.
- * With the defaults (5 × 10 messages) this is 30 s; with 50 × 10 it is 165 s.
+ * Why 45 s: V/3 + 30 s ≤ V, so an extension that SQS answers only at the client's request timeout (30 s,
+ * src/aws-clients.ts, above the 20 s long poll) still lands before the lease it renews runs out.
+ * With the defaults (10 × 10 messages) this is 45 s; with 50 × 10 it is 165 s.
  */
 export function minimumVisibilityTimeoutSeconds(batch: {
   receivesPerBatch: number;

@@ -35,7 +35,7 @@ configuration ends with the verifier. Results: bench/results/<timestamp>.{json,m
   --submissions N         backlog size per configuration (default 1500)
   --configs LIST          comma-separated subset of: ${CONFIG_NAMES.join(', ')} (default: all)
   --seed N                fleet seed (default 20261128): every configuration gets the same load
-  --receives-per-batch N  run input receivesPerBatch (default: the product's, 5)
+  --receives-per-batch N  run input receivesPerBatch (default: the product's, 10)
   --batch-byte-budget N   run input batchByteBudget (default: the product's, 524288)
   --workers-lanes N       lanes for raw and workers-2 (default: the best lane count measured, else 4)
   --steady-rate R         submissions/s in steady mode (default: half the best measured backlog rate)

@@ -127,7 +127,7 @@ describe('Temporal Web UI', () => {
     await page.getByRole('button', { name: 'Ascending' }).waitFor();
     const activityRow = (type: string, summary: string) =>
       page.getByRole('row').filter({ hasText: type }).filter({ hasText: summary }).first().waitFor();
-    await activityRow('receiveSubmissions', 'receive up to 50 messages');
+    await activityRow('receiveSubmissions', 'receive up to 100 messages');
     await activityRow('validateAndTransform', 'validate ');
     await activityRow('publishEvents', ' events of ');
     await activityRow('deleteMessages', 'delete published: ');

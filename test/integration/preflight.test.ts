@@ -99,7 +99,7 @@ describe('preflight', () => {
       ),
     );
     expect(codes).toEqual(['queue_missing', 'stream_missing', 'visibility_timeout_too_short']);
-    expect(message).toMatch(/VISIBILITY_TIMEOUT_SECONDS=20 is too short .* set it to 30 or more/s);
+    expect(message).toMatch(/VISIBILITY_TIMEOUT_SECONDS=20 is too short .* set it to 45 or more/s);
   });
 
   it('says which service cannot be reached when an endpoint is down', async () => {
@@ -126,11 +126,12 @@ describe('preflight', () => {
     }
   });
 
-  it('sizes the visibility timeout by the batch: 30 s floor, growing with receives × messages', () => {
-    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 1, maxNumberOfMessages: 1 })).toBe(30);
-    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 5, maxNumberOfMessages: 10 })).toBe(30);
+  it('sizes the visibility timeout by the batch: 45 s floor, growing with receives × messages', () => {
+    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 1, maxNumberOfMessages: 1 })).toBe(45);
+    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 10, maxNumberOfMessages: 10 })).toBe(45);
+    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 30, maxNumberOfMessages: 10 })).toBe(105);
     expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 50, maxNumberOfMessages: 10 })).toBe(165);
-    // The defaults (120 s for 5 × 10) pass with room to spare.
-    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 5, maxNumberOfMessages: 10 })).toBeLessThan(120);
+    // The defaults (120 s for 10 × 10) pass with room to spare.
+    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 10, maxNumberOfMessages: 10 })).toBeLessThan(120);
   });
 });

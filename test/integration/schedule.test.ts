@@ -103,7 +103,7 @@ describe('schedule tuning', () => {
       maxNumberOfMessages: 4,
       visibilityTimeoutSeconds: 45,
       receiveWaitSeconds: 1,
-      receivesPerBatch: 5,
+      receivesPerBatch: 10,
       batchByteBudget: 524288,
       lanes: 3,
       runBudgetSeconds: 300,
@@ -115,7 +115,7 @@ describe('schedule tuning', () => {
     expect(summary.lanes).toEqual(['queue-empty', 'queue-empty', 'queue-empty']);
     expect(receives).toHaveLength(3);
     for (const request of receives) {
-      expect(request).toMatchObject({ maxNumberOfMessages: 4, visibilityTimeoutSeconds: 45, receives: 5 });
+      expect(request).toMatchObject({ maxNumberOfMessages: 4, visibilityTimeoutSeconds: 45, receives: 10 });
     }
 
     // The update replaced only what was asked: summaries, note and policies survive it.
@@ -165,7 +165,7 @@ describe('schedule tuning', () => {
 
     await expect(updateSchedule(handle, { input: { lanes: 65 } })).rejects.toThrow(/lanes: Too big/);
     await expect(updateSchedule(handle, { input: { visibilityTimeoutSeconds: 10 } })).rejects.toThrow(
-      /visibility-timeout 30/,
+      /visibility-timeout 45/,
     );
     // Nothing to change: nothing written.
     expect(await updateSchedule(handle, { input: { lanes: 2 } })).toEqual([]);
