@@ -41,6 +41,8 @@ configuration ends with the verifier. Results: bench/results/<timestamp>.{json,m
   --steady-rate R         submissions/s in steady mode (default: half the best measured backlog rate)
   --steady-seconds S      steady mode duration (default 60)
   --schedule-interval S   steady mode schedule interval in seconds (default 5)
+  --steady-receive-wait S steady mode run input receiveWaitSeconds, 0–20 (default: the product's, 1); the latency
+                          lever: a lane long-polls this long before it ends, so runs overlap the next tick
   --out DIR               results directory (default bench/results)
   --help
 `;
@@ -66,6 +68,7 @@ const argsSchema = z.object({
   'steady-rate': z.coerce.number().positive().optional(),
   'steady-seconds': z.coerce.number().int().min(5).max(3600).optional(),
   'schedule-interval': z.coerce.number().int().min(1).max(300).default(5),
+  'steady-receive-wait': z.coerce.number().int().min(0).max(20).optional(),
   out: z.string().default(DEFAULT_OUT),
 });
 export type BenchArgs = z.infer<typeof argsSchema>;
@@ -89,6 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'steady-rate': { type: 'string' },
       'steady-seconds': { type: 'string' },
       'schedule-interval': { type: 'string' },
+      'steady-receive-wait': { type: 'string' },
       out: { type: 'string' },
     },
     strict: true,
@@ -251,7 +255,10 @@ async function main(): Promise<void> {
           durationSec: steadySeconds,
           scheduleIntervalSec: args['schedule-interval'],
           lanes: best?.lanes ?? baseInput.lanes,
-          input,
+          input: {
+            ...input,
+            ...(args['steady-receive-wait'] !== undefined ? { receiveWaitSeconds: args['steady-receive-wait'] } : {}),
+          },
         }),
       );
       log(

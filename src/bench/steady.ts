@@ -118,6 +118,7 @@ export async function runSteady(
     durationSec: o.durationSec,
     scheduleIntervalSec: o.scheduleIntervalSec,
     lanes: o.lanes,
+    receiveWaitSeconds: input.receiveWaitSeconds,
     submissions: planned.length,
     events,
     runs: runs.length,

@@ -56,6 +56,8 @@ export interface SteadyResult {
   durationSec: number;
   scheduleIntervalSec: number;
   lanes: number;
+  /** The run input's long-poll wait (the latency lever). */
+  receiveWaitSeconds: number;
   submissions: number;
   events: number;
   runs: number;
