@@ -1,6 +1,6 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -19,6 +19,7 @@ import { DEFAULT_VALIDATION_LIMITS } from '../domain/limits';
 import { generateSubmissions } from '../fleet/generate';
 import type { SubmissionEntry } from '../fleet/manifest';
 import { sendSubmissions, toManifestEntry } from '../fleet/send';
+import { RUN_SEARCH_ATTRIBUTES } from '../search-attributes';
 import { WORKFLOW_TYPE } from '../shared';
 import {
   formatReport,
@@ -30,6 +31,8 @@ import {
   type QueueDepth,
 } from '../verify';
 import { startFaultProxy, type FaultProxy } from './proxy';
+import { retryWhileTemporalUnreachable } from './temporal-retry';
+import { startPrivateTemporal, type PrivateTemporalServer } from './temporal-server';
 import { spawnWorkerProcess, type WorkerProcess } from './workers';
 
 /** What a scenario's fault plan gets: the two proxies, the workers, and clocks that end early once the queue drained. */
@@ -44,6 +47,11 @@ export interface ChaosContext {
   faultWindow(ms: number): Promise<void>;
   /** Resolves once the Kinesis proxy has seen `n` PutRecords requests (publishing is under way). */
   publishing(n?: number): Promise<void>;
+  /**
+   * SIGKILLs the scenario's private Temporal server, keeps it down for `downMs`, starts it again on the same SQLite file
+   * and ports, and resolves once it is healthy (`readyMs`: from the new start to healthy). Needs `privateTemporal`.
+   */
+  restartTemporal(downMs: number): Promise<{ readyMs: number }>;
   /** Records a fault the proxies do not count (a killed process, a down window) for the result table. */
   recordFault(rule: string, count: number): void;
   /** Scale factor of the run (1 at full size), for fault windows that should grow with the load. */
@@ -58,6 +66,11 @@ export interface Scenario {
   runInput?: DrainInputOverrides;
   /** Real worker processes on the scenario's task queue instead of the in-process worker. */
   workerProcesses?: number;
+  /**
+   * Run on a Temporal dev server of the scenario's own (fresh SQLite file, free ports) instead of TEMPORAL_ADDRESS:
+   * for faults of the server itself, which must never hit the shared one.
+   */
+  privateTemporal?: true;
   /** The fault plan; resolves when the faults have stopped (every fault is bounded). */
   inject(ctx: ChaosContext): Promise<void>;
 }
@@ -151,6 +164,39 @@ async function createQueue(sqs: SQSClient, name: string): Promise<string> {
   return QueueUrl;
 }
 
+/** How long a start or a result may keep failing with "Temporal unreachable" (a restarting server) before we give up. */
+const TEMPORAL_OUTAGE_TOLERANCE_MS = 120_000;
+
+/**
+ * Starts one drainQueue run and waits for its end, riding out a Temporal outage: both calls are retried while the
+ * server is unreachable. A start whose answer was lost may have started the run: the retry then finds the workflow id
+ * taken (REJECT_DUPLICATE, so a run that already ended is not started twice) and follows that run.
+ */
+async function runDrain(
+  client: Client,
+  run: { taskQueue: string; workflowId: string; input: DrainInputOverrides; log: (message: string) => void },
+): Promise<void> {
+  const retry = { timeoutMs: TEMPORAL_OUTAGE_TOLERANCE_MS, log: run.log };
+  const handle = await retryWhileTemporalUnreachable(
+    'start',
+    async () => {
+      try {
+        return await client.workflow.start(WORKFLOW_TYPE, {
+          taskQueue: run.taskQueue,
+          workflowId: run.workflowId,
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [run.input],
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(run.workflowId);
+        throw err;
+      }
+    },
+    retry,
+  );
+  await retryWhileTemporalUnreachable('result', () => handle.result(), retry);
+}
+
 /**
  * One chaos scenario end to end on the local stack: a fresh queue and stream, fault proxies in front of both
  * emulators, a fleet load, real workers with the real activities whose clients go through the proxies, drainQueue runs
@@ -170,6 +216,7 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
   const workers: WorkerProcess[] = [];
   let inProcess: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
   let connection: Connection | undefined;
+  let privateTemporal: PrivateTemporalServer | undefined;
 
   try {
     queueUrl = await createQueue(direct.sqs, `chaos-${id}`);
@@ -198,8 +245,14 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
     log(`${scenario.name}: sent ${submissions.length} submissions in ${Math.round((Date.now() - started) / 1000)} s`);
 
     const productAws = awsConfig({ sqs: sqsProxy.url, kinesis: kinesisProxy.url });
-    const temporalAddress = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
     const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+    if (scenario.privateTemporal) {
+      // The runs upsert the product's search attributes (run input `searchAttributes`, on by default): register them
+      // as the local stack does, so the scenario runs the pipeline as deployed rather than with them switched off.
+      privateTemporal = await startPrivateTemporal({ namespace, searchAttributes: RUN_SEARCH_ATTRIBUTES });
+      log(`${scenario.name}: private Temporal dev server on ${privateTemporal.address} (${privateTemporal.dbFile})`);
+    }
+    const temporalAddress = privateTemporal?.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
     const startWorker = async (): Promise<WorkerProcess> => {
       const worker = spawnWorkerProcess(
         {
@@ -254,6 +307,15 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
     const injected: ChaosResult['injected'] = [];
     const ctx: ChaosContext = {
       recordFault: (rule, count) => void injected.push({ proxy: 'runner', rule, injected: count }),
+      restartTemporal: async (downMs) => {
+        const server = privateTemporal;
+        if (!server) throw new Error(`${scenario.name}: restartTemporal needs a scenario with privateTemporal`);
+        await server.kill();
+        await sleep(downMs);
+        const restartedAt = Date.now();
+        await server.start();
+        return { readyMs: Date.now() - restartedAt };
+      },
       sqsProxy,
       kinesisProxy,
       workers,
@@ -291,20 +353,18 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
     let depth = await readQueueDepth(direct.sqs, queueUrl);
     while (Date.now() < deadline) {
       runs += 1;
-      const handle = await client.workflow.start(WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId: `${taskQueue}-run-${runs}`,
-        args: [
-          {
+      try {
+        await runDrain(client, {
+          taskQueue,
+          workflowId: `${taskQueue}-run-${runs}`,
+          input: {
             lanes: 4,
             receiveWaitSeconds: 1,
             visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 20,
             ...scenario.runInput,
           },
-        ],
-      });
-      try {
-        await handle.result();
+          log: (message) => log(`${scenario.name}: run ${runs}: ${message}`),
+        });
       } catch (err) {
         if (!(err instanceof WorkflowFailedError)) throw err;
         failedRuns += 1;
@@ -364,6 +424,8 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
       await inProcess.connection.close();
     }
     await connection?.close();
+    // After the workers: their graceful shutdown talks to the server.
+    await privateTemporal?.dispose();
     await sqsProxy.close();
     await kinesisProxy.close();
     if (queueUrl) await direct.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);

@@ -1,8 +1,8 @@
 import type { FaultRule } from './proxy';
 import type { ChaosContext, Scenario } from './runner';
 
-// The chaos scenarios of issue 4 (the Temporal restart is described in docs/reliability.md, not run: it would disturb
-// everyone sharing the dev server). Fault windows scale with the load between a CI floor and the full-size length.
+// The chaos scenarios of issue 4 (docs/reliability.md). Fault windows scale with the load between a CI floor and the
+// full-size length.
 
 const windowMs = (ctx: ChaosContext, ciMs: number, fullMs: number): number =>
   Math.round(Math.min(fullMs, Math.max(ciMs, fullMs * ctx.scale)));
@@ -191,6 +191,23 @@ export const workerKilled: Scenario = {
   },
 };
 
+export const temporalRestarted: Scenario = {
+  name: 'temporal-restart',
+  title: 'the Temporal dev server killed (SIGKILL) mid-publish and restarted on the same SQLite file',
+  // Never the shared server: other tests use it at the same time.
+  privateTemporal: true,
+  // The product's worker process, as deployed: it has to find the server again by itself.
+  workerProcesses: 1,
+  async inject(ctx) {
+    await ctx.publishing(3);
+    const downMs = windowMs(ctx, 10_000, 30_000);
+    ctx.log(`temporal-restart: SIGKILL to the private Temporal server, down for ${downMs / 1000} s`);
+    const { readyMs } = await ctx.restartTemporal(downMs);
+    ctx.recordFault(`Temporal SIGKILLed, down ${downMs / 1000} s`, 1);
+    ctx.log(`temporal-restart: Temporal healthy again ${readyMs} ms after its restart`);
+  },
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   putRecordsPartialFailures,
   deleteEntriesFailing,
@@ -198,6 +215,7 @@ export const SCENARIOS: readonly Scenario[] = [
   slowPublishKeepsLease,
   slowPublishLeaseLost,
   workerKilled,
+  temporalRestarted,
 ];
 
 export function scenarioByName(name: string): Scenario | undefined {
