@@ -25,7 +25,7 @@ function payloadCost(message: ReceivedMessage, limits: ValidationLimits): number
   return Math.max(message.bodyBytes, eventBytes);
 }
 
-function toReceived(message: Message, maxBodyBytes: number): ReceivedMessage | undefined {
+function toReceived(message: Message, maxBodyBytes: number, receivedAtMs: number): ReceivedMessage | undefined {
   if (!message.MessageId || !message.ReceiptHandle) return undefined;
   const body = message.Body ?? '';
   const bodyBytes = Buffer.byteLength(body, 'utf8');
@@ -37,6 +37,7 @@ function toReceived(message: Message, maxBodyBytes: number): ReceivedMessage | u
     bodyBytes,
     sentAtMs: Number.isFinite(sentAt) ? sentAt : null,
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+    receivedAtMs,
   };
 }
 
@@ -53,6 +54,7 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
 
     for (let i = 0; i < request.receives && overBudget.length === 0; i++) {
       let messages: Message[];
+      const requestedAtMs = Date.now();
       try {
         const response = await deps.sqs.send(
           new ReceiveMessageCommand({
@@ -79,7 +81,7 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
       if (messages.length === 0) break;
 
       for (const message of messages) {
-        const received = toReceived(message, deps.limits.maxBodyBytes);
+        const received = toReceived(message, deps.limits.maxBodyBytes, requestedAtMs);
         if (!received) continue;
         const previous = byId.get(received.messageId);
         if (previous) {

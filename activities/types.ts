@@ -21,6 +21,8 @@ export interface ReceivedMessage {
   /** SQS SentTimestamp (ms since epoch), for end-to-end lag. */
   sentAtMs: number | null;
   receiveCount: number;
+  /** Worker clock just before the ReceiveMessage that returned it: SQS's 12-hour visibility cap counts from there. */
+  receivedAtMs?: number;
 }
 
 export interface ReceivedBatch {
@@ -54,7 +56,7 @@ export interface TransformedBatch {
 export interface PublishRequest {
   submissions: SubmissionRecords[];
   /** Messages to keep invisible while publishing (their visibility is extended every third of the timeout). */
-  lease?: { messages: MessageReceipt[]; visibilityTimeoutSeconds: number };
+  lease?: { messages: LeasedMessage[]; visibilityTimeoutSeconds: number };
 }
 
 export interface PublishResult {
@@ -72,6 +74,11 @@ export interface PublishResult {
 export interface MessageReceipt {
   messageId: string;
   receiptHandle: string;
+}
+
+/** A message whose visibility a step keeps extending; receivedAtMs is absent in histories from before it existed. */
+export interface LeasedMessage extends MessageReceipt {
+  receivedAtMs?: number;
 }
 
 export interface DeleteRequest {

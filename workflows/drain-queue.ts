@@ -11,6 +11,7 @@ import {
 import type {
   DeleteResult,
   InvalidMessage,
+  LeasedMessage,
   MessageReceipt,
   ReceivedMessage,
   ValidSubmission,
@@ -154,9 +155,12 @@ async function processBatch(input: DrainInput, totals: RunTotals, messages: Rece
   const byId = new Map(messages.map((m) => [m.messageId, m]));
   const sentAt = new Map(messages.map((m) => [m.messageId, m.sentAtMs]));
   const receipts = new Map(
-    messages.map((m) => [m.messageId, { messageId: m.messageId, receiptHandle: m.receiptHandle }]),
+    messages.map((m): [string, LeasedMessage] => [
+      m.messageId,
+      { messageId: m.messageId, receiptHandle: m.receiptHandle, receivedAtMs: m.receivedAtMs },
+    ]),
   );
-  const receiptsOf = (ids: { messageId: string }[]): MessageReceipt[] =>
+  const receiptsOf = (ids: { messageId: string }[]): LeasedMessage[] =>
     ids.flatMap(({ messageId }) => receipts.get(messageId) ?? []);
 
   const [validDone, invalidDone] = await Promise.all([
@@ -183,7 +187,7 @@ async function publishThenDelete(
   input: DrainInput,
   totals: RunTotals,
   valid: ValidSubmission[],
-  receipts: MessageReceipt[],
+  receipts: LeasedMessage[],
 ): Promise<boolean> {
   if (valid.length === 0) return true;
   const events = valid.reduce((sum, s) => sum + s.records.length, 0);

@@ -42,6 +42,9 @@ describe('receiveSubmissions', () => {
     const batch = await runActivity(activitiesWith(sqs).receiveSubmissions, [request]);
     expect(batch.messages.map((m) => m.messageId)).toEqual(messages(0, 10).map((m) => m.MessageId));
     expect(calls()).toBe(2);
+    // The 12-hour visibility cap counts from the receive: every message carries when it was asked for.
+    const before = Date.now() - 60_000;
+    expect(batch.messages.every((m) => (m.receivedAtMs ?? 0) > before)).toBe(true);
   });
 
   it('fails the attempt when the first ReceiveMessage fails (nothing is held, so nothing is hidden)', async () => {
