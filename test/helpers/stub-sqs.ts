@@ -1,4 +1,7 @@
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-sqs';
+import { createActivities, type PipelineActivities } from '../../activities';
+import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 
 /**
  * A real SQSClient whose chosen command is answered by a handler before anything reaches the network: unit tests
@@ -23,4 +26,16 @@ export function stubbedSqs(
     { step: 'initialize', name: 'stubbedSqs' },
   );
   return { sqs, calls: () => calls };
+}
+
+/** The product's activities over a stubbed SQS client (Kinesis never contacted), with fast per-entry retries. */
+export function activitiesOverSqs(sqs: SQSClient): PipelineActivities {
+  return createActivities({
+    sqs,
+    kinesis: new KinesisClient({ region: 'us-east-1' }),
+    queueUrl: 'http://127.0.0.1:9/000000000000/q',
+    streamName: 's',
+    limits: DEFAULT_VALIDATION_LIMITS,
+    retry: { initialBackoffMs: 1, maxBackoffMs: 2, maxRoundsWithoutProgress: 3 },
+  });
 }

@@ -1,26 +1,12 @@
 import type { DeleteMessageBatchRequest } from '@aws-sdk/client-sqs';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities } from '../../activities';
-import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { DELETE_INCOMPLETE } from '../../src/failure-types';
-import { stubbedSqs } from '../helpers/stub-sqs';
+import { activitiesOverSqs, stubbedSqs } from '../helpers/stub-sqs';
 import { quietActivityEnvironment, runActivity } from '../helpers/temporal';
 
 // fauxqs reports every DeleteMessageBatch entry as successful (even a bogus receipt handle), so per-entry failures are
 // exercised here with a stubbed client; the emulator test covers the happy path.
 const receipts = Array.from({ length: 12 }, (_, i) => ({ messageId: `m${i}`, receiptHandle: `rh${i}` }));
-
-function activitiesWith(sqs: ReturnType<typeof stubbedSqs>['sqs']) {
-  return createActivities({
-    sqs,
-    kinesis: new KinesisClient({ region: 'us-east-1' }),
-    queueUrl: 'http://127.0.0.1:9/000000000000/q',
-    streamName: 's',
-    limits: DEFAULT_VALIDATION_LIMITS,
-    retry: { initialBackoffMs: 1, maxBackoffMs: 2, maxRoundsWithoutProgress: 3 },
-  });
-}
 
 describe('deleteMessages', () => {
   it('retries failed entries, reports refused receipts, and never trusts a missing result', async () => {
@@ -42,7 +28,7 @@ describe('deleteMessages', () => {
       if (call === 1) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
       return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [], $metadata: {} };
     });
-    const { deleteMessages } = activitiesWith(sqs);
+    const { deleteMessages } = activitiesOverSqs(sqs);
 
     const result = await runActivity(deleteMessages, [{ messages: receipts }]);
 
@@ -63,7 +49,7 @@ describe('deleteMessages', () => {
       })),
       $metadata: {},
     }));
-    const { deleteMessages } = activitiesWith(sqs);
+    const { deleteMessages } = activitiesOverSqs(sqs);
     const error = await runActivity(deleteMessages, [{ messages: receipts.slice(0, 2) }]).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect((error as ApplicationFailure).type).toBe(DELETE_INCOMPLETE);
@@ -76,7 +62,7 @@ describe('deleteMessages', () => {
     }));
     const env = quietActivityEnvironment({ heartbeatDetails: { done: ['m0'], stale: [] } });
     const resumed = await runActivity(
-      activitiesWith(healthy).deleteMessages,
+      activitiesOverSqs(healthy).deleteMessages,
       [{ messages: receipts.slice(0, 2) }],
       env,
     );

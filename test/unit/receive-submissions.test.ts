@@ -1,19 +1,6 @@
-import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { ReceiveMessageRequest } from '@aws-sdk/client-sqs';
-import { createActivities } from '../../activities';
-import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import { stubbedSqs } from '../helpers/stub-sqs';
+import { activitiesOverSqs, stubbedSqs } from '../helpers/stub-sqs';
 import { runActivity } from '../helpers/temporal';
-
-function activitiesWith(sqs: ReturnType<typeof stubbedSqs>['sqs']) {
-  return createActivities({
-    sqs,
-    kinesis: new KinesisClient({ region: 'us-east-1' }),
-    queueUrl: 'http://127.0.0.1:9/000000000000/q',
-    streamName: 's',
-    limits: DEFAULT_VALIDATION_LIMITS,
-  });
-}
 
 const messages = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => ({
@@ -39,7 +26,7 @@ describe('receiveSubmissions', () => {
       if (call === 0) return { Messages: messages(0, 10), $metadata: {} };
       throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $fault: 'server' });
     });
-    const batch = await runActivity(activitiesWith(sqs).receiveSubmissions, [request]);
+    const batch = await runActivity(activitiesOverSqs(sqs).receiveSubmissions, [request]);
     expect(batch.messages.map((m) => m.messageId)).toEqual(messages(0, 10).map((m) => m.MessageId));
     expect(calls()).toBe(2);
     // The 12-hour visibility cap counts from the receive: every message carries when it was asked for.
@@ -51,6 +38,6 @@ describe('receiveSubmissions', () => {
     const { sqs } = stubbedSqs('ReceiveMessageCommand', () => {
       throw Object.assign(new Error('Rate exceeded'), { name: 'RequestThrottled', $fault: 'client' });
     });
-    await expect(runActivity(activitiesWith(sqs).receiveSubmissions, [request])).rejects.toThrow(/Rate exceeded/);
+    await expect(runActivity(activitiesOverSqs(sqs).receiveSubmissions, [request])).rejects.toThrow(/Rate exceeded/);
   });
 });
