@@ -9,11 +9,19 @@ import { drainInputSchema, type DrainInputOverrides } from '../drain-input';
 import { loadEnvFiles } from '../env-files';
 import { createKinesisClient, createSqsClient, readAwsEnv } from '../fleet/aws';
 import type { PlannedSubmission } from '../fleet/generate';
-import { expectedEvents, planLoad, preload, verifyRun } from './load';
+import { expectedEvents, planLoad, preload, verifyRun, verifyWithClock } from './load';
 import { runRawLoop } from './raw-loop';
 import { ratioLines, renderConsoleTable, renderMarkdown, renderSvg, tableRows } from './render';
 import { prepareSinkLoad, runSink } from './sink';
-import { ArrivalClock, checkStack, createResources, deleteResources, ResourceMeter, StackNotUpError } from './stack';
+import {
+  ArrivalClock,
+  checkStack,
+  cpuFigures,
+  createResources,
+  deleteResources,
+  ResourceMeter,
+  StackNotUpError,
+} from './stack';
 import { perSecond, ratio } from './stats';
 import { runSteady } from './steady';
 import { productClients, runTemporalBacklog, type TemporalContext } from './temporal-run';
@@ -380,12 +388,7 @@ async function runSinkConfig(
     eventsPerSec: perSecond(events, durationMs),
     latencyMs: null,
     putRecordsRequests,
-    cpu: {
-      workerCpuMs: usage.workerCpuMs,
-      cpuPerEventUs: (usage.workerCpuMs * 1000) / events,
-      peakRssMb: usage.peakRssMb,
-      services: usage.services,
-    },
+    cpu: cpuFigures(usage, events),
     verify: figures,
   };
 }
@@ -405,14 +408,7 @@ async function runRawConfig(
   const durationMs = Date.now() - startedAt;
   const usage = meter.stop();
   const events = expectedEvents(planned);
-  const clockAfter = await ctx.clock.offsetMs();
-  const { figures, latency } = await verifyRun(
-    ctx.clients,
-    submissions,
-    r.streamName,
-    r.queueUrl,
-    (clockBefore + clockAfter) / 2,
-  );
+  const { figures, latency, clockOffsetMs } = await verifyWithClock(ctx, submissions, r, clockBefore);
   return {
     name: `raw loop (${input.lanes} lanes)`,
     kind: 'raw',
@@ -425,14 +421,9 @@ async function runRawConfig(
     submissionsPerSec: perSecond(planned.length, durationMs),
     eventsPerSec: perSecond(events, durationMs),
     latencyMs: latency,
-    clockOffsetMs: { before: clockBefore, after: clockAfter },
+    clockOffsetMs,
     putRecordsRequests: stats.putRecordsRequests,
-    cpu: {
-      workerCpuMs: usage.workerCpuMs,
-      cpuPerEventUs: (usage.workerCpuMs * 1000) / events,
-      peakRssMb: usage.peakRssMb,
-      services: usage.services,
-    },
+    cpu: cpuFigures(usage, events),
     verify: figures,
   };
 }

@@ -4,6 +4,7 @@ import { generateSubmissions, type FleetOptions, type PlannedSubmission } from '
 import type { SubmissionEntry } from '../fleet/manifest';
 import { sendSubmissions, toManifestEntry, type SendResult } from '../fleet/send';
 import { formatReport, judge, readAllRecords, readQueueDepth } from '../verify';
+import type { ArrivalClock } from './stack';
 import type { VerifyFigures } from './types';
 
 /** The original fleet's mix (SPEC §2): ~9.6 % broken, 3–5 events of each type, mostly base64 bodies. */
@@ -80,4 +81,25 @@ export async function verifyRun(
     },
     latency: report.latencyMs,
   };
+}
+
+/**
+ * Reads the emulator clock again and verifies the stream with the mean of the offsets before and after the run
+ * (kinesis-local stamps arrivals with its own clock, see ArrivalClock).
+ */
+export async function verifyWithClock(
+  ctx: { clients: { sqs: SQSClient; kinesis: KinesisClient }; clock: Pick<ArrivalClock, 'offsetMs'> },
+  submissions: readonly SubmissionEntry[],
+  target: { streamName: string; queueUrl: string },
+  clockBeforeMs: number,
+): Promise<Awaited<ReturnType<typeof verifyRun>> & { clockOffsetMs: { before: number; after: number } }> {
+  const clockAfterMs = await ctx.clock.offsetMs();
+  const verified = await verifyRun(
+    ctx.clients,
+    submissions,
+    target.streamName,
+    target.queueUrl,
+    (clockBeforeMs + clockAfterMs) / 2,
+  );
+  return { ...verified, clockOffsetMs: { before: clockBeforeMs, after: clockAfterMs } };
 }

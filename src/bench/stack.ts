@@ -10,6 +10,7 @@ import { Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { CpuFigures } from './types';
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
@@ -135,6 +136,23 @@ export function servicePids(
   return out;
 }
 
+export interface ResourceUsage {
+  wallMs: number;
+  workerCpuMs: number;
+  peakRssMb: number;
+  services: Record<string, number>;
+}
+
+/** The CPU figures every configuration reports, per event of its load. */
+export function cpuFigures(usage: ResourceUsage, events: number): CpuFigures {
+  return {
+    workerCpuMs: usage.workerCpuMs,
+    cpuPerEventUs: events > 0 ? (usage.workerCpuMs * 1000) / events : NaN,
+    peakRssMb: usage.peakRssMb,
+    services: usage.services,
+  };
+}
+
 /**
  * Measures CPU and peak RSS of this process, extra worker processes and the local services over a window. RSS is
  * sampled (every 200 ms) so the figure is the window's peak, not the process lifetime's.
@@ -164,7 +182,7 @@ export class ResourceMeter {
     this.peakRssMb = Math.max(this.peakRssMb, rss);
   }
 
-  stop(): { wallMs: number; workerCpuMs: number; peakRssMb: number; services: Record<string, number> } {
+  stop(): ResourceUsage {
     this.sample();
     clearInterval(this.timer);
     const wallMs = Date.now() - this.startedAt;

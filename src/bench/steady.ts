@@ -6,8 +6,8 @@ import { WORKFLOW_TYPE } from '../shared';
 import { drainInputSchema, type DrainInputOverrides } from '../drain-input';
 import { readQueueDepth } from '../verify';
 import { fetchTaskQueueRuns, summarizeHistories } from './history';
-import { expectedEvents, manifestOf, verifyRun } from './load';
-import { ResourceMeter, type BenchResources } from './stack';
+import { expectedEvents, manifestOf, verifyWithClock } from './load';
+import { cpuFigures, ResourceMeter, type BenchResources } from './stack';
 import { createInProcessWorker, type TemporalContext } from './temporal-run';
 import type { SteadyResult } from './types';
 
@@ -97,14 +97,7 @@ export async function runSteady(
   });
   const usage = meter.stop();
   const events = expectedEvents(planned);
-  const clockAfter = await ctx.clock.offsetMs();
-  const { figures, latency } = await verifyRun(
-    ctx.clients,
-    submissions,
-    r.streamName,
-    r.queueUrl,
-    (clockBefore + clockAfter) / 2,
-  );
+  const { figures, latency, clockOffsetMs } = await verifyWithClock(ctx, submissions, r, clockBefore);
   // Visibility is eventually consistent: give the last runs a moment to be listed.
   await sleep(1500);
   const runs = await fetchTaskQueueRuns(ctx.client, r.taskQueue);
@@ -123,15 +116,10 @@ export async function runSteady(
     events,
     runs: runs.length,
     latencyMs: latency,
-    clockOffsetMs: { before: clockBefore, after: clockAfter },
+    clockOffsetMs,
     actionsPer1000Events: per1000(h.actions.total + scheduled),
     actionsPer1000WithHeartbeats: per1000(h.actions.total + scheduled + h.heartbeatsEstimated),
-    cpu: {
-      workerCpuMs: usage.workerCpuMs,
-      cpuPerEventUs: events > 0 ? (usage.workerCpuMs * 1000) / events : NaN,
-      peakRssMb: usage.peakRssMb,
-      services: usage.services,
-    },
+    cpu: cpuFigures(usage, events),
     verify: figures,
   };
 }

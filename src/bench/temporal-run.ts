@@ -11,8 +11,8 @@ import { drainInputSchema, type DrainInputOverrides } from '../drain-input';
 import type { PlannedSubmission } from '../fleet/generate';
 import { WORKFLOW_TYPE } from '../shared';
 import { fetchRunChain, putRecordsRequestsOf, summarizeHistories } from './history';
-import { expectedEvents, preload, verifyRun } from './load';
-import { ResourceMeter, type ArrivalClock, type BenchResources } from './stack';
+import { expectedEvents, preload, verifyWithClock } from './load';
+import { cpuFigures, ResourceMeter, type ArrivalClock, type BenchResources } from './stack';
 import { perSecond } from './stats';
 import type { ConfigResult } from './types';
 
@@ -155,14 +155,7 @@ export async function runTemporalBacklog(
     await second?.stop();
 
     const events = expectedEvents(planned);
-    const clockAfter = await ctx.clock.offsetMs();
-    const { figures, latency } = await verifyRun(
-      ctx.clients,
-      submissions,
-      r.streamName,
-      r.queueUrl,
-      (clockBefore + clockAfter) / 2,
-    );
+    const { figures, latency, clockOffsetMs } = await verifyWithClock(ctx, submissions, r, clockBefore);
     const runs = await fetchRunChain(ctx.client, workflowId, firstRunId);
     const validSubmissions = planned.filter((p) => p.status === 'valid').length;
     return {
@@ -177,14 +170,9 @@ export async function runTemporalBacklog(
       submissionsPerSec: perSecond(planned.length, durationMs),
       eventsPerSec: perSecond(events, durationMs),
       latencyMs: latency,
-      clockOffsetMs: { before: clockBefore, after: clockAfter },
+      clockOffsetMs,
       putRecordsRequests: putRecordsRequestsOf(runs),
-      cpu: {
-        workerCpuMs: usage.workerCpuMs,
-        cpuPerEventUs: events > 0 ? (usage.workerCpuMs * 1000) / events : NaN,
-        peakRssMb: usage.peakRssMb,
-        services: usage.services,
-      },
+      cpu: cpuFigures(usage, events),
       verify: figures,
       temporal: summarizeHistories(runs, events),
     };
