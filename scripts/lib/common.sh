@@ -5,7 +5,7 @@
 
 STACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # STACK_DIR (environment only) relocates pids, logs and temporal.db, e.g. for a second, isolated stack in tests:
-#   STACK_DIR=/tmp/it-stack SQS_PORT=19324 KINESIS_PORT=14568 KINESIS_TLS_PORT=14567 TEMPORAL_ADDRESS=127.0.0.1:17233 \
+#   STACK_DIR=.stack/it SQS_PORT=19324 KINESIS_PORT=14568 KINESIS_TLS_PORT=14567 TEMPORAL_ADDRESS=127.0.0.1:17233 \
 #   TEMPORAL_UI_PORT=18233 bash scripts/stack-up.sh
 STACK_DIR="${STACK_DIR:-$STACK_ROOT/.stack}"
 STACK_PID_DIR="$STACK_DIR/pids"
