@@ -11,7 +11,7 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
 [[ -d node_modules ]] || npm ci
 bash scripts/stack-up.sh
-npx tsx src/schedule/apply.ts
+npx tsx src/schedule/cli.ts apply
 
 mkdir -p .stack/logs .stack/fleet
 FLEET_RATE="${FLEET_RATE:-0.27}"
@@ -26,7 +26,7 @@ cat <<BANNER
   Telemetry preprocessor is running locally.
     Temporal Web UI   http://127.0.0.1:${TEMPORAL_UI_PORT}/namespaces/${TEMPORAL_NAMESPACE}/schedules
     Schedule          ${SCHEDULE_ID} (every ${SCHEDULE_INTERVAL}); run one now:
-                      .tools/venv/bin/temporal schedule trigger --schedule-id ${SCHEDULE_ID} --address ${TEMPORAL_ADDRESS}
+                      npm run schedule -- trigger   (queued behind a running run, never beside it)
     Sensor fleet      ${FLEET_RATE} submissions/s, ~9.6 % broken (log .stack/logs/fleet.log, manifest .stack/fleet/)
     Check the stream  npm run verify -- --manifest .stack/fleet/manifest.jsonl --allow-duplicates --no-queue-check
     Stop              Ctrl-C (worker and fleet), then npm run stack:down

@@ -4,18 +4,23 @@ import { drainInputSchema, type DrainInput } from '../drain-input';
 import { durationToMs } from '../duration';
 import { WORKFLOW_TYPE } from '../shared';
 
+/** Which environment variable seeds which run-input key of a new schedule. */
+export const ENV_SEEDED_RUN_INPUT = [
+  ['maxNumberOfMessages', 'MAX_NUMBER_OF_MESSAGES'],
+  ['visibilityTimeoutSeconds', 'VISIBILITY_TIMEOUT_SECONDS'],
+  ['receiveWaitSeconds', 'RECEIVE_WAIT_SECONDS'],
+  ['receivesPerBatch', 'RECEIVES_PER_BATCH'],
+  ['lanes', 'PARALLEL_LANES'],
+  ['runBudgetSeconds', 'RUN_BUDGET_SECONDS'],
+  ['partitionKey', 'PARTITION_KEY'],
+  ['includeProvenance', 'INCLUDE_PROVENANCE'],
+] as const satisfies readonly (readonly [keyof DrainInput, keyof Config])[];
+
 /** The first run input of a new schedule, from the environment. Later changes are the operator's (schedule update). */
 export function initialDrainInput(config: Config): DrainInput {
-  return drainInputSchema.parse({
-    maxNumberOfMessages: config.MAX_NUMBER_OF_MESSAGES,
-    visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
-    receiveWaitSeconds: config.RECEIVE_WAIT_SECONDS,
-    receivesPerBatch: config.RECEIVES_PER_BATCH,
-    lanes: config.PARALLEL_LANES,
-    runBudgetSeconds: config.RUN_BUDGET_SECONDS,
-    partitionKey: config.PARTITION_KEY,
-    includeProvenance: config.INCLUDE_PROVENANCE,
-  });
+  return drainInputSchema.parse(
+    Object.fromEntries(ENV_SEEDED_RUN_INPUT.map(([key, variable]) => [key, config[variable]])),
+  );
 }
 
 export function scheduleOptions(config: Config): ScheduleOptions {

@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { ScheduleDescription, ScheduleHandle, ScheduleUpdateOptions } from '@temporalio/client';
 import { z } from 'zod';
-import { drainInputSchema, type DrainInputOverrides } from '../drain-input';
-import { PARTITION_KEY_FIELDS } from '../domain/partition-key';
-import { DURATION_PATTERN, durationToMs } from '../duration';
+import { drainInputSchema, type DrainInput, type DrainInputOverrides } from '../drain-input';
+import { durationToMs, formatDurationMs } from '../duration';
 import { minimumVisibilityTimeoutSeconds } from '../preflight';
-import { OperatorError } from './operator';
+import { OperatorError, parseCommandLine, stringFlag, UsageError, type CliOptions } from '../cli-shell';
+import { parseFlagValue, RUN_INPUT_FLAGS } from './run-input-flags';
 
 /**
  * What an operator asked `npm run schedule:update` to change. Absent keys stay as they are on the schedule: the
@@ -29,104 +28,42 @@ export class ScheduleTuningError extends OperatorError {
   override name = 'ScheduleTuningError';
 }
 
-const int = (flag: string) =>
-  z
-    .string()
-    .regex(/^\d+$/, { error: `--${flag} must be a whole number` })
-    .transform(Number);
+export const TUNING_FLAGS_HELP = [
+  'Usage: npm run schedule -- update [flags]   (only the flags given change; nothing else is touched)',
+  '  --interval 15s              schedule interval (spec), e.g. 15s, 5m, 1h30m',
+  ...RUN_INPUT_FLAGS.map(
+    (f) => `  ${`--${f.flag} ${f.kind === 'int' ? 'N' : 'V'}`.padEnd(28)}run input ${f.key} (${f.range})`,
+  ),
+  '  --dry-run                   print what would change, change nothing',
+].join('\n');
 
-const bool = (flag: string) =>
-  z.enum(['true', 'false'], { error: `--${flag} must be true or false` }).transform((v) => v === 'true');
-
-/** One flag per run-input key (names as operators say them); each value is re-checked by drainInputSchema. */
-const flagsSchema = z
-  .object({
-    interval: z
-      .string()
-      .regex(DURATION_PATTERN, { error: '--interval must be a duration such as 15s, 5m or 1h30m' })
-      .refine((v) => durationToMs(v) >= 1000, { error: '--interval must be at least 1s' })
-      .optional(),
-    'max-messages': int('max-messages').optional(),
-    'visibility-timeout': int('visibility-timeout').optional(),
-    lanes: int('lanes').optional(),
-    'receives-per-batch': int('receives-per-batch').optional(),
-    'receive-wait': int('receive-wait').optional(),
-    'batch-byte-budget': int('batch-byte-budget').optional(),
-    'run-budget': int('run-budget').optional(),
-    'partition-key': z
-      .enum(PARTITION_KEY_FIELDS, { error: `--partition-key must be one of ${PARTITION_KEY_FIELDS.join(', ')}` })
-      .optional(),
-    'include-provenance': bool('include-provenance').optional(),
-    'search-attributes': bool('search-attributes').optional(),
-    'dry-run': z.boolean().optional(),
-  })
-  .strict();
-
-export const TUNING_FLAGS_HELP = `Usage: npm run schedule:update -- [flags]   (only the flags given change; nothing else is touched)
-  --interval 15s              schedule interval (spec), e.g. 15s, 5m, 1h30m
-  --max-messages N            run input maxNumberOfMessages (1–10)
-  --visibility-timeout S      run input visibilityTimeoutSeconds (10–43200)
-  --lanes N                   run input lanes (1–64)
-  --receives-per-batch N      run input receivesPerBatch (1–50)
-  --receive-wait S            run input receiveWaitSeconds (0–20)
-  --batch-byte-budget B       run input batchByteBudget (65536–1500000)
-  --run-budget S              run input runBudgetSeconds (5–86400)
-  --partition-key K           run input partitionKey (${PARTITION_KEY_FIELDS.join(' | ')})
-  --include-provenance B      run input includeProvenance (true | false)
-  --search-attributes B       run input searchAttributes (true | false)
-  --dry-run                   print what would change, change nothing`;
-
-/** Parses `schedule:update` flags; throws ScheduleTuningError with a readable message for anything wrong. */
+/** Parses `schedule update` flags; throws UsageError with a readable message for anything wrong. */
 export function parseTuningFlags(argv: string[]): { tuning: ScheduleTuning; dryRun: boolean } {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        interval: { type: 'string' },
-        'max-messages': { type: 'string' },
-        'visibility-timeout': { type: 'string' },
-        lanes: { type: 'string' },
-        'receives-per-batch': { type: 'string' },
-        'receive-wait': { type: 'string' },
-        'batch-byte-budget': { type: 'string' },
-        'run-budget': { type: 'string' },
-        'partition-key': { type: 'string' },
-        'include-provenance': { type: 'string' },
-        'search-attributes': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new ScheduleTuningError(`${err instanceof Error ? err.message : String(err)}\n${TUNING_FLAGS_HELP}`);
+  const options: CliOptions = { interval: { type: 'string' }, 'dry-run': { type: 'boolean' } };
+  for (const flag of RUN_INPUT_FLAGS) options[flag.flag] = { type: 'string' };
+  const { values } = parseCommandLine(argv, options);
+  const problems: string[] = [];
+  const overrides: Partial<DrainInput> = {};
+  for (const flag of RUN_INPUT_FLAGS) {
+    const text = stringFlag(values, flag.flag);
+    if (text === undefined) continue;
+    const parsed = parseFlagValue(flag, text);
+    if ('error' in parsed) problems.push(parsed.error);
+    else Object.assign(overrides, { [flag.key]: parsed.value });
   }
-  const parsed = flagsSchema.safeParse(values);
-  if (!parsed.success) {
-    throw new ScheduleTuningError(`${parsed.error.issues.map((i) => i.message).join('\n')}\n${TUNING_FLAGS_HELP}`);
+  const interval = stringFlag(values, 'interval');
+  let intervalMs: number | undefined;
+  if (interval !== undefined) {
+    intervalMs = durationToMs(interval);
+    if (Number.isNaN(intervalMs)) problems.push('--interval must be a duration such as 15s, 5m or 1h30m');
+    else if (intervalMs < 1000) problems.push('--interval must be at least 1s');
   }
-  const flags = parsed.data;
-  const input: DrainInputOverrides = {
-    maxNumberOfMessages: flags['max-messages'],
-    visibilityTimeoutSeconds: flags['visibility-timeout'],
-    lanes: flags.lanes,
-    receivesPerBatch: flags['receives-per-batch'],
-    receiveWaitSeconds: flags['receive-wait'],
-    batchByteBudget: flags['batch-byte-budget'],
-    runBudgetSeconds: flags['run-budget'],
-    partitionKey: flags['partition-key'],
-    includeProvenance: flags['include-provenance'],
-    searchAttributes: flags['search-attributes'],
-  };
-  const tuning: ScheduleTuning = {
-    input,
-    ...(flags.interval === undefined ? {} : { intervalMs: durationToMs(flags.interval) }),
-  };
-  if (tuning.intervalMs === undefined && givenKeys(input).length === 0) {
-    throw new ScheduleTuningError(`nothing to change: give at least one flag\n${TUNING_FLAGS_HELP}`);
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  if (intervalMs === undefined && givenKeys(overrides).length === 0) {
+    throw new UsageError('nothing to change: give at least one flag');
   }
-  return { tuning, dryRun: flags['dry-run'] ?? false };
+  const tuning: ScheduleTuning = { input: overrides, ...(intervalMs === undefined ? {} : { intervalMs }) };
+  return { tuning, dryRun: values['dry-run'] === true };
 }
 
 /** The run-input keys a tuning sets (an absent flag leaves its key undefined). */
@@ -243,16 +180,6 @@ export function describeChanges(scheduleId: string, changes: TuningChange[], dry
   const lines = changes.map((c) => `  ${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
   const verb = dryRun ? 'would change (dry run, nothing written)' : 'updated; takes effect on the next run';
   return `schedule "${scheduleId}" ${verb}:\n${lines.join('\n')}`;
-}
-
-/** 90000 → "1m30s": the form the CLI and SCHEDULE_INTERVAL use. */
-export function formatDurationMs(ms: number): string {
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const text = `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
-  return text || '0s';
 }
 
 function describeIssues(error: z.ZodError): string {

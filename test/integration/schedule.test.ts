@@ -6,7 +6,8 @@ import type { PipelineActivities, ReceiveRequest } from '../../activities';
 import { configSchema, type Config } from '../../src/config';
 import { applySchedule } from '../../src/schedule/apply-schedule';
 import { scheduleOptions } from '../../src/schedule/definition';
-import { mergeTuning, parseTuningFlags, ScheduleTuningError, updateSchedule } from '../../src/schedule/tune';
+import { describeDrift, scheduleDrift } from '../../src/schedule/drift';
+import { mergeTuning, updateSchedule } from '../../src/schedule/tune';
 import { drainQueue } from '../../workflows';
 import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
 
@@ -157,6 +158,22 @@ describe('schedule tuning', () => {
     expect(after.spec.intervals?.map((i) => i.every)).toEqual([997 * 3600_000]);
     expect(after.state).toMatchObject({ paused: true, note: 'operator: maintenance' });
     expect(after.info.lastUpdatedAt).toEqual(tuned.info.lastUpdatedAt);
+
+    // ...but it says where the environment and the live schedule disagree, with the one command that applies it.
+    const drift = scheduleDrift(after, redeploy, {
+      PARALLEL_LANES: '7',
+      SCHEDULE_INTERVAL: '5m',
+      RECEIVES_PER_BATCH: '10',
+    });
+    expect(drift.differences).toEqual([
+      { field: 'input.receivesPerBatch', live: 2, environment: 10 },
+      { field: 'input.lanes', live: 5, environment: 7 },
+      { field: 'interval', live: '997h', environment: '5m' },
+    ]);
+    expect(drift.command).toBe('npm run schedule -- update --interval 5m --receives-per-batch 10 --lanes 7');
+    expect(describeDrift(config.SCHEDULE_ID, drift)).toContain(drift.command);
+    // Variables the environment does not set ask for nothing, whatever the schedule holds.
+    expect(scheduleDrift(after, redeploy, {})).toEqual({ differences: [], command: undefined });
   });
 
   it('refuses a tuning whose run input every run would reject, and writes nothing', async () => {
@@ -188,18 +205,6 @@ describe('schedule tuning', () => {
     expect(() => mergeTuning({ ...prev, action: { ...prev.action, args: [{ lane: 4 }] } }, { input: {} })).toThrow(
       /current run input is invalid/,
     );
-  });
-
-  it('parses schedule:update flags into a tuning, rejecting bad values with a readable message', () => {
-    const parsed = parseTuningFlags(['--interval', '15s', '--max-messages', '5', '--lanes', '4']);
-    expect(parsed.tuning.intervalMs).toBe(15_000);
-    expect(parsed.tuning.input).toMatchObject({ maxNumberOfMessages: 5, lanes: 4 });
-    expect(parsed.dryRun).toBe(false);
-    expect(parseTuningFlags(['--visibility-timeout', '180', '--dry-run']).dryRun).toBe(true);
-    expect(() => parseTuningFlags(['--interval', '15 seconds'])).toThrow(/--interval must be a duration/);
-    expect(() => parseTuningFlags(['--lanes', 'four'])).toThrow(/--lanes must be a whole number/);
-    expect(() => parseTuningFlags(['--lanse', '4'])).toThrow(ScheduleTuningError);
-    expect(() => parseTuningFlags([])).toThrow(/nothing to change/);
   });
 });
 

@@ -1,0 +1,144 @@
+import type { Client } from '@temporalio/client';
+import { parseCommandLine, stringFlag } from '../cli-shell';
+import type { Config } from '../config';
+import { drainInputSchema } from '../drain-input';
+import { formatDurationMs } from '../duration';
+import { applySchedule } from './apply-schedule';
+import { describeDrift, scheduleDrift } from './drift';
+import { describeChanges, parseTuningFlags, TUNING_FLAGS_HELP, updateSchedule } from './tune';
+
+/** One operator action on the schedule: its flags, its usage and what it does (returns what to print). */
+export interface ScheduleCommand {
+  summary: string;
+  usage: string;
+  /** Parses and checks the flags strictly before anything connects; returns the action to run. */
+  prepare(argv: string[]): (client: Client, config: Config) => Promise<string>;
+}
+
+const apply: ScheduleCommand = {
+  summary: 'create the schedule if it is missing (an existing one keeps its tuning)',
+  usage:
+    'Usage: npm run schedule -- apply\n' +
+    '  Creates the schedule from the environment (SCHEDULE_ID, SCHEDULE_INTERVAL, MAX_NUMBER_OF_MESSAGES, …).\n' +
+    '  An existing schedule is left unchanged; when the environment asks for other tuning than the live schedule\n' +
+    '  has, it says so and prints the update command that would apply it.',
+  prepare: (argv) => {
+    parseCommandLine(argv, {});
+    return async (client, config) => {
+      const outcome = await applySchedule(client, config);
+      const id = config.SCHEDULE_ID;
+      if (outcome === 'created') return `schedule "${id}" created: every ${config.SCHEDULE_INTERVAL}`;
+      if (outcome === 'created-concurrently') return `schedule "${id}" was created concurrently; left unchanged`;
+      const live = await client.schedule.getHandle(id).describe();
+      const drift = describeDrift(id, scheduleDrift(live, config));
+      return (
+        `schedule "${id}" already exists (paused: ${live.state.paused}); left unchanged.` + (drift ? `\n${drift}` : '')
+      );
+    };
+  },
+};
+
+const describe: ScheduleCommand = {
+  summary: 'show state, interval, run input (as set and as runs see it), recent runs',
+  usage: 'Usage: npm run schedule -- describe',
+  prepare: (argv) => {
+    parseCommandLine(argv, {});
+    return async (client, config) => {
+      const d = await client.schedule.getHandle(config.SCHEDULE_ID).describe();
+      const lines = [
+        `schedule "${d.scheduleId}" (namespace ${config.TEMPORAL_NAMESPACE} at ${config.TEMPORAL_ADDRESS})`,
+        `  state:      ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` — note: ${d.state.note}` : ''}`,
+        `  interval:   ${(d.spec.intervals ?? []).map((i) => `every ${formatDurationMs(i.every)}`).join(', ') || '(none)'}`,
+        `  policies:   overlap ${d.policies.overlap}, catch-up window ${formatDurationMs(d.policies.catchupWindow)}`,
+      ];
+      if (d.action.type === 'startWorkflow') {
+        const raw: unknown = d.action.args?.[0] ?? {};
+        const effective = drainInputSchema.safeParse(raw);
+        lines.push(
+          `  workflow:   ${d.action.workflowType} on task queue ${d.action.taskQueue} (ids ${d.action.workflowId}-<time>)`,
+          `  run input:  ${JSON.stringify(raw)}`,
+          effective.success
+            ? `  effective:  ${JSON.stringify(effective.data)}`
+            : `  effective:  INVALID, every run will fail: ${effective.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
+      }
+      const { info } = d;
+      const next = info.nextActionTimes.slice(0, 3).map((t) => t.toISOString());
+      lines.push(
+        `  next runs:  ${next.join(', ') || '(none)'}`,
+        `  running:    ${info.runningActions.map((a) => a.workflow.workflowId).join(', ') || '(none)'}`,
+        `  recent:     ${info.recentActions.length === 0 ? '(none)' : ''}`,
+        ...info.recentActions.slice(-5).map((r) => `    ${r.takenAt.toISOString()}  ${r.action.workflow.workflowId}`),
+        `  actions:    ${info.numActionsTaken} taken, ${info.numActionsSkippedOverlap} skipped (overlap), ` +
+          `${info.numActionsMissedCatchupWindow} missed (catch-up window)`,
+        `  created:    ${info.createdAt.toISOString()}` +
+          (info.lastUpdatedAt ? `, last updated ${info.lastUpdatedAt.toISOString()}` : ''),
+      );
+      return lines.join('\n');
+    };
+  },
+};
+
+const pause: ScheduleCommand = {
+  summary: 'start no new runs until unpaused (a running run finishes)',
+  usage: 'Usage: npm run schedule -- pause [--reason "text"]',
+  prepare: (argv) => {
+    const { values } = parseCommandLine(argv, { reason: { type: 'string' } });
+    return async (client, config) => {
+      const note = `paused by npm run schedule -- pause: ${stringFlag(values, 'reason') ?? 'no reason given'}`;
+      await client.schedule.getHandle(config.SCHEDULE_ID).pause(note);
+      return `schedule "${config.SCHEDULE_ID}" paused (note: ${note}); resume with npm run schedule -- unpause`;
+    };
+  },
+};
+
+const unpause: ScheduleCommand = {
+  summary: 'resume scheduled runs',
+  usage: 'Usage: npm run schedule -- unpause [--reason "text"]',
+  prepare: (argv) => {
+    const { values } = parseCommandLine(argv, { reason: { type: 'string' } });
+    return async (client, config) => {
+      const note = `unpaused by npm run schedule -- unpause: ${stringFlag(values, 'reason') ?? 'no reason given'}`;
+      await client.schedule.getHandle(config.SCHEDULE_ID).unpause(note);
+      return `schedule "${config.SCHEDULE_ID}" unpaused (note: ${note})`;
+    };
+  },
+};
+
+/**
+ * The SDK's trigger defaults to overlap ALLOW_ALL, which would start a second run next to a busy one; passing the
+ * schedule's own policy (BUFFER_ONE) queues it behind the busy run instead.
+ */
+const trigger: ScheduleCommand = {
+  summary: 'start one run now (queued behind a running one, never beside it)',
+  usage: 'Usage: npm run schedule -- trigger',
+  prepare: (argv) => {
+    parseCommandLine(argv, {});
+    return async (client, config) => {
+      const handle = client.schedule.getHandle(config.SCHEDULE_ID);
+      const { policies, info } = await handle.describe();
+      await handle.trigger(policies.overlap);
+      const busy = info.runningActions.map((a) => a.workflow.workflowId);
+      return (
+        `schedule "${config.SCHEDULE_ID}" triggered (overlap policy ${policies.overlap})` +
+        (busy.length > 0 ? `; a run is in progress (${busy.join(', ')}), so the new one follows it` : '') +
+        '. See it with npm run schedule -- describe or in the Web UI.'
+      );
+    };
+  },
+};
+
+/** Changes only what the flags name; the merged run input is validated like every run validates it. */
+const update: ScheduleCommand = {
+  summary: 'retune the interval or run input (only the flags given change)',
+  usage: TUNING_FLAGS_HELP,
+  prepare: (argv) => {
+    const { tuning, dryRun } = parseTuningFlags(argv);
+    return async (client, config) => {
+      const changes = await updateSchedule(client.schedule.getHandle(config.SCHEDULE_ID), tuning, { dryRun });
+      return describeChanges(config.SCHEDULE_ID, changes, dryRun);
+    };
+  },
+};
+
+export const SCHEDULE_COMMANDS: Record<string, ScheduleCommand> = { apply, describe, pause, unpause, trigger, update };
