@@ -1,7 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
-const PROJECT_ROOT = resolve(__dirname, '..');
+/** The folder holding package.json: the same from the sources (src/) and from the compiled build (dist/src/). */
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..');
+  }
+}
+
+const PROJECT_ROOT = projectRoot(__dirname);
 
 /** KEY=VALUE lines: `#` comments, blank lines and a leading `export` ignored; quotes or a trailing ` # comment` removed. */
 export function parseEnvFile(text: string): Record<string, string> {

@@ -7,6 +7,7 @@ import { loadEnvFiles } from './env-files';
 import { createJsonLogger } from './json-logger';
 import { preflight, PreflightError } from './preflight';
 import { describeTemporalConnection, temporalConnectionOptions } from './temporal-connection';
+import { workflowSource } from './workflow-bundle';
 
 async function run(): Promise<void> {
   loadEnvFiles();
@@ -44,7 +45,7 @@ async function run(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowsPath: require.resolve('../workflows'),
+    ...workflowSource(),
     activities,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     // On SIGINT/SIGTERM the worker stops polling and lets running activities finish for this long; what is still

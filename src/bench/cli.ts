@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { bundleWorkflows } from '../workflow-bundle';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
@@ -147,11 +148,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const loadAtStart = loadavg();
   log(`stack is up; load average ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}; bundling workflows`);
-  const noop = (): void => undefined;
-  const bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop },
-  });
+  const bundle = await bundleWorkflows();
   // Histories of runs near the continue-as-new suggestion exceed gRPC's default 4 MiB receive limit.
   const connection = await Connection.connect({
     address: temporalAddress,

@@ -1,6 +1,7 @@
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import { bundleWorkflows } from '../../src/workflow-bundle';
 
 let runtimeInstalled = false;
 
@@ -21,12 +22,9 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** Bundling the workflows takes seconds; every worker of a test file shares one bundle. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  bundle ??= bundleWorkflows();
   return bundle;
 }
-
-const noop = (): void => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
