@@ -8,7 +8,7 @@ const compress = promisify(brotliCompress);
 const decompress = promisify(brotliDecompress);
 
 /**
- * Brotli at quality 4: on a receive result of 100 submissions and a publish input of 1,000 events it wrote 12–17 %
+ * Brotli at quality 4: on a receive result of 100 submissions and a publish input of 1,000 events it wrote 9–16 %
  * fewer bytes than deflate/gzip level 6 for less CPU (figures: docs/confidentiality.md, `npm run bench:codec`).
  * Runs on libuv's thread pool, so a large payload does not block the worker's event loop.
  */
