@@ -19,6 +19,8 @@ if [[ "${STACK_SKIP_SETUP:-0}" != 1 ]]; then
   bash "$STACK_ROOT/scripts/setup.sh"
 fi
 mkdir -p "$STACK_PID_DIR" "$STACK_LOG_DIR"
+# G8: a local payload key (kept across restarts) that every entry point reads via src/env-files.ts
+"$TSX_BIN" "$STACK_ROOT/scripts/lib/payload-dev-key.ts" "$STACK_DIR"
 
 sqs_endpoint_port="$(url_port "$AWS_ENDPOINT_URL_SQS")"
 kinesis_endpoint_port="$(url_port "$AWS_ENDPOINT_URL_KINESIS")"

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { DEV_KEY_FILE } from './codec/dev-key';
 
 /** The folder holding package.json: the same from the sources (src/) and from the compiled build (dist/src/). */
 function projectRoot(from: string): string {
@@ -33,14 +34,15 @@ export interface LoadEnvFilesOptions {
 }
 
 /**
- * Local convenience for every entry point: `.env.example` holds the local stack's defaults, `.env` overrides them, and
- * variables already in the environment win over both. Deployments set ENV_FILES=off and pass real configuration.
+ * Local convenience for every entry point: `.env.example` holds the local stack's defaults, the local payload key that
+ * `npm run stack` writes (`$STACK_DIR/payload-keys.env`) comes next, `.env` overrides both, and variables already in
+ * the environment win over all of them. Deployments set ENV_FILES=off and pass real configuration.
  */
 export function loadEnvFiles({ env = process.env, root = PROJECT_ROOT }: LoadEnvFilesOptions = {}): void {
   if (env.ENV_FILES === 'off') return;
   const merged: Record<string, string> = {};
-  for (const name of ['.env.example', '.env']) {
-    const path = resolve(root, name);
+  const devKeyFile = resolve(root, env.STACK_DIR ?? '.stack', DEV_KEY_FILE);
+  for (const path of [resolve(root, '.env.example'), devKeyFile, resolve(root, '.env')]) {
     if (existsSync(path)) Object.assign(merged, parseEnvFile(readFileSync(path, 'utf8')));
   }
   for (const [key, value] of Object.entries(merged)) {

@@ -1,0 +1,112 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createActivities } from '../../activities';
+import { dataConverterFor } from '../../src/codec/data-converter';
+import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
+import type { DrainInputOverrides } from '../../src/drain-input';
+import type { RunSummary } from '../../src/run-summary';
+import { drainQueue } from '../../workflows';
+import { createPipelineFixture, type PipelineFixture } from '../helpers/pipeline-fixture';
+import { asBase64, validSubmission } from '../helpers/submissions';
+import { uniqueName, workflowBundle } from '../helpers/temporal';
+
+/**
+ * G8 confidentiality on the real local stack: a submission whose command line carries a unique marker goes through a
+ * run with the payload codec, then the Temporal server's SQLite file (and its write-ahead log) is searched for the
+ * marker: no hit. A control run without the codec shows that the same search does find plaintext telemetry.
+ */
+jest.setTimeout(120_000);
+
+const DB_FILE = resolve(process.env.STACK_DIR ?? resolve(__dirname, '../../.stack'), 'temporal.db');
+const RUN: DrainInputOverrides = { lanes: 1, receiveWaitSeconds: 0, runBudgetSeconds: 5, searchAttributes: false };
+
+function databaseHits(marker: string): number {
+  let hits = 0;
+  for (const path of [DB_FILE, `${DB_FILE}-wal`]) {
+    if (!existsSync(path)) continue;
+    const bytes = readFileSync(path);
+    for (let at = bytes.indexOf(marker); at >= 0; at = bytes.indexOf(marker, at + 1)) hits++;
+  }
+  return hits;
+}
+
+async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return true;
+}
+
+/** The encoding of every workflow and activity input and result in a run's history, as stored by the server. */
+async function historyPayloadEncodings(client: Client, workflowId: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const payloads = (history.events ?? []).flatMap((e) => [
+    ...(e.workflowExecutionStartedEventAttributes?.input?.payloads ?? []),
+    ...(e.workflowExecutionCompletedEventAttributes?.result?.payloads ?? []),
+    ...(e.activityTaskScheduledEventAttributes?.input?.payloads ?? []),
+    ...(e.activityTaskCompletedEventAttributes?.result?.payloads ?? []),
+  ]);
+  return payloads.map((p) => Buffer.from(p.metadata?.encoding ?? []).toString('utf8'));
+}
+
+describe('payload confidentiality in the Temporal database', () => {
+  let fixture: PipelineFixture;
+  beforeAll(async () => {
+    fixture = await createPipelineFixture('confidential');
+  });
+  afterAll(async () => {
+    await fixture?.teardown();
+  });
+
+  async function runOneSubmission(
+    marker: string,
+    dataConverter: DataConverter | undefined,
+  ): Promise<{ summary: RunSummary; encodings: string[] }> {
+    const { env, sqs, kinesis, queueUrl, streamName } = fixture;
+    const doc = validSubmission();
+    doc.events.new_process[0] = { cmdl: `cmd.exe /c whoami ${marker}`, user: `user-${marker}` };
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: asBase64(doc) }));
+    const taskQueue = uniqueName('confidential-tq');
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({ sqs, kinesis, queueUrl, streamName, limits: DEFAULT_VALIDATION_LIMITS }),
+      dataConverter,
+    });
+    const client = new Client({ connection: env.connection, namespace: env.namespace, dataConverter });
+    const workflowId = uniqueName('confidential');
+    const summary = await worker.runUntil(client.workflow.execute(drainQueue, { taskQueue, workflowId, args: [RUN] }));
+    return { summary, encodings: await historyPayloadEncodings(client, workflowId) };
+  }
+
+  it('finds no command line of a run made with the codec, and finds the one of a run made without it', async () => {
+    expect(existsSync(DB_FILE)).toBe(true);
+    const protectedMarker = `SECRET-${randomUUID()}`;
+    const plainMarker = `PLAIN-${randomUUID()}`;
+    const codec = dataConverterFor({
+      encrypt: true,
+      keyring: { activeKeyId: 'test', keys: new Map([['test', randomBytes(32)]]) },
+    });
+
+    const encrypted = await runOneSubmission(protectedMarker, codec);
+    expect(encrypted.summary).toMatchObject({ received: 1, valid: 1, eventsPublished: 4 });
+    // every input and result in the history is encrypted, not merely compressed
+    expect(encrypted.encodings.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(encrypted.encodings)).toEqual(new Set(['binary/encrypted']));
+    const plain = await runOneSubmission(plainMarker, undefined);
+    expect(plain.summary).toMatchObject({ received: 1, valid: 1, eventsPublished: 4 });
+    expect(new Set(plain.encodings)).toEqual(new Set(['json/plain']));
+
+    // The dev server's SQLite file trails the API by a few seconds: wait for the control run (the later one) to show.
+    expect(await eventually(() => databaseHits(plainMarker) > 0, 60_000)).toBe(true);
+    expect(databaseHits(protectedMarker)).toBe(0);
+  });
+});
