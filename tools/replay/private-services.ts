@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -95,6 +95,7 @@ export interface TemporalServerOptions {
 
 /** A headless dev server on a fresh SQLite file; resolves once the namespace answers and the attributes exist. */
 export async function startTemporal(name: string, options: TemporalServerOptions) {
+  if (!existsSync(TEMPORAL_BIN)) throw new Error(`${TEMPORAL_BIN} is missing: run npm run setup first`);
   const dir = mkdtempSync(join(tmpdir(), 'replay-temporal-'));
   const [port, uiPort] = [await freePort(), await freePort()];
   const address = `127.0.0.1:${port}`;
