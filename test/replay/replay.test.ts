@@ -55,7 +55,7 @@ describe.each([
   let results: Map<string, Error | undefined>;
   beforeAll(async () => {
     const changed: WorkflowBundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../../workflows'),
+      workflowsPath: require.resolve(`./changed-workflows/${module}`),
       workflowInterceptorModules: [require.resolve(`./changed-workflows/${module}`)],
       logger: new DefaultLogger('WARN'),
     });

@@ -1,5 +1,8 @@
 import type { WorkflowInterceptorsFactory } from '@temporalio/workflow';
 
+// The workflow type stays drainQueue: this module is the bundle's entry (workflowsPath) and its interceptor module.
+export { drainQueue } from '../../../workflows';
+
 /**
  * A deliberately incompatible change: drainQueue with publish and delete swapped (deleteMessages scheduled where
  * publishEvents was, and the reverse). Applied as an interceptor on top of the real workflows/ so it stays "the
