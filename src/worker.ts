@@ -8,6 +8,7 @@ import { createJsonLogger } from './json-logger';
 import { preflight, PreflightError } from './preflight';
 import { describeTemporalConnection, temporalConnectionOptions } from './temporal-connection';
 import { workflowSource } from './workflow-bundle';
+import { workerVersioning } from './worker-versioning';
 
 async function run(): Promise<void> {
   loadEnvFiles();
@@ -46,6 +47,7 @@ async function run(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...workflowSource(),
+    ...workerVersioning(),
     activities,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     // On SIGINT/SIGTERM the worker stops polling and lets running activities finish for this long; what is still
