@@ -52,8 +52,8 @@ export function entryBytes(entry: SendMessageBatchRequestEntry): number {
  * Drops invalid submissions: with a quarantine queue configured, first copies each (body + reason) there — every entry
  * checked, failures retried, requests sized by bytes — and only then deletes it from the submissions queue. Progress of
  * both phases is heartbeated after every request, so a retried attempt neither copies a message twice nor deletes
- * one that was not copied. (A copy whose answer was lost, e.g. a timeout after SQS stored it, can still appear twice;
- * `original_message_id` identifies such duplicates.)
+ * one that was not copied. (A copy whose answer was lost, e.g. a timeout after SQS stored it, or made by a worker killed
+ * before its last heartbeat reached the server, can still appear twice; `original_message_id` identifies duplicates.)
  */
 export function createDropInvalidSubmissions(
   deps: Pick<ActivityDeps, 'sqs' | 'queueUrl' | 'retry' | 'quarantineQueueUrl' | 'now'>,
