@@ -17,6 +17,15 @@ export interface ActivityDeps {
   retry?: Partial<InActivityRetry>;
 }
 
+/**
+ * Worker option maxHeartbeatThrottleInterval for every worker that runs these activities. The SDK otherwise sends at
+ * most one heartbeat per 0.8 × heartbeatTimeout (36 s for publish), and a retried publishEvents resumes from the last
+ * heartbeat that reached the server: a worker killed mid-publish re-publishes up to 36 s of acknowledged records.
+ * At 2 s it re-publishes about the rounds of the last 2 s (docs/reliability.md, "Duplicates per worker kill", for the
+ * measured duplicates and the heartbeat actions this costs).
+ */
+export const HEARTBEAT_THROTTLE_INTERVAL = '2s';
+
 export interface InActivityRetry {
   /** Rounds in a row without any acknowledged entry before the attempt gives up and Temporal retries it. */
   maxRoundsWithoutProgress: number;

@@ -1,6 +1,7 @@
 import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import { log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
+import { SQS_BATCH_LIMIT } from './sqs-batch';
 import type { LeasedMessage } from './types';
 
 /** SQS never keeps a message invisible for more than 12 hours in all, counted from its receive. */
@@ -26,9 +27,25 @@ export interface Lease {
 }
 
 /**
- * Keeps messages invisible while a long step works on them (SPEC G5): every third of the visibility timeout it asks
- * SQS for a fresh full timeout (less near SQS's 12-hour cap). If the worker dies, extensions stop and the messages
- * reappear within one timeout.
+ * When the first extension is due: a third of the timeout after the earliest receive, not after the step started (a
+ * batch may already have spent much of its visibility in receive and validate), at once when that moment has passed.
+ * Messages without a receive time (histories from before it was recorded) count as received now.
+ */
+export function firstExtensionDelayMs(messages: readonly LeasedMessage[], periodMs: number, nowMs: number): number {
+  const earliest = messages.reduce((min, m) => Math.min(min, m.receivedAtMs ?? nowMs), nowMs);
+  return Math.max(0, earliest + periodMs - nowMs);
+}
+
+interface Extension {
+  receiptHandle: string;
+  seconds: number;
+}
+
+/**
+ * Keeps messages invisible while a long step works on them (SPEC G5): a third of the visibility timeout after their
+ * receive, and every third of the timeout after that, it asks SQS for a fresh full timeout (less near SQS's 12-hour
+ * cap). If the worker dies, extensions stop and the messages reappear within one timeout.
+ * Each request of a tick stands alone: one failing does not keep the others' messages from being extended.
  * Failures are logged, not fatal: a lost lease only risks a redelivery, which yields the same event ids (G3).
  */
 export function keepLease(
@@ -37,9 +54,33 @@ export function keepLease(
   visibilityTimeoutSeconds: number,
   now: () => number = Date.now,
 ): Lease {
+  const periodMs = Math.max(1, visibilityTimeoutSeconds / 3) * 1000;
   let extensions = 0;
   let inFlight = false;
   let capLogged = false;
+  let released = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const extendChunk = async (chunk: Extension[]): Promise<void> => {
+    try {
+      const response = await deps.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: deps.queueUrl,
+          Entries: chunk.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.receiptHandle,
+            VisibilityTimeout: m.seconds,
+          })),
+        }),
+      );
+      extensions += response.Successful?.length ?? 0;
+      if (response.Failed?.length) {
+        log.warn('could not extend the visibility of some messages', { failed: response.Failed.map((f) => f.Code) });
+      }
+    } catch (err) {
+      log.warn('visibility extension failed; will try again', { error: String(err), messages: chunk.length });
+    }
+  };
   const extend = async (): Promise<void> => {
     if (inFlight) return;
     inFlight = true;
@@ -55,32 +96,26 @@ export function keepLease(
           messages: messages.length - entries.length,
         });
       }
-      for (let start = 0; start < entries.length; start += 10) {
-        const chunk = entries.slice(start, start + 10);
-        const response = await deps.sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: deps.queueUrl,
-            Entries: chunk.map((m, i) => ({
-              Id: String(i),
-              ReceiptHandle: m.receiptHandle,
-              VisibilityTimeout: m.seconds,
-            })),
-          }),
-        );
-        extensions += response.Successful?.length ?? 0;
-        if (response.Failed?.length) {
-          log.warn('could not extend the visibility of some messages', { failed: response.Failed.map((f) => f.Code) });
-        }
+      for (let start = 0; start < entries.length; start += SQS_BATCH_LIMIT) {
+        await extendChunk(entries.slice(start, start + SQS_BATCH_LIMIT));
       }
-    } catch (err) {
-      log.warn('visibility extension failed; will try again', { error: String(err) });
     } finally {
       inFlight = false;
     }
   };
-  const timer = setInterval(() => void extend(), Math.max(1, visibilityTimeoutSeconds / 3) * 1000);
+  const schedule = (delayMs: number): void => {
+    timer = setTimeout(() => {
+      if (released) return;
+      void extend();
+      schedule(periodMs);
+    }, delayMs);
+  };
+  schedule(firstExtensionDelayMs(messages, periodMs, now()));
   return {
-    release: () => clearInterval(timer),
+    release: () => {
+      released = true;
+      clearTimeout(timer);
+    },
     extensions: () => extensions,
   };
 }

@@ -46,67 +46,160 @@ export interface BatchRetryOptions<T> {
   keyOf: (item: T) => string;
   /** Sends one chunk (≤ 10 items; entry Id = index in the chunk) and returns each entry's outcome by that Id. */
   sendChunk: (chunk: T[]) => Promise<Map<string, EntryOutcome>>;
+  /** Bytes an item adds to a request; with it, chunks also stay within SQS_BATCH_MAX_BYTES. */
+  sizeOf?: (item: T) => number;
   retry: InActivityRetry;
   failureType: string;
-  /** Called after each round with what is settled so far (for heartbeats). */
-  onRound?: (settled: { ok: string[]; rejected: string[] }) => void;
+  /**
+   * Called after every request (and before every backoff) with what is settled so far, for heartbeats: a round is up
+   * to ten requests of up to 30 s each, longer than the heartbeat timeout. The SDK throttles what reaches the server.
+   */
+  onProgress?: (settled: { ok: string[]; rejected: string[] }) => void;
 }
 
 /**
- * Sends items through an SQS batch API in chunks of 10, checks every entry, and retries the failed ones with backoff
- * and jitter until all are settled; after too many rounds without progress it throws a retryable failure so the
- * activity's retry policy takes over (resuming from the heartbeat that onRound records).
+ * Byte budget of one SendMessageBatch request (sum of bodies and attributes). The pinned SDK documents 1 MiB, but
+ * 256 KiB is still the limit of queues whose MaximumMessageSize was never raised and of some regions; a request over
+ * the budget costs one split, one under it costs nothing.
+ */
+export const SQS_BATCH_MAX_BYTES = 262_144;
+
+/** Errors that say the request as a whole was too large: retrying it unchanged can never succeed. */
+const REQUEST_TOO_LONG = new Set(['BatchRequestTooLong', 'AWS.SimpleQueueService.BatchRequestTooLong']);
+
+export function isRequestTooLong(err: unknown): boolean {
+  if (REQUEST_TOO_LONG.has(awsErrorName(err))) return true;
+  const status = typeof err === 'object' && err !== null && '$metadata' in err ? err.$metadata : undefined;
+  return typeof status === 'object' && status !== null && 'httpStatusCode' in status && status.httpStatusCode === 413;
+}
+
+/**
+ * Splits items into request-sized chunks: at most `maxEntries` each and, when sizes are given, at most `maxBytes`
+ * (an item larger than that on its own gets a chunk of its own, for SQS to judge).
+ */
+export function chunkBySize<T>(
+  items: readonly T[],
+  sizeOf: ((item: T) => number) | undefined,
+  maxBytes = SQS_BATCH_MAX_BYTES,
+  maxEntries = SQS_BATCH_LIMIT,
+): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = sizeOf?.(item) ?? 0;
+    if (current.length > 0 && (current.length >= maxEntries || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+interface RoundFailures<T> {
+  items: T[];
+  codes: Map<string, number>;
+}
+
+/**
+ * Sends items through an SQS batch API in chunks of ≤ 10 entries (and ≤ SQS_BATCH_MAX_BYTES when sized), checks every
+ * entry, and retries the failed ones with backoff and jitter until all are settled; after too many rounds without
+ * progress it throws a retryable failure so the activity's retry policy takes over (resuming from the heartbeat that
+ * onProgress records). A request refused as too long is split in two and both halves sent at once; a single entry
+ * refused so is settled as rejected (it can never fit), never retried as if the failure were transient.
  */
 export async function sendWithEntryRetries<T>(options: BatchRetryOptions<T>): Promise<BatchRetryResult> {
   const ctx = Context.current();
   const result: BatchRetryResult = { ok: [], rejected: [], retriedEntries: 0, failuresByCode: new Map() };
+  const report = (): void => options.onProgress?.({ ok: result.ok, rejected: result.rejected });
   let pending = options.items;
   let roundsWithoutProgress = 0;
 
   while (pending.length > 0) {
-    const failedThisRound: T[] = [];
-    const codes = new Map<string, number>();
-    const countFailure = (code: string, n = 1): void => void codes.set(code, (codes.get(code) ?? 0) + n);
-    for (let start = 0; start < pending.length; start += SQS_BATCH_LIMIT) {
-      const chunk = pending.slice(start, start + SQS_BATCH_LIMIT);
-      let outcomes: Map<string, EntryOutcome>;
-      try {
-        outcomes = await options.sendChunk(chunk);
-      } catch (err) {
-        if (isNonRetryableAwsError(err)) throw toApplicationFailure(err, options.action);
-        failedThisRound.push(...chunk);
-        countFailure(awsErrorName(err), chunk.length);
-        continue;
-      }
-      chunk.forEach((item, i) => {
-        const outcome = outcomes.get(String(i)) ?? { status: 'failed', code: 'MissingResult' };
-        if (outcome.status === 'ok') result.ok.push(options.keyOf(item));
-        else if (outcome.status === 'rejected') result.rejected.push(options.keyOf(item));
-        else {
-          failedThisRound.push(item);
-          countFailure(outcome.code);
-        }
-      });
-    }
-    options.onRound?.({ ok: result.ok, rejected: result.rejected });
-    const progressed = failedThisRound.length < pending.length;
-    pending = failedThisRound;
+    const failed = await sendRound(options, pending, result, report);
+    const progressed = failed.items.length < pending.length;
+    pending = failed.items;
     if (pending.length === 0) break;
     result.retriedEntries += pending.length;
-    for (const [code, count] of codes) result.failuresByCode.set(code, (result.failuresByCode.get(code) ?? 0) + count);
+    for (const [code, count] of failed.codes) {
+      result.failuresByCode.set(code, (result.failuresByCode.get(code) ?? 0) + count);
+    }
     roundsWithoutProgress = progressed ? 0 : roundsWithoutProgress + 1;
     if (roundsWithoutProgress >= options.retry.maxRoundsWithoutProgress) {
       throw ApplicationFailure.retryable(
         `${options.action} made no progress in ${roundsWithoutProgress} rounds ` +
-          `(${pending.length} entries failing: ${[...codes.keys()].join(', ')})`,
+          `(${pending.length} entries failing: ${[...failed.codes.keys()].join(', ')})`,
         options.failureType,
       );
     }
     log.warn(`${options.action} entries failed; retrying them`, {
       failed: pending.length,
-      codes: Object.fromEntries(codes),
+      codes: Object.fromEntries(failed.codes),
     });
     await ctx.sleep(backoffMs(options.retry, Math.max(1, roundsWithoutProgress)));
   }
   return result;
+}
+
+/** One pass over the pending items: every chunk sent once (split when too long); returns what failed transiently. */
+async function sendRound<T>(
+  options: BatchRetryOptions<T>,
+  pending: T[],
+  result: BatchRetryResult,
+  report: () => void,
+): Promise<RoundFailures<T>> {
+  const failed: RoundFailures<T> = { items: [], codes: new Map() };
+  const countFailure = (code: string, n = 1): void => void failed.codes.set(code, (failed.codes.get(code) ?? 0) + n);
+  const chunks = chunkBySize(pending, options.sizeOf);
+  for (let chunk = chunks.shift(); chunk !== undefined; chunk = chunks.shift()) {
+    let outcomes: Map<string, EntryOutcome>;
+    try {
+      outcomes = await options.sendChunk(chunk);
+    } catch (err) {
+      if (isRequestTooLong(err)) {
+        settleTooLong(chunk, chunks, options, result, awsErrorName(err));
+      } else if (isNonRetryableAwsError(err)) {
+        throw toApplicationFailure(err, options.action);
+      } else {
+        failed.items.push(...chunk);
+        countFailure(awsErrorName(err), chunk.length);
+      }
+      report();
+      continue;
+    }
+    chunk.forEach((item, i) => {
+      const outcome = outcomes.get(String(i)) ?? { status: 'failed', code: 'MissingResult' };
+      if (outcome.status === 'ok') result.ok.push(options.keyOf(item));
+      else if (outcome.status === 'rejected') result.rejected.push(options.keyOf(item));
+      else {
+        failed.items.push(item);
+        countFailure(outcome.code);
+      }
+    });
+    report();
+  }
+  return failed;
+}
+
+/** A chunk refused as too long: its halves go next in line; a lone entry that is too long is refused for good. */
+function settleTooLong<T>(
+  chunk: T[],
+  queue: T[][],
+  options: BatchRetryOptions<T>,
+  result: BatchRetryResult,
+  code: string,
+): void {
+  if (chunk.length > 1) {
+    const half = Math.ceil(chunk.length / 2);
+    queue.unshift(chunk.slice(0, half), chunk.slice(half));
+    return;
+  }
+  const [only] = chunk;
+  if (only === undefined) return;
+  log.warn(`${options.action}: one entry alone is too long for a request; refusing it`, { code });
+  result.rejected.push(options.keyOf(only));
 }

@@ -1,5 +1,6 @@
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { HEARTBEAT_THROTTLE_INTERVAL } from '../activities/deps';
 import { createKinesisClient, createSqsClient } from './aws-clients';
 import { loadConfig } from './config';
 import { validationLimitsFromEnv } from './domain/limits';
@@ -50,6 +51,8 @@ async function run(): Promise<void> {
     ...workerVersioning(),
     activities,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    // Heartbeats carry publish progress: the throttle bounds what a killed worker's retry re-publishes.
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_INTERVAL,
     // On SIGINT/SIGTERM the worker stops polling and lets running activities finish for this long; what is still
     // running after it is cancelled and retried elsewhere (publish resumes from its heartbeat).
     shutdownGraceTime: '30s',

@@ -9,6 +9,23 @@ import { quietActivityEnvironment, runActivity } from '../helpers/temporal';
 const receipts = Array.from({ length: 12 }, (_, i) => ({ messageId: `m${i}`, receiptHandle: `rh${i}` }));
 
 describe('deleteMessages', () => {
+  it('heartbeats after every request, not once per round (a round is up to ten requests of up to 30 s each)', async () => {
+    const timeline: string[] = [];
+    const { sqs } = stubbedSqs('DeleteMessageBatchCommand', (input) => {
+      const entries = (input as DeleteMessageBatchRequest).Entries ?? [];
+      timeline.push(`request ${entries.length}`);
+      return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [], $metadata: {} };
+    });
+    const env = quietActivityEnvironment();
+    env.on('heartbeat', (details: { done: string[] }) => timeline.push(`heartbeat ${details.done.length}`));
+    const messages = Array.from({ length: 25 }, (_, i) => ({ messageId: `m${i}`, receiptHandle: `rh${i}` }));
+
+    await runActivity(activitiesOverSqs(sqs).deleteMessages, [{ messages }], env);
+
+    // One round of three requests; each heartbeat carries what is deleted so far.
+    expect(timeline).toEqual(['request 10', 'heartbeat 10', 'request 10', 'heartbeat 20', 'request 5', 'heartbeat 25']);
+  });
+
   it('retries failed entries, reports refused receipts, and never trusts a missing result', async () => {
     const seen: string[][] = [];
     const { sqs } = stubbedSqs('DeleteMessageBatchCommand', (input, call) => {

@@ -20,34 +20,105 @@ describe('extensionSeconds (SQS 12-hour visibility cap)', () => {
   });
 });
 
+const QUEUE = 'http://127.0.0.1:9/000000000000/q';
+
+/** A stubbed ChangeMessageVisibilityBatch that records each request and answers per `answer` (all extended by default). */
+function visibilityStub(answer?: (request: ChangeMessageVisibilityBatchRequest, call: number) => void) {
+  const requests: ChangeMessageVisibilityBatchRequest[] = [];
+  const { sqs } = stubbedSqs('ChangeMessageVisibilityBatchCommand', (input, call) => {
+    const request = input as ChangeMessageVisibilityBatchRequest;
+    requests.push(request);
+    answer?.(request, call);
+    return { Successful: (request.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [], $metadata: {} };
+  });
+  return { sqs, requests };
+}
+
+/**
+ * Moves the fake clock and lets every extension it started finish: the stubbed client answers through promises only,
+ * and setImmediate (left real) runs after all of them.
+ */
+async function advance(ms: number): Promise<void> {
+  await jest.advanceTimersByTimeAsync(ms);
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+function inActivity<T>(fn: () => Promise<T>): Promise<T> {
+  return new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(fn);
+}
+
 describe('keepLease', () => {
+  const start = 1_800_000_000_000;
+  beforeEach(() => jest.useFakeTimers({ now: start, doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] }));
+  afterEach(() => jest.useRealTimers());
+
   it('asks per message for no more than the cap allows, and skips messages at the cap', async () => {
-    const requests: ChangeMessageVisibilityBatchRequest[] = [];
-    const { sqs } = stubbedSqs('ChangeMessageVisibilityBatchCommand', (input) => {
-      const request = input as ChangeMessageVisibilityBatchRequest;
-      requests.push(request);
-      return { Successful: (request.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [], $metadata: {} };
-    });
-    const now = 1_800_000_000_000;
+    const { sqs, requests } = visibilityStub();
     const messages = [
-      { messageId: 'fresh', receiptHandle: 'rh-fresh', receivedAtMs: now - 1_000 },
-      { messageId: 'at-cap', receiptHandle: 'rh-at-cap', receivedAtMs: now - SQS_MAX_VISIBILITY_MS + 10_000 },
-      { messageId: 'near-cap', receiptHandle: 'rh-near-cap', receivedAtMs: now - SQS_MAX_VISIBILITY_MS + 62_000 },
+      { messageId: 'fresh', receiptHandle: 'rh-fresh', receivedAtMs: start - 1_000 },
+      { messageId: 'at-cap', receiptHandle: 'rh-at-cap', receivedAtMs: start - SQS_MAX_VISIBILITY_MS + 10_000 },
+      { messageId: 'near-cap', receiptHandle: 'rh-near-cap', receivedAtMs: start - SQS_MAX_VISIBILITY_MS + 62_000 },
     ];
-    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-    const extensions = await env.run(async () => {
-      // Visibility 3 s: the lease extends every second.
-      const lease = keepLease({ sqs, queueUrl: 'http://127.0.0.1:9/000000000000/q' }, messages, 3, () => now);
-      await new Promise((resolve) => setTimeout(resolve, 1_300));
+    // The near-cap messages were received hours ago: their extension is due at once.
+    const extensions = await inActivity(async () => {
+      const lease = keepLease({ sqs, queueUrl: QUEUE }, messages, 120);
+      await advance(0);
       lease.release();
       return lease.extensions();
     });
 
     expect(requests).toHaveLength(1);
     expect(requests[0]?.Entries?.map((e) => [e.ReceiptHandle, e.VisibilityTimeout])).toEqual([
-      ['rh-fresh', 3],
-      ['rh-near-cap', 2],
+      ['rh-fresh', 120],
+      ['rh-near-cap', 62 - 60],
     ]);
     expect(extensions).toBe(2);
+  });
+
+  it.each([
+    ['received 30 s before the step: 10 s into it', 30_000, 10_000],
+    ['received 50 s before the step (past a third of 120 s): at once', 50_000, 0],
+    ['received just now: a full third of the timeout', 0, 40_000],
+  ])('schedules the first extension from the receive time: %s', async (_label, heldMs, dueInMs) => {
+    const { sqs, requests } = visibilityStub();
+    const messages = [
+      { messageId: 'a', receiptHandle: 'rh-a', receivedAtMs: start - heldMs },
+      { messageId: 'b', receiptHandle: 'rh-b', receivedAtMs: start - heldMs + 500 },
+    ];
+    await inActivity(async () => {
+      const lease = keepLease({ sqs, queueUrl: QUEUE }, messages, 120);
+      if (dueInMs > 0) {
+        await advance(dueInMs - 1);
+        expect(requests).toHaveLength(0);
+      }
+      await advance(1);
+      expect(requests).toHaveLength(1);
+      // Then every third of the timeout.
+      await advance(40_000);
+      expect(requests).toHaveLength(2);
+      lease.release();
+      await advance(120_000);
+      expect(requests).toHaveLength(2);
+    });
+  });
+
+  it('extends each chunk on its own: a failing request does not stop the rest of the tick', async () => {
+    const { sqs, requests } = visibilityStub((_request, call) => {
+      if (call === 0) throw Object.assign(new Error('throttled'), { name: 'RequestThrottled' });
+    });
+    const messages = Array.from({ length: 25 }, (_, i) => ({
+      messageId: `m${i}`,
+      receiptHandle: `rh${i}`,
+      receivedAtMs: start,
+    }));
+    const extensions = await inActivity(async () => {
+      const lease = keepLease({ sqs, queueUrl: QUEUE }, messages, 3);
+      await advance(1_000);
+      lease.release();
+      return lease.extensions();
+    });
+
+    expect(requests.map((r) => r.Entries?.length)).toEqual([10, 10, 5]);
+    expect(extensions).toBe(15);
   });
 });
