@@ -27,6 +27,7 @@ import {
   type RunTotals,
   type StageFailure,
 } from '../src/run-summary';
+import { runDeadlineMs } from '../src/run-timeout';
 import { EVENTS_PUBLISHED, SUBMISSIONS_INVALID, SUBMISSIONS_RECEIVED } from '../src/search-attributes';
 import {
   deleteMessages,
@@ -57,7 +58,11 @@ export async function drainQueue(rawInput?: unknown, carried?: CarriedState): Pr
   const input = parseInput(rawInput);
   const startedAtMs = carried?.startedAtMs ?? Date.now();
   const totals = carried?.totals ?? emptyTotals();
-  const deadlineMs = startedAtMs + input.runBudgetSeconds * 1000;
+  const deadlineMs = runDeadlineMs(
+    startedAtMs,
+    input.runBudgetSeconds,
+    workflowInfo().executionExpirationTime?.getTime(),
+  );
   let activeLanes = input.lanes;
   setHandler(progressQuery, () => ({ ...totals, activeLanes, input }));
 

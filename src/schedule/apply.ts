@@ -18,6 +18,11 @@ async function run(): Promise<void> {
         `schedule "${id}" already exists (paused: ${state.paused}); left unchanged. ` +
           'Use npm run schedule:update or temporal schedule update to retune it.',
       );
+    } else if (outcome === 'timeout-updated') {
+      console.log(
+        `schedule "${id}" already exists; its run timeout now follows its run budget (src/run-timeout.ts), ` +
+          'everything else (interval, run input, pause state) left unchanged.',
+      );
     } else console.log(`schedule "${id}" was created concurrently; left unchanged`);
   } finally {
     await client.connection.close();

@@ -2,6 +2,7 @@ import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client'
 import type { Config } from '../config';
 import { drainInputSchema, type DrainInput } from '../drain-input';
 import { durationToMs } from '../duration';
+import { runExecutionTimeoutSeconds } from '../run-timeout';
 import { WORKFLOW_TYPE } from '../shared';
 
 /** The first run input of a new schedule, from the environment. Later changes are the operator's (schedule update). */
@@ -29,6 +30,9 @@ export function scheduleOptions(config: Config): ScheduleOptions {
       workflowId: `${config.SCHEDULE_ID}-run`,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [input],
+      // G7 liveness: a run that cannot finish is closed by Temporal and the next tick starts a fresh one (BUFFER_ONE
+      // would otherwise wait for it forever). Derived from the run budget: src/run-timeout.ts has the arithmetic.
+      workflowExecutionTimeout: runExecutionTimeoutSeconds(input.runBudgetSeconds) * 1000,
       staticSummary: 'Drain the submissions queue into the events stream',
       staticDetails:
         `Receives from ${config.SQS_QUEUE_URL}, validates, publishes each event to Kinesis stream ` +

@@ -5,6 +5,7 @@ import { drainInputSchema, type DrainInputOverrides } from '../drain-input';
 import { PARTITION_KEY_FIELDS } from '../domain/partition-key';
 import { DURATION_PATTERN, durationToMs } from '../duration';
 import { minimumVisibilityTimeoutSeconds } from '../preflight';
+import { runExecutionTimeoutSeconds } from '../run-timeout';
 import { OperatorError } from './operator';
 
 /**
@@ -209,10 +210,21 @@ export function mergeTuning(
     }
   }
 
+  // The run timeout follows the run budget (G7 liveness, src/run-timeout.ts), so raising the budget never gets runs
+  // timed out while they drain.
+  const timeoutMs = runExecutionTimeoutSeconds(after.data.runBudgetSeconds) * 1000;
+  if (prev.action.workflowExecutionTimeout !== timeoutMs) {
+    changes.push({
+      field: 'workflowExecutionTimeout',
+      from: prev.action.workflowExecutionTimeout ?? 'none',
+      to: timeoutMs,
+    });
+  }
+
   const next: ScheduleUpdateOptions = {
     ...prev,
     spec,
-    action: { ...prev.action, args: [mergedRaw, ...args.slice(1)] },
+    action: { ...prev.action, args: [mergedRaw, ...args.slice(1)], workflowExecutionTimeout: timeoutMs },
   };
   return { next, changes };
 }
