@@ -17,10 +17,12 @@ const intInRange = (min: number, max: number, fallback: number) =>
 
 const optionalUrl = z.url({ error: 'must be a URL such as http://127.0.0.1:9324' }).optional();
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-  .default('false')
-  .transform((v) => v === 'true' || v === '1');
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default(fallback)
+    .transform((v) => v === 'true' || v === '1');
+const booleanFlag = flag('false');
 
 export const configSchema = z
   .object({
@@ -64,6 +66,11 @@ export const configSchema = z
     RECEIVE_WAIT_SECONDS: intInRange(0, 20, 1),
     RUN_BUDGET_SECONDS: intInRange(5, 86_400, 300),
     INCLUDE_PROVENANCE: booleanFlag,
+    /**
+     * Seeds a new schedule's run input `searchAttributes` (later the operator's, like all tuning). The worker refuses
+     * to start while the runs would set search attributes the namespace lacks (src/preflight-search-attributes.ts).
+     */
+    SEARCH_ATTRIBUTES: flag('true'),
     WORKER_MAX_CONCURRENT_ACTIVITIES: intInRange(1, 1000, 32),
     /** Prometheus endpoint of the worker (SDK and pipeline metrics at /metrics); 0 turns it off. */
     METRICS_PORT: intInRange(0, 65_535, 9464),

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createKinesisClient, createSqsClient } from './aws-clients';
@@ -6,6 +7,7 @@ import { validationLimitsFromEnv } from './domain/limits';
 import { loadEnvFiles } from './env-files';
 import { createJsonLogger } from './json-logger';
 import { preflight, PreflightError } from './preflight';
+import { checkSearchAttributes } from './preflight-search-attributes';
 import { describeTemporalConnection, temporalConnectionOptions } from './temporal-connection';
 
 async function run(): Promise<void> {
@@ -32,6 +34,15 @@ async function run(): Promise<void> {
   });
   const temporal = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect(temporal);
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // Refuse to start while runs would set search attributes the namespace lacks: such a run never closes (G7).
+  const searchAttributeProblems = await checkSearchAttributes(client, config, (message) => {
+    Runtime.instance().logger.warn(message);
+  });
+  if (searchAttributeProblems.length > 0) {
+    await connection.close();
+    throw new PreflightError(searchAttributeProblems);
+  }
   const activities = createActivities({
     sqs,
     kinesis,

@@ -16,6 +16,7 @@ export function initialDrainInput(config: Config): DrainInput {
     runBudgetSeconds: config.RUN_BUDGET_SECONDS,
     partitionKey: config.PARTITION_KEY,
     includeProvenance: config.INCLUDE_PROVENANCE,
+    searchAttributes: config.SEARCH_ATTRIBUTES,
   });
 }
 
