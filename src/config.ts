@@ -75,6 +75,8 @@ export const configSchema = z
     /** Prometheus endpoint of the worker (SDK and pipeline metrics at /metrics); 0 turns it off. */
     METRICS_PORT: intInRange(0, 65_535, 9464),
     METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    /** How often the worker reads the schedule's last completed run for the liveness gauges (G7); 0 turns it off. */
+    SCHEDULE_HEALTH_POLL_SECONDS: intInRange(0, 3600, 60),
     // Validation limits (MAX_BODY_BYTES, MAX_EVENTS_PER_SUBMISSION, …), ranges shared with the options schema.
     ...validationLimitsEnvSchema.shape,
   })

@@ -2,12 +2,13 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createKinesisClient, createSqsClient } from './aws-clients';
-import { loadConfig } from './config';
+import { loadConfig, type Config } from './config';
 import { validationLimitsFromEnv } from './domain/limits';
 import { loadEnvFiles } from './env-files';
 import { createJsonLogger } from './json-logger';
 import { preflight, PreflightError } from './preflight';
 import { checkSearchAttributes } from './preflight-search-attributes';
+import { monitorScheduleHealth, readScheduleHealth } from './schedule-health';
 import { describeTemporalConnection, temporalConnectionOptions } from './temporal-connection';
 
 async function run(): Promise<void> {
@@ -67,11 +68,40 @@ async function run(): Promise<void> {
       `(queue ${config.SQS_QUEUE_URL} → stream ${config.KINESIS_STREAM_NAME})` +
       (config.METRICS_PORT > 0 ? `; metrics on http://${config.METRICS_HOST}:${config.METRICS_PORT}/metrics` : ''),
   );
+  const stopHealth = startScheduleHealth(client, config);
   try {
     await worker.run();
   } finally {
+    stopHealth();
     await connection.close();
   }
+}
+
+/** G7 liveness gauges on the worker's metrics endpoint (src/schedule-health.ts has the alert rule). */
+function startScheduleHealth(client: Client, config: Config): () => void {
+  if (config.METRICS_PORT === 0 || config.SCHEDULE_HEALTH_POLL_SECONDS === 0) return () => undefined;
+  const meter = Runtime.instance().metricMeter.withTags({ schedule_id: config.SCHEDULE_ID });
+  return monitorScheduleHealth({
+    read: () => readScheduleHealth(client, config.SCHEDULE_ID),
+    gauges: {
+      lastCompleted: meter.createGauge(
+        'edr_schedule_last_completed_run_timestamp_seconds',
+        'float',
+        's',
+        'Close time (Unix seconds) of the newest successfully completed run of the schedule',
+      ),
+      healthyGap: meter.createGauge(
+        'edr_schedule_healthy_run_gap_seconds',
+        'float',
+        's',
+        'Interval plus run budget: the longest a healthy schedule goes between completed runs',
+      ),
+    },
+    pollMs: config.SCHEDULE_HEALTH_POLL_SECONDS * 1000,
+    warn: (message) => {
+      Runtime.instance().logger.warn(message);
+    },
+  });
 }
 
 run().catch((err) => {
