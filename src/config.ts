@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validationLimitsEnvSchema } from './domain/limits';
 import { PARTITION_KEY_FIELDS } from './domain/partition-key';
+import { UNKNOWN_FIELD_POLICIES } from './domain/unknown-fields';
 import { DURATION_PATTERN, durationToMs } from './duration';
 
 /**
@@ -71,6 +72,10 @@ export const configSchema = z
      * to start while the runs would set search attributes the namespace lacks (src/preflight-search-attributes.ts).
      */
     SEARCH_ATTRIBUTES: flag('true'),
+    /** Seeds a new schedule's run input `unknownFields` (src/domain/unknown-fields.ts). */
+    UNKNOWN_FIELDS: z
+      .enum(UNKNOWN_FIELD_POLICIES, { error: `must be one of ${UNKNOWN_FIELD_POLICIES.join(', ')}` })
+      .default('accept'),
     WORKER_MAX_CONCURRENT_ACTIVITIES: intInRange(1, 1000, 32),
     /** Prometheus endpoint of the worker (SDK and pipeline metrics at /metrics); 0 turns it off. */
     METRICS_PORT: intInRange(0, 65_535, 9464),

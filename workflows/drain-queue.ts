@@ -22,6 +22,7 @@ import {
   emptyTotals,
   recordFailure,
   recordInvalid,
+  recordUnknownFields,
   type LaneStop,
   type RunSummary,
   type RunTotals,
@@ -57,7 +58,8 @@ export const progressQuery = defineQuery<RunProgress>('progress');
 export async function drainQueue(rawInput?: unknown, carried?: CarriedState): Promise<RunSummary> {
   const input = parseInput(rawInput);
   const startedAtMs = carried?.startedAtMs ?? Date.now();
-  const totals = carried?.totals ?? emptyTotals();
+  // Totals carried from a run of older code lack the newer counters: they start at zero.
+  const totals: RunTotals = { ...emptyTotals(), ...carried?.totals };
   const deadlineMs = runDeadlineMs(
     startedAtMs,
     input.runBudgetSeconds,
@@ -150,12 +152,15 @@ async function processBatch(input: DrainInput, totals: RunTotals, messages: Rece
         messages: messages.map(({ messageId, body, bodyBytes }) => ({ messageId, body, bodyBytes })),
         partitionKey: input.partitionKey,
         includeProvenance: input.includeProvenance,
+        unknownFields: input.unknownFields,
+        ...(input.validationLimits ? { limits: input.validationLimits } : {}),
       },
     ]),
   );
   if (transformed === undefined) return false;
   totals.valid += transformed.valid.length;
   recordInvalid(totals, transformed.invalid);
+  if (transformed.unknownFields) recordUnknownFields(totals, transformed.unknownFields);
 
   const byId = new Map(messages.map((m) => [m.messageId, m]));
   const sentAt = new Map(messages.map((m) => [m.messageId, m.sentAtMs]));

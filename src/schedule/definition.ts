@@ -1,5 +1,6 @@
 import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config';
+import { validationLimitsFromEnv } from '../domain/limits';
 import { drainInputSchema, type DrainInput } from '../drain-input';
 import { durationToMs } from '../duration';
 import { runExecutionTimeoutSeconds } from '../run-timeout';
@@ -17,6 +18,8 @@ export function initialDrainInput(config: Config): DrainInput {
     partitionKey: config.PARTITION_KEY,
     includeProvenance: config.INCLUDE_PROVENANCE,
     searchAttributes: config.SEARCH_ATTRIBUTES,
+    unknownFields: config.UNKNOWN_FIELDS,
+    validationLimits: validationLimitsFromEnv(config),
   });
 }
 

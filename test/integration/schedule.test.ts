@@ -110,6 +110,15 @@ describe('schedule tuning', () => {
       partitionKey: 'device_id',
       includeProvenance: false,
       searchAttributes: true,
+      unknownFields: 'accept',
+      // One set of validation limits per run, seeded from the environment (docs/compatibility.md).
+      validationLimits: {
+        maxBodyBytes: 262144,
+        maxEventsPerSubmission: 1000,
+        maxFieldLength: 8192,
+        maxNestingDepth: 32,
+        maxRecordBytes: 1048576,
+      },
     });
     // ...and it acted on it: three lanes, each receiving 4 messages per request with a 45 s visibility timeout.
     expect(summary.lanes).toEqual(['queue-empty', 'queue-empty', 'queue-empty']);
