@@ -10,6 +10,8 @@ export interface PipelineMetrics {
   releasedOverBudget(count: number): void;
   valid(count: number): void;
   invalid(reason: string): void;
+  /** One submission accepted with an unknown field at `path` (the field dropped, not forwarded). */
+  unknownField(path: string): void;
   published(count: number): void;
   putRecordsRequests(count: number): void;
   publishRetriedEntries(count: number, errorCode: string): void;
@@ -19,6 +21,20 @@ export interface PipelineMetrics {
   visibilityExtensions(count: number): void;
   /** SQS send → Kinesis acknowledgement of a submission's last event. */
   endToEndLagMs(ms: number): void;
+}
+
+/**
+ * Field paths label a metric, and a sensor (or an attacker) chooses them: each worker process labels at most this many
+ * distinct paths and counts the rest as `other`, so the series stay few whatever arrives.
+ */
+export const MAX_UNKNOWN_FIELD_LABELS = 32;
+const unknownFieldLabels = new Set<string>();
+
+export function unknownFieldLabel(path: string): string {
+  if (unknownFieldLabels.has(path)) return path;
+  if (unknownFieldLabels.size >= MAX_UNKNOWN_FIELD_LABELS) return 'other';
+  unknownFieldLabels.add(path);
+  return path;
 }
 
 function counter(name: string, description: string): MetricCounter {
@@ -44,6 +60,10 @@ export function pipelineMetrics(): PipelineMetrics {
     ),
     valid: add('edr_submissions_valid', 'Submissions that passed validation'),
     invalid: (reason) => counter('edr_submissions_invalid', 'Submissions dropped as invalid').add(1, { reason }),
+    unknownField: (path) =>
+      counter('edr_unknown_fields', 'Valid submissions carrying an unknown field (dropped, not forwarded)').add(1, {
+        path: unknownFieldLabel(path),
+      }),
     published: add('edr_events_published', 'Events acknowledged by Kinesis'),
     putRecordsRequests: add('edr_put_records_requests', 'PutRecords requests sent'),
     publishRetriedEntries: (count, errorCode) =>

@@ -1,4 +1,6 @@
+import type { ValidationLimits } from '../src/domain/limits';
 import type { InvalidReason } from '../src/domain/reasons';
+import type { UnknownFieldPolicy } from '../src/domain/unknown-fields';
 import type { PartitionKeyField } from '../src/domain/partition-key';
 import type { SubmissionRecords } from '../src/publish/plan';
 
@@ -35,6 +37,18 @@ export interface TransformRequest {
   messages: Pick<ReceivedMessage, 'messageId' | 'body' | 'bodyBytes'>[];
   partitionKey: PartitionKeyField;
   includeProvenance: boolean;
+  /** The run's policy; absent in activities scheduled before it existed: the default (accept and count). */
+  unknownFields?: UnknownFieldPolicy;
+  /** The run's limits; absent: the worker's MAX_* environment. */
+  limits?: ValidationLimits;
+}
+
+/** Unknown fields dropped from a batch's valid submissions (accept policy). */
+export interface UnknownFieldCounts {
+  /** Valid submissions that carried at least one. */
+  submissions: number;
+  /** Submissions per field path (paths bounded, see src/domain/unknown-fields.ts). */
+  byPath: Record<string, number>;
 }
 
 export interface ValidSubmission extends SubmissionRecords {
@@ -51,6 +65,8 @@ export interface InvalidSubmission {
 export interface TransformedBatch {
   valid: ValidSubmission[];
   invalid: InvalidSubmission[];
+  /** Absent when no valid submission carried an unknown field. */
+  unknownFields?: UnknownFieldCounts;
 }
 
 export interface PublishRequest {

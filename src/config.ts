@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validationLimitsEnvSchema } from './domain/limits';
 import { PARTITION_KEY_FIELDS } from './domain/partition-key';
+import { UNKNOWN_FIELD_POLICIES } from './domain/unknown-fields';
 import { DURATION_PATTERN, durationToMs } from './duration';
 
 /**
@@ -17,10 +18,12 @@ const intInRange = (min: number, max: number, fallback: number) =>
 
 const optionalUrl = z.url({ error: 'must be a URL such as http://127.0.0.1:9324' }).optional();
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-  .default('false')
-  .transform((v) => v === 'true' || v === '1');
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default(fallback)
+    .transform((v) => v === 'true' || v === '1');
+const booleanFlag = flag('false');
 
 export const configSchema = z
   .object({
@@ -64,10 +67,21 @@ export const configSchema = z
     RECEIVE_WAIT_SECONDS: intInRange(0, 20, 1),
     RUN_BUDGET_SECONDS: intInRange(5, 86_400, 300),
     INCLUDE_PROVENANCE: booleanFlag,
+    /**
+     * Seeds a new schedule's run input `searchAttributes` (later the operator's, like all tuning). The worker refuses
+     * to start while the runs would set search attributes the namespace lacks (src/preflight-search-attributes.ts).
+     */
+    SEARCH_ATTRIBUTES: flag('true'),
+    /** Seeds a new schedule's run input `unknownFields` (src/domain/unknown-fields.ts). */
+    UNKNOWN_FIELDS: z
+      .enum(UNKNOWN_FIELD_POLICIES, { error: `must be one of ${UNKNOWN_FIELD_POLICIES.join(', ')}` })
+      .default('accept'),
     WORKER_MAX_CONCURRENT_ACTIVITIES: intInRange(1, 1000, 32),
     /** Prometheus endpoint of the worker (SDK and pipeline metrics at /metrics); 0 turns it off. */
     METRICS_PORT: intInRange(0, 65_535, 9464),
     METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    /** How often the worker reads the schedule's last completed run for the liveness gauges (G7); 0 turns it off. */
+    SCHEDULE_HEALTH_POLL_SECONDS: intInRange(0, 3600, 60),
     // Validation limits (MAX_BODY_BYTES, MAX_EVENTS_PER_SUBMISSION, …), ranges shared with the options schema.
     ...validationLimitsEnvSchema.shape,
   })

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { validationLimitsSchema } from './domain/limits';
 import { PARTITION_KEY_FIELDS } from './domain/partition-key';
+import { DEFAULT_UNKNOWN_FIELD_POLICY, unknownFieldPolicySchema } from './domain/unknown-fields';
 
 /**
  * The one argument of every scheduled run. Operators retune the pipeline with
@@ -35,6 +37,16 @@ export const drainInputSchema = z
     includeProvenance: z.boolean().default(false),
     /** Set SubmissionsReceived / SubmissionsInvalid / EventsPublished on the run (they must be registered). */
     searchAttributes: z.boolean().default(true),
+    /**
+     * Unknown fields in a submission: `accept` drops them from the output and counts them, `reject` makes the
+     * submission invalid (src/domain/unknown-fields.ts). Part of the run input so every worker judges a run alike.
+     */
+    unknownFields: unknownFieldPolicySchema.default(DEFAULT_UNKNOWN_FIELD_POLICY),
+    /**
+     * Validation limits of this run, the same on every worker (docs/compatibility.md). Absent (schedules created
+     * before the key existed): each worker's MAX_* environment, as before.
+     */
+    validationLimits: validationLimitsSchema.optional(),
   })
   .strict();
 

@@ -16,7 +16,8 @@ export type PreflightProblemCode =
   | 'stream_not_active'
   | 'stream_unreachable'
   | 'stream_access_denied'
-  | 'visibility_timeout_too_short';
+  | 'visibility_timeout_too_short'
+  | 'search_attributes_missing';
 
 export interface PreflightProblem {
   code: PreflightProblemCode;

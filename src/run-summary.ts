@@ -35,6 +35,10 @@ export interface RunTotals {
   leaseExtensions: number;
   /** Messages whose lease expired before deletion: they will be redelivered (same event ids). */
   staleReceipts: number;
+  /** Valid submissions that carried unknown fields (dropped from the output, not forwarded). */
+  unknownFieldSubmissions: number;
+  /** Those submissions per field path, at most MAX_UNKNOWN_FIELD_PATHS_KEPT paths (the rest under `other`). */
+  unknownFieldsByPath: Record<string, number>;
   /** Stages that failed after their retry policy was exhausted; those messages stay in the queue. */
   failures: StageFailure[];
   continuedAsNew: number;
@@ -42,6 +46,7 @@ export interface RunTotals {
 
 export const MAX_INVALID_SAMPLES = 50;
 export const MAX_FAILURES_KEPT = 20;
+export const MAX_UNKNOWN_FIELD_PATHS_KEPT = 32;
 
 export function emptyTotals(): RunTotals {
   return {
@@ -59,6 +64,8 @@ export function emptyTotals(): RunTotals {
     quarantined: 0,
     leaseExtensions: 0,
     staleReceipts: 0,
+    unknownFieldSubmissions: 0,
+    unknownFieldsByPath: {},
     failures: [],
     continuedAsNew: 0,
   };
@@ -69,6 +76,22 @@ export function recordInvalid(totals: RunTotals, invalid: readonly InvalidSample
   for (const sample of invalid) {
     totals.invalidByReason[sample.reason] = (totals.invalidByReason[sample.reason] ?? 0) + 1;
     if (totals.invalidSamples.length < MAX_INVALID_SAMPLES) totals.invalidSamples.push(sample);
+  }
+}
+
+/** Adds `count` under `key`, or under `other` once `counts` holds `maxKeys` keys: history must stay small. */
+export function addBounded(counts: Record<string, number>, key: string, maxKeys: number, count = 1): void {
+  const slot = key in counts || Object.keys(counts).length < maxKeys ? key : 'other';
+  counts[slot] = (counts[slot] ?? 0) + count;
+}
+
+export function recordUnknownFields(
+  totals: RunTotals,
+  counts: { submissions: number; byPath: Record<string, number> },
+): void {
+  totals.unknownFieldSubmissions += counts.submissions;
+  for (const [path, count] of Object.entries(counts.byPath)) {
+    addBounded(totals.unknownFieldsByPath, path, MAX_UNKNOWN_FIELD_PATHS_KEPT, count);
   }
 }
 
@@ -88,6 +111,7 @@ export function describeTotals(t: RunTotals): string {
   return (
     `received ${t.received} (valid ${t.valid}, invalid ${t.invalid}), published ${t.eventsPublished} events, ` +
     `deleted ${t.deleted}` +
+    (t.unknownFieldSubmissions > 0 ? `, ${t.unknownFieldSubmissions} with unknown fields (dropped)` : '') +
     (t.failures.length > 0 ? `, ${t.failures.length} failed stage(s)` : '')
   );
 }

@@ -1,12 +1,15 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { HEARTBEAT_THROTTLE_INTERVAL } from '../activities/deps';
 import { createKinesisClient, createSqsClient } from './aws-clients';
-import { loadConfig } from './config';
+import { loadConfig, type Config } from './config';
 import { validationLimitsFromEnv } from './domain/limits';
 import { loadEnvFiles } from './env-files';
 import { createJsonLogger } from './json-logger';
 import { preflight, PreflightError } from './preflight';
+import { checkSearchAttributes } from './preflight-search-attributes';
+import { monitorScheduleHealth, readScheduleHealth } from './schedule-health';
 import { describeTemporalConnection, temporalConnectionOptions } from './temporal-connection';
 import { workflowSource } from './workflow-bundle';
 import { workerVersioning } from './worker-versioning';
@@ -35,6 +38,15 @@ async function run(): Promise<void> {
   });
   const temporal = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect(temporal);
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // Refuse to start while runs would set search attributes the namespace lacks: such a run never closes (G7).
+  const searchAttributeProblems = await checkSearchAttributes(client, config, (message) => {
+    Runtime.instance().logger.warn(message);
+  });
+  if (searchAttributeProblems.length > 0) {
+    await connection.close();
+    throw new PreflightError(searchAttributeProblems);
+  }
   const activities = createActivities({
     sqs,
     kinesis,
@@ -62,11 +74,40 @@ async function run(): Promise<void> {
       `(queue ${config.SQS_QUEUE_URL} → stream ${config.KINESIS_STREAM_NAME})` +
       (config.METRICS_PORT > 0 ? `; metrics on http://${config.METRICS_HOST}:${config.METRICS_PORT}/metrics` : ''),
   );
+  const stopHealth = startScheduleHealth(client, config);
   try {
     await worker.run();
   } finally {
+    stopHealth();
     await connection.close();
   }
+}
+
+/** G7 liveness gauges on the worker's metrics endpoint (src/schedule-health.ts has the alert rule). */
+function startScheduleHealth(client: Client, config: Config): () => void {
+  if (config.METRICS_PORT === 0 || config.SCHEDULE_HEALTH_POLL_SECONDS === 0) return () => undefined;
+  const meter = Runtime.instance().metricMeter.withTags({ schedule_id: config.SCHEDULE_ID });
+  return monitorScheduleHealth({
+    read: () => readScheduleHealth(client, config.SCHEDULE_ID),
+    gauges: {
+      lastCompleted: meter.createGauge(
+        'edr_schedule_last_completed_run_timestamp_seconds',
+        'float',
+        's',
+        'Close time (Unix seconds) of the newest successfully completed run of the schedule',
+      ),
+      healthyGap: meter.createGauge(
+        'edr_schedule_healthy_run_gap_seconds',
+        'float',
+        's',
+        'Interval plus run budget: the longest a healthy schedule goes between completed runs',
+      ),
+    },
+    pollMs: config.SCHEDULE_HEALTH_POLL_SECONDS * 1000,
+    warn: (message) => {
+      Runtime.instance().logger.warn(message);
+    },
+  });
 }
 
 run().catch((err) => {

@@ -22,11 +22,13 @@ import {
   emptyTotals,
   recordFailure,
   recordInvalid,
+  recordUnknownFields,
   type LaneStop,
   type RunSummary,
   type RunTotals,
   type StageFailure,
 } from '../src/run-summary';
+import { runDeadlineMs } from '../src/run-timeout';
 import { EVENTS_PUBLISHED, SUBMISSIONS_INVALID, SUBMISSIONS_RECEIVED } from '../src/search-attributes';
 import {
   deleteMessages,
@@ -56,8 +58,13 @@ export const progressQuery = defineQuery<RunProgress>('progress');
 export async function drainQueue(rawInput?: unknown, carried?: CarriedState): Promise<RunSummary> {
   const input = parseInput(rawInput);
   const startedAtMs = carried?.startedAtMs ?? Date.now();
-  const totals = carried?.totals ?? emptyTotals();
-  const deadlineMs = startedAtMs + input.runBudgetSeconds * 1000;
+  // Totals carried from a run of older code lack the newer counters: they start at zero.
+  const totals: RunTotals = { ...emptyTotals(), ...carried?.totals };
+  const deadlineMs = runDeadlineMs(
+    startedAtMs,
+    input.runBudgetSeconds,
+    workflowInfo().executionExpirationTime?.getTime(),
+  );
   let activeLanes = input.lanes;
   setHandler(progressQuery, () => ({ ...totals, activeLanes, input }));
 
@@ -145,12 +152,15 @@ async function processBatch(input: DrainInput, totals: RunTotals, messages: Rece
         messages: messages.map(({ messageId, body, bodyBytes }) => ({ messageId, body, bodyBytes })),
         partitionKey: input.partitionKey,
         includeProvenance: input.includeProvenance,
+        unknownFields: input.unknownFields,
+        ...(input.validationLimits ? { limits: input.validationLimits } : {}),
       },
     ]),
   );
   if (transformed === undefined) return false;
   totals.valid += transformed.valid.length;
   recordInvalid(totals, transformed.invalid);
+  if (transformed.unknownFields) recordUnknownFields(totals, transformed.unknownFields);
 
   const byId = new Map(messages.map((m) => [m.messageId, m]));
   const sentAt = new Map(messages.map((m) => [m.messageId, m.sentAtMs]));

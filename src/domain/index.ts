@@ -10,3 +10,4 @@ export * from './event-id';
 export * from './events';
 export * from './partition-key';
 export * from './transform-submission';
+export * from './unknown-fields';

@@ -33,7 +33,8 @@ export const INVALID_REASON_DESCRIPTIONS: Readonly<Record<InvalidReason, string>
   too_deeply_nested: 'the JSON nests objects/arrays deeper than maxNestingDepth',
   not_an_object: 'the JSON value is not an object (array, string, number, boolean or null)',
   missing_field: 'a required field is absent',
-  unknown_field: 'an object has a key the schema does not define (including __proto__ and constructor)',
+  unknown_field:
+    'an object has a key the schema does not define (including __proto__ and constructor), under the reject policy',
   wrong_type: 'a field has the wrong JSON type (e.g. cmdl: null, destination_port: "80")',
   invalid_uuid: 'submission_id or device_id is not a canonical 8-4-4-4-12 hex UUID',
   invalid_time_created: 'time_created is not an ISO 8601 date-time (local or with Z/offset)',

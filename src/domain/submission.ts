@@ -36,7 +36,8 @@ const boundedField = (maxLength: number) =>
     params: { reason: 'field_too_long' },
   });
 
-// Entries are strict: an unexpected key is a sign of a producer bug or an attack, never silently dropped.
+// Entries are strict: an unknown key either rejects the submission or was taken out and counted before the schema
+// runs (the unknownFields policy, src/domain/unknown-fields.ts); nothing unknown is ever forwarded.
 export function createNewProcessEntrySchema(limits: ValidationLimits) {
   return z.strictObject({
     cmdl: boundedField(limits.maxFieldLength),

@@ -2,14 +2,25 @@ import { toEvents, type TransformContext } from './events';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './limits';
 import { partitionKeyFor, type PartitionKeyField } from './partition-key';
 import { invalidSubmission, type InvalidSubmission } from './reasons';
+import type { UnknownFieldPolicy } from './unknown-fields';
 import { validateSubmission } from './validate-submission';
 
 export type TransformResult =
-  { valid: true; submissionId: string; deviceId: string; partitionKey: string; records: string[] } | InvalidSubmission;
+  | {
+      valid: true;
+      submissionId: string;
+      deviceId: string;
+      partitionKey: string;
+      records: string[];
+      /** Paths of unknown fields dropped under the `accept` policy. */
+      unknownFields: string[];
+    }
+  | InvalidSubmission;
 
 export interface TransformSubmissionContext extends TransformContext {
   partitionKeyField: PartitionKeyField;
   limits?: ValidationLimits;
+  unknownFields?: UnknownFieldPolicy;
 }
 
 // One message body in, the exact Kinesis records out (or one reason). Every record is sized here, before anything
@@ -17,7 +28,7 @@ export interface TransformSubmissionContext extends TransformContext {
 // the middle of publishing would leave half a submission on the stream.
 export function transformSubmission(body: string, ctx: TransformSubmissionContext): TransformResult {
   const limits = ctx.limits ?? DEFAULT_VALIDATION_LIMITS;
-  const validation = validateSubmission(body, limits);
+  const validation = validateSubmission(body, limits, ctx.unknownFields);
   if (!validation.valid) return validation;
 
   const { submission } = validation;
@@ -36,5 +47,12 @@ export function transformSubmission(body: string, ctx: TransformSubmissionContex
     }
     records.push(record);
   }
-  return { valid: true, submissionId: submission.submission_id, deviceId: submission.device_id, partitionKey, records };
+  return {
+    valid: true,
+    submissionId: submission.submission_id,
+    deviceId: submission.device_id,
+    partitionKey,
+    records,
+    unknownFields: validation.unknownFields,
+  };
 }

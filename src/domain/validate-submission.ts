@@ -6,14 +6,17 @@ import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './limits';
 import { exceedsNestingDepth } from './nesting';
 import { invalidSubmission, type InvalidSubmission } from './reasons';
 import { submissionSchemaFor, type Submission } from './submission';
+import { DEFAULT_UNKNOWN_FIELD_POLICY, splitUnknownFields, type UnknownFieldPolicy } from './unknown-fields';
 
-export type ValidationResult = { valid: true; submission: Submission } | InvalidSubmission;
+/** `unknownFields`: paths of the fields dropped under the `accept` policy (empty when there were none). */
+export type ValidationResult = { valid: true; submission: Submission; unknownFields: string[] } | InvalidSubmission;
 
 // The whole of SPEC §2, cheapest checks first so hostile input costs as little as possible. Never throws: every
 // failure is a reason code, because one bad message must not fail the activity that holds its neighbours (G4).
 export function validateSubmission(
   body: string,
   limits: ValidationLimits = DEFAULT_VALIDATION_LIMITS,
+  unknownFields: UnknownFieldPolicy = DEFAULT_UNKNOWN_FIELD_POLICY,
 ): ValidationResult {
   // The type says string, but a body may come from untyped JSON (a replayed history, a quarantine tool); a bad
   // call must still be a verdict, never an exception.
@@ -45,12 +48,14 @@ export function validateSubmission(
     return invalidSubmission('invalid_json', safeDetail(`duplicate key ${JSON.stringify(duplicate)} in one object`));
   }
 
-  const parsed = submissionSchemaFor(limits).safeParse(json, { reportInput: true });
+  // Under `accept`, unknown fields are taken out before the strict schema runs: never forwarded, only counted.
+  const split = unknownFields === 'accept' ? splitUnknownFields(json) : { known: json, unknownPaths: [] };
+  const parsed = submissionSchemaFor(limits).safeParse(split.known, { reportInput: true });
   if (!parsed.success) {
     // zod reports issues in schema order; the first one names the reason, as one submission gets one verdict.
     const [first] = parsed.error.issues;
     if (!first) return invalidSubmission('wrong_type', 'rejected by the schema without an issue');
     return invalidSubmission(reasonForIssue(first), detailForIssue(first));
   }
-  return { valid: true, submission: parsed.data };
+  return { valid: true, submission: parsed.data, unknownFields: split.unknownPaths };
 }

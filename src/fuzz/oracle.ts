@@ -308,9 +308,21 @@ export function isTimeCreated(value: string): boolean {
   return zoneHour !== undefined && zoneMinute !== undefined && zoneHour <= 23 && zoneMinute <= 59;
 }
 
-function asObject(value: Value | undefined, allowed: readonly string[], required: readonly string[], where: string) {
+// Unknown keys: `accept` (the default) ignores them where fields live (the root and the entries); `reject` fails.
+// The events object is strict under both: its keys are event types, not fields.
+type UnknownKeys = 'accept' | 'reject';
+
+function asObject(
+  value: Value | undefined,
+  allowed: readonly string[],
+  required: readonly string[],
+  where: string,
+  unknownKeys: UnknownKeys = 'reject',
+) {
   if (!(value instanceof Map)) return fail(`${where}: not an object`);
-  for (const key of value.keys()) if (!allowed.includes(key)) fail(`${where}: unknown key`);
+  if (unknownKeys === 'reject') {
+    for (const key of value.keys()) if (!allowed.includes(key)) fail(`${where}: unknown key`);
+  }
   for (const key of required) if (!value.has(key)) fail(`${where}: missing ${key}`);
   return value;
 }
@@ -326,12 +338,13 @@ function asList(value: Value | undefined, where: string): Value[] {
   return value;
 }
 
-function judgeDocument(root: Value, limits: ValidationLimits): OracleSubmission {
+function judgeDocument(root: Value, limits: ValidationLimits, unknownFields: UnknownKeys): OracleSubmission {
   const doc = asObject(
     root,
     ['submission_id', 'device_id', 'time_created', 'events'],
     ['submission_id', 'device_id', 'time_created'],
     'root',
+    unknownFields,
   );
   const submissionId = asString(doc.get('submission_id'), 'submission_id');
   const deviceId = asString(doc.get('device_id'), 'device_id');
@@ -349,7 +362,7 @@ function judgeDocument(root: Value, limits: ValidationLimits): OracleSubmission 
   if (processes.length + connections.length > limits.maxEventsPerSubmission) fail('too many events');
 
   const newProcess = processes.map((entry) => {
-    const map = asObject(entry, ['cmdl', 'user'], ['cmdl', 'user'], 'new_process entry');
+    const map = asObject(entry, ['cmdl', 'user'], ['cmdl', 'user'], 'new_process entry', unknownFields);
     const cmdl = asString(map.get('cmdl'), 'cmdl');
     const user = asString(map.get('user'), 'user');
     if (cmdl.length > limits.maxFieldLength || user.length > limits.maxFieldLength) fail('field too long');
@@ -357,7 +370,7 @@ function judgeDocument(root: Value, limits: ValidationLimits): OracleSubmission 
   });
   const fields = ['source_ip', 'destination_ip', 'destination_port'];
   const networkConnection = connections.map((entry) => {
-    const map = asObject(entry, fields, fields, 'network_connection entry');
+    const map = asObject(entry, fields, fields, 'network_connection entry', unknownFields);
     const source = asString(map.get('source_ip'), 'source_ip');
     const destination = asString(map.get('destination_ip'), 'destination_ip');
     const port = map.get('destination_port');
@@ -372,6 +385,8 @@ export interface OracleRecordOptions {
   includeProvenance: boolean;
   partitionKeyField: 'device_id' | 'submission_id';
   processedAt: Date;
+  /** The unknown-field policy judged (README, "Forward compatibility"); absent: the product's default, accept. */
+  unknownFields?: UnknownKeys;
 }
 
 // The records §3 asks for, without event ids (the caller checks those separately), in SPEC order.
@@ -406,7 +421,8 @@ export function judgeBody(body: unknown, limits: ValidationLimits, options: Orac
     if (typeof body !== 'string') fail('body is not a string');
     if (exceedsUtf8Bytes(body, limits.maxBodyBytes)) fail('body too large');
     const text = decodeBody(body);
-    const submission = judgeDocument(new JsonParser(text, limits.maxNestingDepth).parseDocument(), limits);
+    const document = new JsonParser(text, limits.maxNestingDepth).parseDocument();
+    const submission = judgeDocument(document, limits, options.unknownFields ?? 'accept');
     checkRecordSizes(submission, limits, options);
     return { valid: true, submission };
   } catch (error) {

@@ -29,10 +29,15 @@ const apply: ScheduleCommand = {
       const id = config.SCHEDULE_ID;
       if (outcome === 'created') return `schedule "${id}" created: every ${config.SCHEDULE_INTERVAL}`;
       if (outcome === 'created-concurrently') return `schedule "${id}" was created concurrently; left unchanged`;
+      const timeoutNote =
+        outcome === 'timeout-updated'
+          ? ' Its run timeout now follows its run budget (src/run-timeout.ts); nothing else was changed.'
+          : '';
       const live = await client.schedule.getHandle(id).describe();
       const drift = describeDrift(id, scheduleDrift(live, config));
       return (
-        `schedule "${id}" already exists (paused: ${live.state.paused}); left unchanged.` + (drift ? `\n${drift}` : '')
+        `schedule "${id}" already exists (paused: ${live.state.paused}); tuning left unchanged.${timeoutNote}` +
+        (drift ? `\n${drift}` : '')
       );
     };
   },

@@ -1,7 +1,9 @@
 import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config';
+import { validationLimitsFromEnv } from '../domain/limits';
 import { drainInputSchema, type DrainInput } from '../drain-input';
 import { durationToMs } from '../duration';
+import { runExecutionTimeoutSeconds } from '../run-timeout';
 import { WORKFLOW_TYPE } from '../shared';
 
 /** Which environment variable seeds which run-input key of a new schedule. */
@@ -14,13 +16,16 @@ export const ENV_SEEDED_RUN_INPUT = [
   ['runBudgetSeconds', 'RUN_BUDGET_SECONDS'],
   ['partitionKey', 'PARTITION_KEY'],
   ['includeProvenance', 'INCLUDE_PROVENANCE'],
+  ['searchAttributes', 'SEARCH_ATTRIBUTES'],
+  ['unknownFields', 'UNKNOWN_FIELDS'],
 ] as const satisfies readonly (readonly [keyof DrainInput, keyof Config])[];
 
 /** The first run input of a new schedule, from the environment. Later changes are the operator's (schedule update). */
 export function initialDrainInput(config: Config): DrainInput {
-  return drainInputSchema.parse(
-    Object.fromEntries(ENV_SEEDED_RUN_INPUT.map(([key, variable]) => [key, config[variable]])),
-  );
+  return drainInputSchema.parse({
+    ...Object.fromEntries(ENV_SEEDED_RUN_INPUT.map(([key, variable]) => [key, config[variable]])),
+    validationLimits: validationLimitsFromEnv(config),
+  });
 }
 
 export function scheduleOptions(config: Config): ScheduleOptions {
@@ -34,6 +39,9 @@ export function scheduleOptions(config: Config): ScheduleOptions {
       workflowId: `${config.SCHEDULE_ID}-run`,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [input],
+      // G7 liveness: a run that cannot finish is closed by Temporal and the next tick starts a fresh one (BUFFER_ONE
+      // would otherwise wait for it forever). Derived from the run budget: src/run-timeout.ts has the arithmetic.
+      workflowExecutionTimeout: runExecutionTimeoutSeconds(input.runBudgetSeconds) * 1000,
       staticSummary: 'Drain the submissions queue into the events stream',
       staticDetails:
         `Receives from ${config.SQS_QUEUE_URL}, validates, publishes each event to Kinesis stream ` +

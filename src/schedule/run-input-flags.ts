@@ -61,6 +61,9 @@ export function parseFlagValue(flag: RunInputFlag, text: string): { value: unkno
 /** The flags that would set these run-input values, e.g. `--lanes 4 --include-provenance true`. */
 export function flagsFor(values: DrainInputOverrides): string {
   return RUN_INPUT_FLAGS.filter((f) => values[f.key] !== undefined)
-    .map((f) => `--${f.flag} ${String(values[f.key])}`)
+    .map((f) => {
+      const value = values[f.key];
+      return `--${f.flag} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`;
+    })
     .join(' ');
 }

@@ -4,6 +4,7 @@ import { drainInputSchema, type DrainInput, type DrainInputOverrides } from '../
 import { durationToMs, formatDurationMs } from '../duration';
 import { minimumVisibilityTimeoutSeconds } from '../preflight';
 import { OperatorError, parseCommandLine, stringFlag, UsageError, type CliOptions } from '../cli-shell';
+import { runExecutionTimeoutSeconds } from '../run-timeout';
 import { parseFlagValue, RUN_INPUT_FLAGS } from './run-input-flags';
 
 /**
@@ -146,10 +147,21 @@ export function mergeTuning(
     }
   }
 
+  // The run timeout follows the run budget (G7 liveness, src/run-timeout.ts), so raising the budget never gets runs
+  // timed out while they drain.
+  const timeoutMs = runExecutionTimeoutSeconds(after.data.runBudgetSeconds) * 1000;
+  if (prev.action.workflowExecutionTimeout !== timeoutMs) {
+    changes.push({
+      field: 'workflowExecutionTimeout',
+      from: prev.action.workflowExecutionTimeout ?? 'none',
+      to: timeoutMs,
+    });
+  }
+
   const next: ScheduleUpdateOptions = {
     ...prev,
     spec,
-    action: { ...prev.action, args: [mergedRaw, ...args.slice(1)] },
+    action: { ...prev.action, args: [mergedRaw, ...args.slice(1)], workflowExecutionTimeout: timeoutMs },
   };
   return { next, changes };
 }

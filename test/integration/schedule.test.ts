@@ -111,6 +111,15 @@ describe('schedule tuning', () => {
       partitionKey: 'device_id',
       includeProvenance: false,
       searchAttributes: true,
+      unknownFields: 'accept',
+      // One set of validation limits per run, seeded from the environment (docs/compatibility.md).
+      validationLimits: {
+        maxBodyBytes: 262144,
+        maxEventsPerSubmission: 1000,
+        maxFieldLength: 8192,
+        maxNestingDepth: 32,
+        maxRecordBytes: 1048576,
+      },
     });
     // ...and it acted on it: three lanes, each receiving 4 messages per request with a 45 s visibility timeout.
     expect(summary.lanes).toEqual(['queue-empty', 'queue-empty', 'queue-empty']);
@@ -174,6 +183,53 @@ describe('schedule tuning', () => {
     expect(describeDrift(config.SCHEDULE_ID, drift)).toContain(drift.command);
     // Variables the environment does not set ask for nothing, whatever the schedule holds.
     expect(scheduleDrift(after, redeploy, {})).toEqual({ differences: [], command: undefined });
+  });
+
+  it('gives the schedule action a run timeout, and a re-deploy sets it on an old schedule without touching tuning', async () => {
+    const config = testConfig();
+    const timeoutMs = (300 + 3979 + 300) * 1000;
+    const fresh = await createSchedule(config);
+    const described = await fresh.describe();
+    expect(described.action.type === 'startWorkflow' && described.action.workflowExecutionTimeout).toBe(timeoutMs);
+
+    // A schedule created before the timeout existed, then tuned and paused by an operator.
+    const old = testConfig();
+    const options = scheduleOptions(old);
+    created.push(old.SCHEDULE_ID);
+    const handle = await env.client.schedule.create({
+      ...options,
+      action: { ...options.action, workflowExecutionTimeout: undefined },
+    });
+    await handle.update((prev) =>
+      prev.action.type === 'startWorkflow'
+        ? { ...prev, action: { ...prev.action, args: [{ lanes: 5, runBudgetSeconds: 600 }] } }
+        : prev,
+    );
+    await handle.pause('operator: maintenance');
+    const tuned = await handle.describe();
+    expect(tuned.action.type === 'startWorkflow' && tuned.action.workflowExecutionTimeout).toBeUndefined();
+
+    expect(await applySchedule(env.client, { ...old, RUN_BUDGET_SECONDS: 60 })).toBe('timeout-updated');
+    const after = await handle.describe();
+    if (after.action.type !== 'startWorkflow' || tuned.action.type !== 'startWorkflow') throw new Error('not ours');
+    // The timeout follows the schedule's own budget (600 s), not the environment's; the tuning is untouched.
+    expect(after.action.workflowExecutionTimeout).toBe((600 + 3979 + 300) * 1000);
+    expect(after.action.args).toEqual(tuned.action.args);
+    expect(after.spec.intervals).toEqual(tuned.spec.intervals);
+    expect(after.state).toMatchObject({ paused: true, note: 'operator: maintenance' });
+    expect(await applySchedule(env.client, old)).toBe('exists');
+
+    // Tuning the budget moves the timeout with it.
+    const changes = await updateSchedule(handle, { input: { runBudgetSeconds: 120 } });
+    expect(changes).toContainEqual({
+      field: 'workflowExecutionTimeout',
+      from: (600 + 3979 + 300) * 1000,
+      to: (120 + 3979 + 300) * 1000,
+    });
+    const retuned = await handle.describe();
+    expect(retuned.action.type === 'startWorkflow' && retuned.action.workflowExecutionTimeout).toBe(
+      (120 + 3979 + 300) * 1000,
+    );
   });
 
   it('refuses a tuning whose run input every run would reject, and writes nothing', async () => {

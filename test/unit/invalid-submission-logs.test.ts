@@ -49,6 +49,7 @@ describe('logs of invalid submissions', () => {
           messages: bodies.map((body, i) => ({ messageId: `m${i}`, body, bodyBytes: Buffer.byteLength(body) })),
           partitionKey: 'device_id',
           includeProvenance: false,
+          unknownFields: 'reject',
         },
       ],
       env,

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { toEvents, transformSubmission, validateSubmission } from '../../../src/domain';
+import { DEFAULT_VALIDATION_LIMITS, toEvents, transformSubmission, validateSubmission } from '../../../src/domain';
 import { base64 } from './spec-example';
 
 const octet = fc.integer({ min: 0, max: 255 });
@@ -141,7 +141,8 @@ describe('validator properties', () => {
       fc.property(submission, corruption, (doc, corrupt) => {
         const copy: Record<string, unknown> = { ...doc };
         corrupt(copy);
-        expect(validateSubmission(JSON.stringify(copy)).valid).toBe(false);
+        // Strict policy: an unknown key is one of the corruptions.
+        expect(validateSubmission(JSON.stringify(copy), DEFAULT_VALIDATION_LIMITS, 'reject').valid).toBe(false);
       }),
       { numRuns: 300 },
     );

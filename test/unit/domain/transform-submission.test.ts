@@ -29,6 +29,7 @@ describe('transformSubmission', () => {
         `{"cmdl":"notepad.exe","user":"john","type":"new_process","event_id":"${eventIdFor('msg-1', 0)}","device_id":"${DEVICE_ID}","time_created":"2026-11-28T05:44:18.592Z"}`,
         `{"source_ip":"192.168.0.2","destination_ip":"23.13.252.39","destination_port":43696,"type":"network_connection","event_id":"${eventIdFor('msg-1', 1)}","device_id":"${DEVICE_ID}","time_created":"2026-11-28T05:44:18.592Z"}`,
       ],
+      unknownFields: [],
     });
     if (result.valid) {
       for (const record of result.records)
@@ -80,5 +81,21 @@ describe('partitionKeyFor', () => {
     const result = validateSubmission(SPEC_EXAMPLE_TEXT);
     if (!result.valid) throw new Error(result.reason);
     expect(partitionKeyFor(result.submission, field)).toBe(field === 'device_id' ? DEVICE_ID : SUBMISSION_ID);
+  });
+
+  it('never forwards an unknown field: a newer sensor’s submission yields the same records', () => {
+    const upgraded = SPEC_EXAMPLE_TEXT.replace('"user": "john"', '"user": "john", "pid": 4').replace(
+      '{',
+      '{"sensor_version": "7.2",',
+    );
+    const result = transformSubmission(upgraded, ctx);
+    expect(result).toEqual({
+      ...transformSubmission(SPEC_EXAMPLE_TEXT, ctx),
+      unknownFields: ['sensor_version', 'events.new_process[].pid'],
+    });
+    expect(transformSubmission(upgraded, { ...ctx, unknownFields: 'reject' })).toMatchObject({
+      valid: false,
+      reason: 'unknown_field',
+    });
   });
 });

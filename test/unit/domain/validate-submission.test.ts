@@ -34,6 +34,8 @@ function reasonOf(result: ValidationResult): InvalidReason | 'valid' {
   return result.valid ? 'valid' : result.reason;
 }
 
+const strict = (body: string, limits = DEFAULT_VALIDATION_LIMITS) => validateSubmission(body, limits, 'reject');
+
 const nested = (depth: number): string => `{"submission_id":${'['.repeat(depth)}${']'.repeat(depth)}}`;
 
 // One or more examples per reason code; the final test checks that this table covers every code.
@@ -148,11 +150,13 @@ describe('validateSubmission', () => {
           network_connection: [{ source_ip: '192.168.0.2', destination_ip: '23.13.252.39', destination_port: 43696 }],
         },
       },
+      unknownFields: [],
     });
   });
 
+  // The table is judged under the strict policy, where unknown fields are a reason of their own.
   it.each(INVALID_EXAMPLES)('rejects as %s: %s', (reason, _label, body) => {
-    const result = validateSubmission(body);
+    const result = strict(body);
     expect(reasonOf(result)).toBe(reason);
     if (!result.valid) expect(result.detail.length).toBeGreaterThan(0);
   });
@@ -160,7 +164,7 @@ describe('validateSubmission', () => {
   it('rejects every invalid example also when base64-encoded (except encoding-level ones)', () => {
     for (const [reason, label, body] of INVALID_EXAMPLES) {
       if (reason === 'body_too_large' || reason === 'undecodable_body' || label.includes('base64')) continue;
-      expect(reasonOf(validateSubmission(base64(body)))).toBe(reason);
+      expect(reasonOf(strict(base64(body)))).toBe(reason);
     }
   });
 
@@ -249,8 +253,14 @@ describe('validateSubmission', () => {
         // Alone, the missing fields come first: zod reports shape issues before unknown keys.
         `{"${key}": {"polluted": true, "toString": 1}}`,
       ];
-      const reasons = bodies.map((body) => reasonOf(validateSubmission(body)));
+      const reasons = bodies.map((body) => reasonOf(strict(body)));
       expect(reasons).toEqual(['unknown_field', 'unknown_event_type', 'unknown_field', 'missing_field']);
+      // Accepted and counted under the default policy: dropped where fields live, never in events (an event type).
+      const accepted = bodies.map((body) => validateSubmission(body));
+      expect(accepted.map(reasonOf)).toEqual(['valid', 'unknown_event_type', 'valid', 'missing_field']);
+      expect(accepted[0]?.valid && accepted[0].unknownFields).toEqual([key]);
+      expect(accepted[2]?.valid && accepted[2].unknownFields).toEqual([`events.new_process[].${key}`]);
+      expect(accepted[0]?.valid && Object.keys(accepted[0].submission)).not.toContain(key);
       expect(Object.prototype).not.toHaveProperty('polluted');
       expect('polluted' in {}).toBe(false);
     });
@@ -285,7 +295,7 @@ describe('validateSubmission', () => {
 
     it('escapes control characters and bounds the detail', () => {
       const key = `evil\u001b[31m\nkey\u2028${'k'.repeat(10_000)}`;
-      const result = validateSubmission(JSON.stringify({ ...validDocument(), [key]: 1 }));
+      const result = strict(JSON.stringify({ ...validDocument(), [key]: 1 }));
       expect(result.valid).toBe(false);
       if (result.valid) return;
       expect(result.reason).toBe('unknown_field');
@@ -330,5 +340,60 @@ describe('validateSubmission', () => {
     });
     expect(reasonOf(validateSubmission(fits, limits))).toBe('valid');
     expect(reasonOf(validateSubmission(`{"x":[[[{}]]]}`, limits))).toBe('too_deeply_nested');
+  });
+
+  describe('unknown fields (forward compatibility)', () => {
+    const upgraded = withChange((doc, events) => {
+      doc.sensor_version = '7.2';
+      events.new_process = [
+        { cmdl: 'a', user: 'b', pid: 4, parent_pid: 1 },
+        { cmdl: 'c', user: 'd', pid: 5 },
+      ];
+      events.network_connection = [connection({ protocol: 'tcp' })];
+    });
+
+    it('accepts a submission from a newer sensor by default, dropping and naming each new field once', () => {
+      const result = validateSubmission(upgraded);
+      expect(result.valid).toBe(true);
+      if (!result.valid) return;
+      expect(result.unknownFields).toEqual([
+        'sensor_version',
+        'events.new_process[].pid',
+        'events.new_process[].parent_pid',
+        'events.network_connection[].protocol',
+      ]);
+      expect(result.submission).toEqual({
+        ...validDocument(),
+        events: {
+          new_process: [
+            { cmdl: 'a', user: 'b' },
+            { cmdl: 'c', user: 'd' },
+          ],
+          network_connection: [connection({})],
+        },
+      });
+    });
+
+    it('rejects it as unknown_field under the reject policy', () => {
+      expect(reasonOf(strict(upgraded))).toBe('unknown_field');
+    });
+
+    it('still judges everything else: a known field broken next to an unknown one rejects', () => {
+      const body = withChange((doc) => {
+        doc.sensor_version = '7.2';
+        doc.device_id = 'not-an-uuid';
+      });
+      expect(reasonOf(validateSubmission(body))).toBe('invalid_uuid');
+    });
+
+    it('labels hostile keys <unusual> and reports a bounded number of paths', () => {
+      const doc: Document = { ...validDocument(), 'evil\u001b[31m key': 1 };
+      for (let i = 0; i < 100; i++) doc[`extra_${i}`] = i;
+      const result = validateSubmission(JSON.stringify(doc));
+      expect(result.valid).toBe(true);
+      if (!result.valid) return;
+      expect(result.unknownFields).toHaveLength(16);
+      expect(result.unknownFields[0]).toBe('<unusual>');
+    });
   });
 });

@@ -1,0 +1,72 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { PipelineActivities } from '../../activities';
+import { configSchema } from '../../src/config';
+import { scheduleOptions } from '../../src/schedule/definition';
+import { readScheduleHealth } from '../../src/schedule-health';
+import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
+
+/** The liveness reading (G7) against the Temporal dev server: a schedule's last completed run and its healthy gap. */
+jest.setTimeout(60_000);
+
+describe('readScheduleHealth', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await connectTestEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  it('reports the creation time until a run completes, then that run’s close time', async () => {
+    const config = configSchema.parse({
+      SQS_QUEUE_URL: 'http://sqs.us-east-1.localhost:9324/000000000000/unused-by-this-test',
+      KINESIS_STREAM_NAME: 'unused-by-this-test',
+      TEMPORAL_TASK_QUEUE: uniqueName('health-tq'),
+      SCHEDULE_ID: uniqueName('health'),
+      SCHEDULE_INTERVAL: '999h',
+      RUN_BUDGET_SECONDS: '120',
+    });
+    const handle = await env.client.schedule.create(scheduleOptions(config));
+    try {
+      expect(await readScheduleHealth(env.client, uniqueName('no-such-schedule'))).toBeUndefined();
+      const { info } = await handle.describe();
+      const before = await readScheduleHealth(env.client, config.SCHEDULE_ID);
+      expect(before).toEqual({ lastCompletedAtMs: info.createdAt.getTime(), healthyGapSeconds: 999 * 3600 + 120 });
+
+      const unexpected = async (): Promise<never> => {
+        throw new Error('not reached: the fake queue is empty');
+      };
+      const activities: PipelineActivities = {
+        receiveSubmissions: async () => ({ messages: [], releasedOverBudget: 0 }),
+        validateAndTransform: unexpected,
+        publishEvents: unexpected,
+        deleteMessages: unexpected,
+        dropInvalidSubmissions: unexpected,
+      };
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowBundle: await workflowBundle(),
+        activities,
+      });
+      const closeTime = await worker.runUntil(async () => {
+        await handle.trigger();
+        for (let i = 0; i < 100; i++) {
+          const started = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
+          if (started) {
+            await env.client.workflow.getHandle(started).result();
+            return (await env.client.workflow.getHandle(started).describe()).closeTime;
+          }
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        throw new Error('the schedule did not start a run');
+      });
+      const after = await readScheduleHealth(env.client, config.SCHEDULE_ID);
+      expect(after?.lastCompletedAtMs).toBe(closeTime?.getTime());
+      expect(after?.lastCompletedAtMs).toBeGreaterThan(info.createdAt.getTime());
+    } finally {
+      await handle.delete();
+    }
+  });
+});

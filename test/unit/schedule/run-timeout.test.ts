@@ -1,0 +1,37 @@
+import { configSchema } from '../../../src/config';
+import { RUN_DRAIN_ALLOWANCE_SECONDS, runDeadlineMs, runExecutionTimeoutSeconds } from '../../../src/run-timeout';
+import { scheduleOptions } from '../../../src/schedule/definition';
+
+/** G7 liveness: the schedule's action carries an execution timeout derived from the run budget. */
+const config = (env: Record<string, string> = {}) =>
+  configSchema.parse({
+    SQS_QUEUE_URL: 'http://sqs.us-east-1.localhost:9324/000000000000/q',
+    KINESIS_STREAM_NAME: 'events',
+    ...env,
+  });
+
+describe('run timeout of the schedule action', () => {
+  it('is the run budget plus the worst-case drain of a batch in flight plus a margin', () => {
+    expect(RUN_DRAIN_ALLOWANCE_SECONDS).toBe(3979);
+    expect(runExecutionTimeoutSeconds(300)).toBe(300 + 3979 + 300);
+  });
+
+  it('is set on the schedule action, following RUN_BUDGET_SECONDS', () => {
+    for (const budget of [300, 60, 7200]) {
+      const { action } = scheduleOptions(config({ RUN_BUDGET_SECONDS: String(budget) }));
+      expect(action.workflowExecutionTimeout).toBe((budget + 3979 + 300) * 1000);
+    }
+  });
+
+  it('never lets a run start batches so late that its drain would outlive the timeout', () => {
+    const start = 1_000_000;
+    // No timeout (histories from before it existed): the budget alone decides.
+    expect(runDeadlineMs(start, 300)).toBe(start + 300_000);
+    // The timeout the schedule sets: the budget decides.
+    const expires = start + runExecutionTimeoutSeconds(300) * 1000;
+    expect(runDeadlineMs(start, 300, expires)).toBe(start + 300_000);
+    // Budget raised by hand to an hour, timeout left at the 300 s figure: stop early enough to drain in time.
+    expect(runDeadlineMs(start, 3600, expires)).toBe(expires - 3979 * 1000);
+    expect(runDeadlineMs(start, 3600, expires)).toBeLessThan(start + 3600_000);
+  });
+});
