@@ -2,6 +2,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createKinesisClient, createSqsClient } from './aws-clients';
 import { loadConfig } from './config';
+import { startDlqGauge } from './dlq/gauges';
 import { validationLimitsFromEnv } from './domain/limits';
 import { loadEnvFiles } from './env-files';
 import { createJsonLogger } from './json-logger';
@@ -30,6 +31,10 @@ async function run(): Promise<void> {
     warn: (message) => {
       Runtime.instance().logger.warn(message);
     },
+  });
+  // edr_dlq_messages for the "DLQ not empty" alert (docs/alerts.md); its timer never keeps the process up.
+  startDlqGauge(config, sqs, Runtime.instance().metricMeter, (m) => {
+    Runtime.instance().logger.warn(m);
   });
   const temporal = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect(temporal);
