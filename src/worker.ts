@@ -6,6 +6,7 @@ import { startDlqGauge } from './dlq/gauges';
 import { validationLimitsFromEnv } from './domain/limits';
 import { loadEnvFiles } from './env-files';
 import { createJsonLogger } from './json-logger';
+import { HISTOGRAM_BUCKET_OVERRIDES } from './metric-buckets';
 import { preflight, PreflightError } from './preflight';
 import { describeTemporalConnection, temporalConnectionOptions } from './temporal-connection';
 import { workflowSource } from './workflow-bundle';
@@ -18,7 +19,14 @@ async function run(): Promise<void> {
     logger: createJsonLogger(),
     telemetryOptions:
       config.METRICS_PORT > 0
-        ? { metrics: { prometheus: { bindAddress: `${config.METRICS_HOST}:${config.METRICS_PORT}` } } }
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: `${config.METRICS_HOST}:${config.METRICS_PORT}`,
+                histogramBucketOverrides: HISTOGRAM_BUCKET_OVERRIDES,
+              },
+            },
+          }
         : undefined,
   });
   const sqs = createSqsClient(config);
