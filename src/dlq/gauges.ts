@@ -19,13 +19,22 @@ export interface DlqGaugeOptions {
 export function monitorDlqDepth(options: DlqGaugeOptions): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let lastWarning: string | undefined;
   const poll = async (): Promise<void> => {
     try {
       const { value, tags } = await options.read();
       if (!stopped) options.gauge.set(value, tags);
     } catch (err) {
-      options.warn(`dead-letter queue depth not read: ${err instanceof Error ? err.message : String(err)}`);
+      // Once per distinct problem, not once per poll: a worker without a DLQ would otherwise log it every minute.
+      const warning = `dead-letter queue depth not read: ${err instanceof Error ? err.message : String(err)}`;
+      if (warning !== lastWarning) options.warn(warning);
+      lastWarning = warning;
+      return schedule();
     }
+    lastWarning = undefined;
+    schedule();
+  };
+  const schedule = (): void => {
     if (stopped) return;
     timer = setTimeout(() => void poll(), options.pollMs);
     // Never the reason the process stays up.
