@@ -1,5 +1,6 @@
 import { ListMessageMoveTasksCommand, StartMessageMoveTaskCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { OperatorError } from '../cli-shell';
+import { formatDurationMs } from '../duration';
 import type { DlqPair } from './queues';
 
 /**
@@ -56,15 +57,20 @@ export async function waitForMoveTask(
         moved,
         handle,
         status,
-        reason: `still ${status} after ${Math.round(timeoutMs / 1000)} s`,
+        reason: `still ${status} after ${formatDurationMs(timeoutMs)}`,
       };
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
-export async function runMoveTask(sqs: SQSClient, pair: DlqPair, timeoutMs: number): Promise<MoveTaskOutcome> {
+export async function runMoveTask(
+  sqs: SQSClient,
+  pair: DlqPair,
+  timeoutMs: number,
+  pollMs?: number,
+): Promise<MoveTaskOutcome> {
   const started = await startMoveTask(sqs, pair);
   if (typeof started !== 'string') return { kind: 'unsupported', reason: started.unsupported };
-  return waitForMoveTask(sqs, pair, started, timeoutMs);
+  return waitForMoveTask(sqs, pair, started, timeoutMs, pollMs);
 }
