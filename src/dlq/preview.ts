@@ -33,12 +33,16 @@ export function previewMessage(message: Message, previewBytes: number): MessageP
   };
 }
 
-/** Printable ASCII stays; everything else (controls, ESC, non-ASCII, bidi overrides) becomes a visible escape. */
+/**
+ * Printable ASCII stays (a backslash and a double quote escaped, so the quoted preview is unambiguous); everything
+ * else (controls, ESC, non-ASCII, bidi overrides) becomes a visible escape.
+ */
 export function escapeForTerminal(text: string): string {
   let out = '';
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
     if (ch === '\\') out += '\\\\';
+    else if (ch === '"') out += '\\"';
     else if (code >= 0x20 && code <= 0x7e) out += ch;
     else if (ch === '\n') out += '\\n';
     else if (ch === '\t') out += '\\t';

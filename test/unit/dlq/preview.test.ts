@@ -5,6 +5,7 @@ import { escapeForTerminal, formatPreview, oldestAgeMs, previewMessage } from '.
 describe('dead-letter previews', () => {
   it('escapes everything a terminal could interpret, keeping printable ASCII', () => {
     expect(escapeForTerminal('a b\\c')).toBe('a b\\\\c');
+    expect(escapeForTerminal('{"k":1}')).toBe('{\\"k\\":1}');
     expect(escapeForTerminal('\u001b[31mred\u0007')).toBe('\\x1b[31mred\\x07');
     expect(escapeForTerminal('x\u202Ey\n\t\r')).toBe('x\\u202ey\\n\\t\\r');
     expect(escapeForTerminal('é😀')).toBe('\\xe9\\u{1f600}');
