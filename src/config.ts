@@ -34,6 +34,10 @@ export const configSchema = z
     SQS_QUEUE_URL: z.url({ error: 'must be the URL of the submissions queue' }),
     /** Optional: invalid submissions are copied here (body + reason) before deletion. */
     QUARANTINE_QUEUE_URL: z.url({ error: 'must be the URL of the quarantine queue' }).optional(),
+    /** Optional: the dead-letter queue (npm run dlq, edr_dlq_messages); unset, the source queue's redrive policy names it. */
+    SQS_DLQ_URL: z.url({ error: 'must be the URL of the dead-letter queue' }).optional(),
+    /** How often the worker reads the DLQ depth for the edr_dlq_messages gauge; 0 turns it off. */
+    DLQ_METRICS_POLL_SECONDS: intInRange(0, 3600, 60),
     KINESIS_STREAM_NAME: z
       .string({ error: 'must be set to the name of the events stream' })
       .regex(/^[a-zA-Z0-9_.-]{1,128}$/, { error: 'must be a Kinesis stream name (1–128 of a-z A-Z 0-9 _ . -)' }),
