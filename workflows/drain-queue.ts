@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
   continueAsNew,
   defineQuery,
   log,
@@ -12,11 +13,13 @@ import type {
   DeleteResult,
   InvalidMessage,
   LeasedMessage,
+  MessageGroup,
   MessageReceipt,
+  ReceivedBatch,
   ReceivedMessage,
   ValidSubmission,
 } from '../activities/types';
-import { drainInputSchema, type DrainInput } from '../src/drain-input';
+import { drainInputSchema, laneByteBudget, type DrainInput } from '../src/drain-input';
 import {
   describeTotals,
   emptyTotals,
@@ -56,7 +59,8 @@ export const progressQuery = defineQuery<RunProgress>('progress');
 export async function drainQueue(rawInput?: unknown, carried?: CarriedState): Promise<RunSummary> {
   const input = parseInput(rawInput);
   const startedAtMs = carried?.startedAtMs ?? Date.now();
-  const totals = carried?.totals ?? emptyTotals();
+  // Totals carried from an older version lack the newer counters: they start at zero.
+  const totals = { ...emptyTotals(), ...carried?.totals };
   const deadlineMs = startedAtMs + input.runBudgetSeconds * 1000;
   let activeLanes = input.lanes;
   setHandler(progressQuery, () => ({ ...totals, activeLanes, input }));
@@ -106,6 +110,8 @@ function parseInput(rawInput: unknown): DrainInput {
 }
 
 async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: number): Promise<LaneStop> {
+  const byteBudget = laneByteBudget(input);
+  let expectedMessageBytes = 0;
   for (;;) {
     if (Date.now() >= deadlineMs) return 'run-budget-spent';
     if (workflowInfo().continueAsNewSuggested) return 'history-full';
@@ -117,24 +123,57 @@ async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: numbe
           receives: input.receivesPerBatch,
           visibilityTimeoutSeconds: input.visibilityTimeoutSeconds,
           waitTimeSeconds: input.receiveWaitSeconds,
-          byteBudget: input.batchByteBudget,
+          byteBudget,
+          includeProvenance: input.includeProvenance,
+          partitionKey: input.partitionKey,
+          expectedMessageBytes,
         },
       ]),
     );
     if (batch === undefined) return 'stage-failed';
     if (batch.messages.length === 0) return 'queue-empty';
-    totals.batches += 1;
-    totals.received += batch.messages.length;
+    expectedMessageBytes = batch.largestMessageBytes ?? 0;
+    const groups = batchGroups(batch);
+    totals.received += groups.reduce((sum, g) => sum + g.messages.length, 0);
     totals.releasedOverBudget += batch.releasedOverBudget;
+    totals.deferredOverBudget += groups.slice(1).reduce((n, g) => n + g.messages.length, 0);
 
-    const completed = await processBatch(input, totals, batch.messages);
-    if (!completed) return 'stage-failed';
+    // Deferred messages are still held: they are processed before this lane receives again (never released twice).
+    for (const group of groups) {
+      totals.batches += 1;
+      const completed = await withinWorkflowTaskLimit(group.payloadBytes > byteBudget, () =>
+        processBatch(input, totals, group.messages),
+      );
+      if (!completed) return 'stage-failed';
+    }
+  }
+}
+
+function batchGroups(batch: ReceivedBatch): MessageGroup[] {
+  return [{ messages: batch.messages, payloadBytes: batch.payloadBytes ?? 0 }, ...(batch.deferred ?? [])];
+}
+
+let overBudgetBatchActive = false;
+
+/**
+ * A batch over its lane's budget (one message larger than the budget, always kept) runs while no other such batch
+ * does: every lane's commands together then stay within the workflow-task limit (LANES_PAYLOAD_POOL_BYTES in
+ * src/drain-input.ts). Workflow state, so it replays deterministically.
+ */
+async function withinWorkflowTaskLimit<T>(overBudget: boolean, run: () => Promise<T>): Promise<T> {
+  if (!overBudget) return run();
+  await condition(() => !overBudgetBatchActive);
+  overBudgetBatchActive = true;
+  try {
+    return await run();
+  } finally {
+    overBudgetBatchActive = false;
   }
 }
 
 function receiveSummary(input: DrainInput): string {
   const most = input.maxNumberOfMessages * input.receivesPerBatch;
-  return `receive up to ${most} messages (${input.receivesPerBatch} × ${input.maxNumberOfMessages}, ≤ ${Math.round(input.batchByteBudget / 1024)} KiB)`;
+  return `receive up to ${most} messages (${input.receivesPerBatch} × ${input.maxNumberOfMessages}, ≤ ${Math.round(laneByteBudget(input) / 1024)} KiB)`;
 }
 
 /** Validates a batch, then publishes-then-deletes the valid submissions while the invalid ones are deleted. */
