@@ -11,7 +11,21 @@ export interface ReceiveRequest {
   receives: number;
   visibilityTimeoutSeconds: number;
   waitTimeSeconds: number;
+  /** Encoded payload bytes one batch may carry (the lane's share, see laneByteBudget in src/drain-input.ts). */
   byteBudget: number;
+  /** How the run transforms, so each message is costed as it will travel (absent in older histories: defaults). */
+  includeProvenance?: boolean;
+  partitionKey?: PartitionKeyField;
+  /** The largest message cost of the lane's previous batch: sizes the first request (0 or absent: ask for all). */
+  expectedMessageBytes?: number;
+  /** The run's validation limits (absent: the worker's), so every worker judges a body's size alike. */
+  limits?: ValidationLimits;
+}
+
+/** Messages processed together, and the encoded payload bytes they add (see activities/payload-cost.ts). */
+export interface MessageGroup {
+  messages: ReceivedMessage[];
+  payloadBytes: number;
 }
 
 export interface ReceivedMessage {
@@ -29,8 +43,21 @@ export interface ReceivedMessage {
 
 export interface ReceivedBatch {
   messages: ReceivedMessage[];
-  /** Messages received beyond the byte budget and made visible again at once (not lost, not counted). */
+  /** Encoded payload bytes of `messages` (absent in older histories). */
+  payloadBytes?: number;
+  /** The largest cost of a message received in this batch, deferred ones included (the next request's hint). */
+  largestMessageBytes?: number;
+  /**
+   * Messages received beyond the byte budget, made visible again at once (not lost, not counted as received): those
+   * on their first receive, so no message is released twice, except past RECEIVE_RESULT_LIMIT_BYTES (see
+   * activities/receive-submissions.ts).
+   */
   releasedOverBudget: number;
+  /**
+   * Messages beyond the byte budget that had been received before: still held (never released again), grouped into
+   * batches within the budget (a message over the budget alone), to be processed before the lane receives again.
+   */
+  deferred?: MessageGroup[];
 }
 
 export interface TransformRequest {

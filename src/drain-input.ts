@@ -19,8 +19,10 @@ export const drainInputSchema = z
     /** ReceiveMessage requests folded into one receive activity (fewer Temporal actions per event). */
     receivesPerBatch: z.number().int().min(1).max(50).default(10),
     /**
-     * Message bodies per batch are capped so no activity payload comes near Temporal's 2 MB limit: the serialized
-     * events of a batch are somewhat larger than its bodies (each event gains its id, type, device and time).
+     * Encoded payload bytes per batch, as Temporal stores them (bodies or events, whichever is larger, escapes and
+     * per-message overhead included): keeps every activity payload far from Temporal's 2 MB limit. Each lane gets
+     * at most its share of LANES_PAYLOAD_POOL_BYTES (see laneByteBudget), so lanes completing together stay within
+     * the 4 MB workflow-task limit.
      */
     batchByteBudget: z
       .number()
@@ -51,4 +53,20 @@ export const drainInputSchema = z
   .strict();
 
 export type DrainInput = z.infer<typeof drainInputSchema>;
+
+/** Temporal's default limits: one payload (blob) 2 MiB, one workflow-task completion (a gRPC message) 4 MiB. */
+export const TEMPORAL_PAYLOAD_LIMIT_BYTES = 2 * 1024 * 1024;
+export const WORKFLOW_TASK_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What all lanes' batches together may carry: when every lane completes in the same workflow task, its commands hold
+ * at most this much, plus one batch over its lane's budget (a message alone, processed one at a time per run, at most
+ * one payload: 2 MiB), plus headroom for the rest of the task.
+ */
+export const LANES_PAYLOAD_POOL_BYTES = 1536 * 1024;
+
+/** The byte budget one lane's batch may use: the configured budget, or its share of the pool when that is smaller. */
+export function laneByteBudget(input: Pick<DrainInput, 'batchByteBudget' | 'lanes'>): number {
+  return Math.min(input.batchByteBudget, Math.floor(LANES_PAYLOAD_POOL_BYTES / input.lanes));
+}
 export type DrainInputOverrides = z.input<typeof drainInputSchema>;

@@ -27,8 +27,10 @@ export interface RunTotals {
   deleted: number;
   publishRetriedEntries: number;
   deleteRetriedEntries: number;
-  /** Messages returned to the queue because a batch hit its byte budget. */
+  /** Messages handed back to the queue because a batch hit its byte budget (each at most once: on a first receive). */
   releasedOverBudget: number;
+  /** Messages over a batch's byte budget that were kept and processed in a batch of their own (received before). */
+  deferredOverBudget: number;
   /** Invalid submissions copied to the quarantine queue before deletion. */
   quarantined: number;
   /** Visibility extensions (message × extension) made while publishing, keeping leases alive (SPEC G5). */
@@ -61,6 +63,7 @@ export function emptyTotals(): RunTotals {
     publishRetriedEntries: 0,
     deleteRetriedEntries: 0,
     releasedOverBudget: 0,
+    deferredOverBudget: 0,
     quarantined: 0,
     leaseExtensions: 0,
     staleReceipts: 0,

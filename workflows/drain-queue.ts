@@ -1,10 +1,12 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
   continueAsNew,
   defineQuery,
   log,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -12,11 +14,13 @@ import type {
   DeleteResult,
   InvalidMessage,
   LeasedMessage,
+  MessageGroup,
   MessageReceipt,
+  ReceivedBatch,
   ReceivedMessage,
   ValidSubmission,
 } from '../activities/types';
-import { drainInputSchema, type DrainInput } from '../src/drain-input';
+import { drainInputSchema, laneByteBudget, type DrainInput } from '../src/drain-input';
 import {
   describeTotals,
   emptyTotals,
@@ -113,6 +117,8 @@ function parseInput(rawInput: unknown): DrainInput {
 }
 
 async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: number): Promise<LaneStop> {
+  const byteBudget = laneByteBudget(input);
+  let expectedMessageBytes = 0;
   for (;;) {
     if (Date.now() >= deadlineMs) return 'run-budget-spent';
     if (workflowInfo().continueAsNewSuggested) return 'history-full';
@@ -124,38 +130,84 @@ async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: numbe
           receives: input.receivesPerBatch,
           visibilityTimeoutSeconds: input.visibilityTimeoutSeconds,
           waitTimeSeconds: input.receiveWaitSeconds,
-          byteBudget: input.batchByteBudget,
+          byteBudget,
+          includeProvenance: input.includeProvenance,
+          partitionKey: input.partitionKey,
+          expectedMessageBytes,
+          ...(input.validationLimits ? { limits: input.validationLimits } : {}),
         },
       ]),
     );
     if (batch === undefined) return 'stage-failed';
     if (batch.messages.length === 0) return 'queue-empty';
-    totals.batches += 1;
-    totals.received += batch.messages.length;
+    expectedMessageBytes = batch.largestMessageBytes ?? 0;
+    const groups = batchGroups(batch);
+    totals.received += groups.reduce((sum, g) => sum + g.messages.length, 0);
     totals.releasedOverBudget += batch.releasedOverBudget;
+    totals.deferredOverBudget += groups.slice(1).reduce((n, g) => n + g.messages.length, 0);
 
-    const completed = await processBatch(input, totals, batch.messages);
-    if (!completed) return 'stage-failed';
+    // Deferred messages are still held: they are processed before this lane receives again (never released twice).
+    for (const group of groups) {
+      totals.batches += 1;
+      const completed = await processBatch(input, totals, group.messages, group.payloadBytes > byteBudget);
+      if (!completed) return 'stage-failed';
+    }
   }
+}
+
+function batchGroups(batch: ReceivedBatch): MessageGroup[] {
+  return [{ messages: batch.messages, payloadBytes: batch.payloadBytes ?? 0 }, ...(batch.deferred ?? [])];
+}
+
+let heavyCommandPending = false;
+
+/**
+ * Schedules an activity whose input may exceed its lane's share of the workflow-task limit (a batch over its lane's
+ * budget: one message larger than the budget, always kept) in a workflow task of its own among such activities: the
+ * next one waits until a 1 ms timer, started in the same task, has fired, so a later task completes it. Together with
+ * the lane budgets (LANES_PAYLOAD_POOL_BYTES in src/drain-input.ts) every completion stays within the 4 MiB limit,
+ * while the activities themselves still run in parallel. Workflow state and a timer: it replays deterministically.
+ */
+async function scheduledAlone<T>(heavy: boolean, schedule: () => Promise<T>): Promise<T> {
+  if (!heavy) return schedule();
+  // Every waiter's condition is checked before any of them resumes: each one checks again once it runs.
+  while (heavyCommandPending) await condition(() => !heavyCommandPending);
+  heavyCommandPending = true;
+  const result = schedule();
+  // Handled here so a fast failure is not "unhandled" while we wait; the caller still sees it.
+  result.catch(() => undefined);
+  try {
+    await sleep(1);
+  } finally {
+    heavyCommandPending = false;
+  }
+  return result;
 }
 
 function receiveSummary(input: DrainInput): string {
   const most = input.maxNumberOfMessages * input.receivesPerBatch;
-  return `receive up to ${most} messages (${input.receivesPerBatch} × ${input.maxNumberOfMessages}, ≤ ${Math.round(input.batchByteBudget / 1024)} KiB)`;
+  return `receive up to ${most} messages (${input.receivesPerBatch} × ${input.maxNumberOfMessages}, ≤ ${Math.round(laneByteBudget(input) / 1024)} KiB)`;
 }
 
 /** Validates a batch, then publishes-then-deletes the valid submissions while the invalid ones are deleted. */
-async function processBatch(input: DrainInput, totals: RunTotals, messages: ReceivedMessage[]): Promise<boolean> {
+async function processBatch(
+  input: DrainInput,
+  totals: RunTotals,
+  messages: ReceivedMessage[],
+  heavy: boolean,
+): Promise<boolean> {
   const transformed = await attempt(totals, 'validate', messages.length, () =>
-    validateAndTransform.executeWithOptions({ summary: `validate ${messages.length} submissions` }, [
-      {
-        messages: messages.map(({ messageId, body, bodyBytes }) => ({ messageId, body, bodyBytes })),
-        partitionKey: input.partitionKey,
-        includeProvenance: input.includeProvenance,
-        unknownFields: input.unknownFields,
-        ...(input.validationLimits ? { limits: input.validationLimits } : {}),
-      },
-    ]),
+    scheduledAlone(heavy, () =>
+      validateAndTransform.executeWithOptions({ summary: `validate ${messages.length} submissions` }, [
+        {
+          messages: messages.map(({ messageId, body, bodyBytes }) => ({ messageId, body, bodyBytes })),
+          partitionKey: input.partitionKey,
+          includeProvenance: input.includeProvenance,
+          unknownFields: input.unknownFields,
+          ...(input.validationLimits ? { limits: input.validationLimits } : {}),
+        },
+      ]),
+    ),
   );
   if (transformed === undefined) return false;
   totals.valid += transformed.valid.length;
@@ -179,9 +231,11 @@ async function processBatch(input: DrainInput, totals: RunTotals, messages: Rece
       totals,
       transformed.valid.map((s) => ({ ...s, sentAtMs: sentAt.get(s.messageId) ?? null })),
       receiptsOf(transformed.valid),
+      heavy,
     ),
     dropInvalid(
       totals,
+      heavy,
       transformed.invalid.flatMap((invalid) => {
         const message = byId.get(invalid.messageId);
         return message
@@ -198,21 +252,24 @@ async function publishThenDelete(
   totals: RunTotals,
   valid: ValidSubmission[],
   receipts: LeasedMessage[],
+  heavy: boolean,
 ): Promise<boolean> {
   if (valid.length === 0) return true;
   const events = valid.reduce((sum, s) => sum + s.records.length, 0);
   const published = await attempt(totals, 'publish', valid.length, () =>
-    publishEvents.executeWithOptions({ summary: `publish ${events} events of ${valid.length} submissions` }, [
-      {
-        submissions: valid.map(({ messageId, partitionKey, records, sentAtMs }) => ({
-          messageId,
-          partitionKey,
-          records,
-          sentAtMs,
-        })),
-        lease: { messages: receipts, visibilityTimeoutSeconds: input.visibilityTimeoutSeconds },
-      },
-    ]),
+    scheduledAlone(heavy, () =>
+      publishEvents.executeWithOptions({ summary: `publish ${events} events of ${valid.length} submissions` }, [
+        {
+          submissions: valid.map(({ messageId, partitionKey, records, sentAtMs }) => ({
+            messageId,
+            partitionKey,
+            records,
+            sentAtMs,
+          })),
+          lease: { messages: receipts, visibilityTimeoutSeconds: input.visibilityTimeoutSeconds },
+        },
+      ]),
+    ),
   );
   if (published === undefined) return false;
   totals.eventsPublished += published.eventsPublished + published.resumedEvents;
@@ -233,12 +290,14 @@ async function deleteBatch(totals: RunTotals, receipts: MessageReceipt[], purpos
 }
 
 /** Invalid submissions leave the queue at once (copied to the quarantine queue first when one is configured). */
-async function dropInvalid(totals: RunTotals, invalid: InvalidMessage[]): Promise<boolean> {
+async function dropInvalid(totals: RunTotals, heavy: boolean, invalid: InvalidMessage[]): Promise<boolean> {
   if (invalid.length === 0) return true;
   const dropped = await attempt(totals, 'delete', invalid.length, () =>
-    dropInvalidSubmissions.executeWithOptions({ summary: `drop invalid: ${invalid.length} messages` }, [
-      { messages: invalid },
-    ]),
+    scheduledAlone(heavy, () =>
+      dropInvalidSubmissions.executeWithOptions({ summary: `drop invalid: ${invalid.length} messages` }, [
+        { messages: invalid },
+      ]),
+    ),
   );
   if (dropped === undefined) return false;
   recordDeleted(totals, dropped);

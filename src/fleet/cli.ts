@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createSqsClient, resolveQueueUrl } from './aws';
 import { loadEnvFiles } from '../env-files';
-import { createFleetGenerator, type FleetOptions, type PlannedSubmission } from './generate';
+import { createFleetGenerator, DEFAULT_LARGE_EVENTS, type FleetOptions, type PlannedSubmission } from './generate';
 import { BROKEN_CLASSES, brokenClassSchema, partitionKeyFieldSchema } from './manifest';
 import { BatchDispatcher, planBatches, toManifestEntry, type SendResult } from './send';
 
@@ -23,6 +23,8 @@ Load:
   --events-max N      events per type, maximum (default 5)
   --plain-json-share  share sent as raw JSON instead of base64 (default 0.1)
   --empty-share S     share of valid submissions with empty or missing event lists (default 0.05)
+  --large-share S     share of valid submissions near the size limit, 0..1 (default 0)
+  --large-events N    events in each near-limit submission (default 1000, the validator's default maximum)
   --oversized-bytes N raw JSON size of oversized_body submissions (default 262656 = 256 KiB + 512)
   --seed N            reproducible fleet (default: random, printed)
 
@@ -62,6 +64,8 @@ const argsSchema = z
     'plain-json-share': num.min(0).max(1).default(0.1),
     'empty-share': num.min(0).max(0.5).default(0.05),
     'oversized-bytes': z.coerce.number().int().min(1).optional(),
+    'large-share': num.min(0).max(1).default(0),
+    'large-events': z.coerce.number().int().min(1).default(DEFAULT_LARGE_EVENTS),
     seed: z.coerce.number().int().min(0).max(0xffffffff).optional(),
     manifest: z.string().min(1).optional(),
     'queue-url': z.url().optional(),
@@ -86,6 +90,8 @@ const STRING_FLAGS = [
   'plain-json-share',
   'empty-share',
   'oversized-bytes',
+  'large-share',
+  'large-events',
   'seed',
   'manifest',
   'queue-url',
@@ -149,6 +155,8 @@ async function run(): Promise<void> {
     startTimeMs: Date.now(),
     ...(args['broken-classes'] ? { brokenClasses: args['broken-classes'] } : {}),
     ...(args['oversized-bytes'] ? { oversizedBytes: args['oversized-bytes'] } : {}),
+    largeShare: args['large-share'],
+    largeEvents: args['large-events'],
   };
   const generator = createFleetGenerator(fleetOptions);
   const backlog = args.total !== undefined;

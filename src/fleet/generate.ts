@@ -26,6 +26,14 @@ export interface FleetOptions {
   brokenClasses?: readonly BrokenClass[];
   /** Raw JSON size of `oversized_body` submissions (default 256 KiB + 512 B). */
   oversizedBytes?: number;
+  /**
+   * Share of valid submissions that are near the size limit (default 0: none, and the random sequence of other seeds
+   * stays what it was). They carry `largeEvents` events, half of each type, with short but escape-heavy command lines
+   * so that 1,000 events stay within the body limit in base64.
+   */
+  largeShare?: number;
+  /** Events in a near-limit submission (default 1,000: the validator's default maximum). */
+  largeEvents?: number;
 }
 
 export interface Device {
@@ -116,7 +124,10 @@ export function createFleetGenerator(options: FleetOptions): FleetGenerator {
           ...encode(text, encoding),
         };
       }
-      const doc = buildDocument(rng, options, device, timeMs, false);
+      const large = (options.largeShare ?? 0) > 0 && rng.chance(options.largeShare ?? 0);
+      const doc = large
+        ? buildLargeDocument(rng, device, timeMs, options.largeEvents ?? DEFAULT_LARGE_EVENTS)
+        : buildDocument(rng, options, device, timeMs, false);
       return {
         seq: n,
         status: 'valid',
@@ -226,6 +237,25 @@ function buildDocument(rng: Rng, o: FleetOptions, device: Device, timeMs: number
   return { submissionId, device, timeCreated, events, networkFirst: rng.chance(0.3), keyOrder };
 }
 
+/** Default size of a near-limit submission: the validator's default event limit. */
+export const DEFAULT_LARGE_EVENTS = 1000;
+
+/** A near-limit submission: `events` events, the first half new_process (short, escape-heavy), the rest network. */
+function buildLargeDocument(rng: Rng, device: Device, timeMs: number, events: number): Document {
+  const processes = Math.ceil(events / 2);
+  return {
+    submissionId: randomUuid(rng),
+    device,
+    timeCreated: deviceLocalIso(rng, timeMs, device.utcOffsetMinutes),
+    events: {
+      newProcess: Array.from({ length: processes }, () => compactNewProcessEvent(rng)),
+      networkConnection: Array.from({ length: events - processes }, () => networkEvent(rng)),
+    },
+    networkFirst: false,
+    keyOrder: TOP_KEYS,
+  };
+}
+
 function shuffle<T>(rng: Rng, items: readonly T[]): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
@@ -285,6 +315,21 @@ const CMDL_TEMPLATES: ReadonlyArray<(rng: Rng, user: string) => string> = [
     `java -cp ${Array.from({ length: rng.int(20, 200) }, (_, i) => `/opt/app/lib/dependency-${i}.jar`).join(':')} Main`,
   () => 'node -e "const o = JSON.parse(\'{\\"__proto__\\": {\\"x\\": 1}}\')"',
 ];
+
+// Short command lines full of quotes and backslashes: each one is escaped once in the JSON body and again wherever
+// the event travels as a pre-serialised string, which is what makes near-limit submissions expensive to carry.
+const COMPACT_CMDL_TEMPLATES: ReadonlyArray<(rng: Rng, user: string) => string> = [
+  () => 'notepad.exe',
+  (_rng, user) => `cmd.exe /c "dir \\"C:\\Users\\${user}\\""`,
+  (rng) => `"C:\\Windows\\System32\\svchost.exe" -k netsvcs -p -s ${rng.int(1, 999)}`,
+  () => '\\\\fs\\share$\\agent.exe --config {"mode":"scan"}',
+  () => `sh -c "echo \\"hi\\"; ls"`,
+];
+
+function compactNewProcessEvent(rng: Rng): NewProcess {
+  const user = rng.pick(USERS);
+  return { cmdl: rng.pick(COMPACT_CMDL_TEMPLATES)(rng, user), user };
+}
 
 function base64Noise(rng: Rng, length: number): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

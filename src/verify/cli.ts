@@ -1,18 +1,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { createKinesisClient, createSqsClient, resolveQueueUrl } from '../fleet/aws';
 import { loadEnvFiles } from '../env-files';
 import { readManifest } from '../fleet/manifest';
 import { formatReport, judge } from './judge';
+import { readQueueDepth } from './queue-depth';
 import { waitForSettled } from './wait';
 
 const HELP = `npm run verify -- --manifest PATH [options]   proves a fleet run end to end (SPEC §6 correctness)
 
 Reads every shard of the stream, matches records to the fleet's manifest and checks: no lost event, exact fields
 and types (SPEC §3), time_created UTC and not before the send, one shard and increasing sequence numbers per
-submission, unique event ids, no event of a broken submission, no unexpected record, queue empty.
+submission, unique event ids, no event of a broken submission, no unexpected record, queue empty, dead-letter queue
+empty (a redrive policy hides undelivered telemetry there).
 
   --manifest PATH          the fleet's manifest (required)
   --stream NAME            default: $KINESIS_STREAM_NAME
@@ -28,6 +31,9 @@ submission, unique event ids, no event of a broken submission, no unexpected rec
   --partition-key K        manifest (default: as the fleet recorded) | device_id | submission_id | any
   --clock-skew-ms N        tolerance for "time_created not before sentAt" (default 0)
   --no-queue-check         do not require the queue to be empty
+  --dlq-url URL            dead-letter queue that must be empty (default: $SQS_DLQ_URL, else $SQS_DLQ_NAME next to the
+                           queue)
+  --no-dlq-check           do not check the dead-letter queue
   --report PATH            also write the report as JSON
   --quiet                  no progress lines
   --help
@@ -58,6 +64,8 @@ const argsSchema = z.object({
   'partition-key': z.enum(['manifest', 'device_id', 'submission_id', 'any']).default('manifest'),
   'clock-skew-ms': z.coerce.number().int().min(0).default(0),
   'no-queue-check': z.boolean().default(false),
+  'dlq-url': z.url().optional(),
+  'no-dlq-check': z.boolean().default(false),
   report: z.string().min(1).optional(),
 });
 
@@ -72,6 +80,8 @@ function parseCli(argv: string[]): z.infer<typeof argsSchema> {
       'allow-duplicates': { type: 'boolean' },
       'allow-unexpected': { type: 'boolean' },
       'no-queue-check': { type: 'boolean' },
+      'no-dlq-check': { type: 'boolean' },
+      'dlq-url': { type: 'string' },
       manifest: { type: 'string' },
       stream: { type: 'string' },
       'queue-url': { type: 'string' },
@@ -108,6 +118,8 @@ async function run(): Promise<void> {
   const sqs = createSqsClient();
   const queueUrl = queueCheck && configuredQueueUrl ? await resolveQueueUrl(sqs, configuredQueueUrl) : undefined;
 
+  const dlqUrl = args['no-dlq-check'] ? undefined : await deadLetterQueueUrl(sqs, args['dlq-url'], configuredQueueUrl);
+
   const manifestPath = args.manifest;
   // With --wait the fleet may still be writing the manifest: read it once the stream has settled.
   const early = args.wait ? undefined : readManifest(manifestPath);
@@ -130,6 +142,7 @@ async function run(): Promise<void> {
   if (sendFailed.length > 0) {
     process.stderr.write(`verify: manifest lists ${sendFailed.length} submission(s) the queue refused; not judged\n`);
   }
+  const deadLetterQueue = dlqUrl ? await readQueueDepth(sqs, dlqUrl) : undefined;
   const report = judge(submissions, outcome.records, {
     allowDuplicates: args['allow-duplicates'],
     allowUnexpected: args['allow-unexpected'],
@@ -137,10 +150,12 @@ async function run(): Promise<void> {
     partitionKey: args['partition-key'],
     clockSkewMs: args['clock-skew-ms'],
     ...(outcome.queue ? { queue: outcome.queue } : {}),
+    ...(deadLetterQueue ? { deadLetterQueue } : {}),
   });
   const text = formatReport(report);
   process.stdout.write(
     `stream ${streamName}${args.since ? ` since ${args.since}` : ''}  queue ${queueCheck ? queueUrl : 'unchecked'}` +
+      `  dlq ${dlqUrl ?? 'unchecked'}` +
       `${outcome.timedOut ? '  (TIMED OUT waiting to settle)' : ''}  ${(outcome.elapsedMs / 1000).toFixed(1)}s\n${text}\n`,
   );
   if (args.report) {
@@ -154,6 +169,8 @@ async function run(): Promise<void> {
           since: args.since ?? null,
           timedOut: outcome.timedOut,
           queue: outcome.queue ?? null,
+          deadLetterQueueUrl: dlqUrl ?? null,
+          deadLetterQueue: deadLetterQueue ?? null,
           ...report,
         },
         null,
@@ -162,6 +179,29 @@ async function run(): Promise<void> {
     );
   }
   if (!report.ok || outcome.timedOut) process.exitCode = 1;
+}
+
+/**
+ * The dead-letter queue to check: --dlq-url, else $SQS_DLQ_URL, else $SQS_DLQ_NAME in the queue's account (the local
+ * stack's layout). Required unless --no-dlq-check: a verifier that silently skips it would pass while telemetry hides.
+ */
+async function deadLetterQueueUrl(
+  sqs: SQSClient,
+  flag: string | undefined,
+  queueUrl: string | undefined,
+): Promise<string> {
+  const explicit = flag ?? process.env.SQS_DLQ_URL;
+  const name = process.env.SQS_DLQ_NAME;
+  const configured = explicit ?? (name && queueUrl ? new URL(name, queueUrl).toString() : undefined);
+  if (!configured)
+    throw new Error('no dead-letter queue: pass --dlq-url, set SQS_DLQ_URL or SQS_DLQ_NAME, or --no-dlq-check');
+  try {
+    return await resolveQueueUrl(sqs, configured);
+  } catch (err) {
+    throw new Error(
+      `dead-letter queue ${configured}: ${err instanceof Error ? err.message : String(err)} (or --no-dlq-check)`,
+    );
+  }
 }
 
 run().catch((err) => {

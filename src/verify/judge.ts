@@ -24,6 +24,7 @@ export const CHECKS = [
   'unexpected',
   'event_id_collision',
   'queue_not_empty',
+  'dead_letter_not_empty',
 ] as const;
 export type CheckCode = (typeof CHECKS)[number];
 
@@ -40,6 +41,11 @@ export interface JudgeOptions {
   clockSkewMs?: number;
   /** Queue attributes read after the run; omitted: no queue check. */
   queue?: { visible: number; notVisible: number; delayed?: number };
+  /**
+   * The dead-letter queue's attributes read after the run; omitted: no check. Any message there is a failure: it is
+   * where a redrive policy hides telemetry the pipeline never delivered (valid or not, nobody looks there).
+   */
+  deadLetterQueue?: { visible: number; notVisible: number; delayed?: number };
 }
 
 export interface CheckResult {
@@ -327,6 +333,10 @@ export function judge(
   if (options.queue) {
     const { visible, notVisible, delayed = 0 } = options.queue;
     if (visible + notVisible + delayed > 0) flag('queue_not_empty', { visible, notVisible, delayed });
+  }
+  if (options.deadLetterQueue) {
+    const { visible, notVisible, delayed = 0 } = options.deadLetterQueue;
+    if (visible + notVisible + delayed > 0) flag('dead_letter_not_empty', { visible, notVisible, delayed });
   }
 
   for (const code of CHECKS) {

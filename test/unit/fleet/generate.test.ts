@@ -105,6 +105,21 @@ describe('fleet generator', () => {
     }
   });
 
+  it('sends the asked share of near-limit submissions, valid, within the body limit in base64', () => {
+    const planned = generateSubmissions({ ...base, plainJsonShare: 0, largeShare: 0.3, largeEvents: 1000 }, 300);
+    const valid = planned.filter((s) => s.status === 'valid');
+    const large = valid.filter((s) => s.events.length === 1000);
+    expect(large.length / valid.length).toBeGreaterThan(0.2);
+    expect(large.length / valid.length).toBeLessThan(0.4);
+    for (const s of large) {
+      expect(s.encoding).toBe('base64');
+      expect(Buffer.byteLength(s.body)).toBeLessThanOrEqual(MAX_VALID_JSON_BYTES);
+      expect(specSubmission.safeParse(JSON.parse(decodeBody(s.body, s.encoding))).success).toBe(true);
+    }
+    // Without the option the sequence of a seed is what it always was (recorded figures stay comparable).
+    expect(generateSubmissions({ ...base, largeShare: 0 }, 50)).toEqual(generateSubmissions(base, 50));
+  });
+
   it('makes valid submissions that satisfy SPEC §2, with expected events in output order', () => {
     const subs = generateSubmissions({ ...base, brokenShare: 0, plainJsonShare: 0.3, emptyShare: 0.2 }, 2000);
     let networkFirst = 0;

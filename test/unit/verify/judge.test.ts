@@ -290,4 +290,12 @@ describe('judge', () => {
       'queue_not_empty',
     ]);
   });
+
+  it('fails when the dead-letter queue holds anything (lost telemetry hides there)', () => {
+    const drained = { visible: 0, notVisible: 0 };
+    expect(failing(judge(manifest, cleanStream(), { queue: drained, deadLetterQueue: drained }))).toEqual([]);
+    expect(
+      failing(judge(manifest, cleanStream(), { queue: drained, deadLetterQueue: { visible: 3, notVisible: 0 } })),
+    ).toEqual(['dead_letter_not_empty']);
+  });
 });
