@@ -361,7 +361,15 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
       startWorker,
       scale: options.submissions / 10_000,
       log,
-      faultWindow: (ms) => Promise.race([sleep(ms), drainedSignal]),
+      // The timer is cleared once drained: a pending fault window must not keep the process (or jest) alive.
+      faultWindow: (ms) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          void drainedSignal.then(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
       publishing: async (n = 1) => {
         for (;;) {
           if (drained) {
