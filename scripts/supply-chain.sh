@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Supply-chain gate (CI): every direct dependency pinned to an exact version, and `npm audit` of the production
 # dependencies with no high or critical advisory.
-# Exit 0: clean. Exit 1: a finding (unpinned dependency or advisory). Exit 3: the advisory endpoint could not be
-# reached (e.g. a registry mirror without the audit API): no verdict, said loudly, the pins are still checked.
+# Exit 0: clean. Exit 1: a finding (unpinned dependency or advisory). Exit 2: npm audit's output is empty, garbled or
+# unknown (broken: never taken for "no verdict", it could hide a finding). Exit 3: npm says the advisory endpoint could
+# not be reached (an HTTP error status such as a mirror's 405, or a network error): no verdict, said loudly, the pins
+# are still checked.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,16 +22,5 @@ node -e '
 report="$(mktemp)"
 trap 'rm -f "$report"' EXIT
 npm audit --omit=dev --audit-level=high --json >"$report" 2>/dev/null
-node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8") || "{}");
-  const v = r.metadata && r.metadata.vulnerabilities;
-  if (!v) {
-    console.log(`npm audit: NO VERDICT, the advisory endpoint answered ${r.statusCode ?? "nothing"} (${r.message ?? "no report"})`);
-    process.exit(3);
-  }
-  const serious = (v.high ?? 0) + (v.critical ?? 0);
-  console.log(`npm audit (production dependencies): ${JSON.stringify(v)}`);
-  for (const [name, a] of Object.entries(r.vulnerabilities ?? {}))
-    if (a.severity === "high" || a.severity === "critical") console.log(`  ${a.severity}: ${name} ${a.range}`);
-  process.exit(serious > 0 ? 1 : 0);
-' "$report"
+# Exit 0 clean, 1 findings, 2 broken output (empty, garbled, unknown: fails the gate), 3 no verdict.
+npx --no-install tsx scripts/lib/ci-verdicts.ts audit "$report"

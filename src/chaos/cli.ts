@@ -64,6 +64,7 @@ const COLUMNS: [string, (r: ChaosResult) => string][] = [
   ['lost', (r) => String(r.lost)],
   ['reordered', (r) => String(r.reordered)],
   ['leaked', (r) => String(r.leaked)],
+  ['redelivered', (r) => String(r.redelivered)],
   ['queue left', (r) => String(r.queue.visible + r.queue.notVisible + r.queue.delayed)],
   ['runs (failed)', (r) => `${r.runs} (${r.failedRuns})`],
   ['drain after fault', (r) => `${(r.drainAfterFaultMs / 1000).toFixed(1)} s`],
@@ -76,11 +77,12 @@ export function formatTable(results: readonly ChaosResult[]): string {
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   const line = (row: string[]): string => `| ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   const [header, ...body] = rows;
-  const injected = results.map(
-    (r) =>
-      `  ${r.scenario} injected: ${r.injected.map((i) => `${i.proxy}/${i.rule} ${i.injected}`).join(', ') || '(see log)'}` +
+  const injected = results.flatMap((r) => [
+    `  ${r.scenario} injected: ${r.injected.map((i) => `${i.proxy}/${i.rule} ${i.injected}`).join(', ') || '(see log)'}` +
       (r.downRejections > 0 ? `, ${r.downRejections} connections reset while down` : ''),
-  );
+    `  ${r.scenario} fault hit work in flight: ${r.evidence.map((e) => `${e.label} ${e.value}`).join(', ') || '(no evidence)'}`,
+    ...r.problems.map((p) => `  ${r.scenario} FAIL: ${p}`),
+  ]);
   return [
     line(header ?? []),
     `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,

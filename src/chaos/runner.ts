@@ -30,6 +30,7 @@ import {
   type JudgeReport,
   type QueueDepth,
 } from '../verify';
+import { activityStatsOf, fetchHistory, type ActivityStats } from './activity-stats';
 import { startFaultProxy, type FaultProxy } from './proxy';
 import { retryWhileTemporalUnreachable } from './temporal-retry';
 import { startPrivateTemporal, type PrivateTemporalServer } from './temporal-server';
@@ -45,8 +46,19 @@ export interface ChaosContext {
   startWorker(): Promise<WorkerProcess>;
   /** Waits `ms`, or less if the pipeline already drained everything. */
   faultWindow(ms: number): Promise<void>;
-  /** Resolves once the Kinesis proxy has seen `n` PutRecords requests (publishing is under way). */
-  publishing(n?: number): Promise<void>;
+  /**
+   * Resolves once the Kinesis proxy has seen `n` PutRecords requests while the queue still has messages held by a run
+   * (publishing really is under way); rejects if the pipeline drained first, so a fault never lands on an idle pipeline
+   * unnoticed.
+   */
+  publishing(n?: number): Promise<InFlight>;
+  /** PutRecords requests so far and messages held by runs right now (read from the emulator, not the proxy). */
+  inFlight(): Promise<InFlight>;
+  /**
+   * Records what proves the fault hit work in flight (e.g. PutRecords requests after the fault). The scenario fails
+   * unless it recorded at least one and every one is above zero.
+   */
+  evidence(label: string, value: number): void;
   /**
    * SIGKILLs the scenario's private Temporal server, keeps it down for `downMs`, starts it again on the same SQLite file
    * and ports, and resolves once it is healthy (`readyMs`: from the new start to healthy). Needs `privateTemporal`.
@@ -57,6 +69,11 @@ export interface ChaosContext {
   /** Scale factor of the run (1 at full size), for fault windows that should grow with the load. */
   scale: number;
   log(message: string): void;
+}
+
+export interface InFlight {
+  putRecords: number;
+  held: number;
 }
 
 export interface Scenario {
@@ -73,6 +90,8 @@ export interface Scenario {
   privateTemporal?: true;
   /** The fault plan; resolves when the faults have stopped (every fault is bounded). */
   inject(ctx: ChaosContext): Promise<void>;
+  /** Scenario-specific failures beyond the verifier's (e.g. "a delete activity missed its heartbeat"). */
+  verdict?(result: ChaosResult): string[];
 }
 
 export interface ChaosOptions {
@@ -111,6 +130,16 @@ export interface ChaosResult {
   injected: { proxy: 'sqs' | 'kinesis' | 'runner'; rule: string; injected: number }[];
   /** Connections refused or reset while an upstream was "down" (refused connections are not counted: never seen). */
   downRejections: number;
+  /** What the scenario recorded as proof that its fault hit work in flight. */
+  evidence: { label: string; value: number }[];
+  /** Messages SQS handed out again after an earlier receive (seen by the SQS proxy): redeliveries. */
+  redelivered: number;
+  /** Requests whose client went away before the proxy answered (a killed worker, a client timeout). */
+  abandoned: number;
+  /** Per activity type, from the runs' histories: retries and heartbeat timeouts. */
+  activities: Record<string, ActivityStats>;
+  /** Why the scenario failed beyond the verifier: missing evidence, the scenario's own verdict. */
+  problems: string[];
   /** From the moment the last fault stopped until the queue was drained and the last run finished. */
   drainAfterFaultMs: number;
   totalMs: number;
@@ -305,7 +334,17 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
     let drainedResolve: () => void = () => undefined;
     const drainedSignal = new Promise<void>((r) => (drainedResolve = r));
     const injected: ChaosResult['injected'] = [];
+    const evidence: ChaosResult['evidence'] = [];
+    const inFlight = async (): Promise<InFlight> => ({
+      putRecords: kinesisProxy.stats().requests['PutRecords'] ?? 0,
+      held: (await readQueueDepth(direct.sqs, queueUrl ?? '')).notVisible,
+    });
     const ctx: ChaosContext = {
+      evidence: (label, value) => {
+        evidence.push({ label, value });
+        log(`${scenario.name}: evidence: ${label} = ${value}`);
+      },
+      inFlight,
       recordFault: (rule, count) => void injected.push({ proxy: 'runner', rule, injected: count }),
       restartTemporal: async (downMs) => {
         const server = privateTemporal;
@@ -322,9 +361,29 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
       startWorker,
       scale: options.submissions / 10_000,
       log,
-      faultWindow: (ms) => Promise.race([sleep(ms), drainedSignal]),
+      // The timer is cleared once drained: a pending fault window must not keep the process (or jest) alive.
+      faultWindow: (ms) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          void drainedSignal.then(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
       publishing: async (n = 1) => {
-        while (!drained && (kinesisProxy.stats().requests['PutRecords'] ?? 0) < n) await sleep(50);
+        for (;;) {
+          if (drained) {
+            throw new Error(
+              `${scenario.name}: the queue drained before publishing reached ${n} PutRecords requests with messages ` +
+                'held: the fault would land on an idle pipeline (a larger --submissions gives it work to hit)',
+            );
+          }
+          if ((kinesisProxy.stats().requests['PutRecords'] ?? 0) >= n) {
+            const now = await inFlight();
+            if (now.held > 0) return now;
+          }
+          await sleep(50);
+        }
       },
     };
     let faultsStoppedAt: number | undefined;
@@ -349,10 +408,12 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
     // queue still holds messages (visible, or invisible until a dead run's lease runs out).
     let runs = 0;
     let failedRuns = 0;
+    const workflowIds: string[] = [];
     const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
     let depth = await readQueueDepth(direct.sqs, queueUrl);
     while (Date.now() < deadline) {
       runs += 1;
+      workflowIds.push(`${taskQueue}-run-${runs}`);
       try {
         await runDrain(client, {
           taskQueue,
@@ -394,8 +455,9 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
       queue: { visible: depth.visible, notVisible: depth.notVisible, delayed: depth.delayed },
     });
     if (!report.ok) log(formatReport(report));
+    const activities = activityStatsOf(await Promise.all(workflowIds.map((w) => fetchHistory(client, w))));
     const c = report.checks;
-    return {
+    const result: ChaosResult = {
       scenario: scenario.name,
       sent: submissions.length,
       valid: report.counts.validSubmissions,
@@ -411,11 +473,20 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
       failedRuns,
       injected,
       downRejections: sqsProxy.stats().downRejections + kinesisProxy.stats().downRejections,
+      evidence,
+      redelivered: sqsProxy.stats().received.redelivered,
+      abandoned: sqsProxy.stats().abandoned + kinesisProxy.stats().abandoned,
+      activities,
+      problems: [],
       drainAfterFaultMs: Math.max(0, drainedAt - (faultsStoppedAt ?? drainedAt)),
       totalMs: drainedAt - started,
       ok: report.ok,
       report,
     };
+    result.problems = [...evidenceProblems(evidence), ...(scenario.verdict?.(result) ?? [])];
+    result.ok = report.ok && result.problems.length === 0;
+    for (const problem of result.problems) log(`${scenario.name}: FAIL: ${problem}`);
+    return result;
   } finally {
     await Promise.all(workers.map((w) => w.stop(5_000)));
     if (inProcess) {
@@ -435,4 +506,12 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
     direct.sqs.destroy();
     direct.kinesis.destroy();
   }
+}
+
+/** A scenario proves its fault hit work in flight, or it fails: no evidence at all, or any zero, is a problem. */
+export function evidenceProblems(evidence: readonly { label: string; value: number }[]): string[] {
+  if (evidence.length === 0) return ['the scenario recorded no evidence that its fault hit work in flight'];
+  return evidence
+    .filter((e) => !(e.value > 0))
+    .map((e) => `no evidence the fault hit work in flight: ${e.label} = ${e.value}`);
 }

@@ -1,5 +1,5 @@
 import type { FaultRule } from './proxy';
-import type { ChaosContext, Scenario } from './runner';
+import type { ChaosContext, ChaosResult, Scenario } from './runner';
 
 // The chaos scenarios of issue 4 (docs/reliability.md). Fault windows scale with the load between a CI floor and the
 // full-size length.
@@ -8,6 +8,37 @@ const windowMs = (ctx: ChaosContext, ciMs: number, fullMs: number): number =>
   Math.round(Math.min(fullMs, Math.max(ciMs, fullMs * ctx.scale)));
 
 const SQS_OPS = ['ReceiveMessage', 'DeleteMessageBatch', 'ChangeMessageVisibilityBatch'];
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Faults a named rule of a proxy injected so far. */
+const injectedBy = (proxy: ChaosContext['sqsProxy'], rule: string): number =>
+  proxy
+    .stats()
+    .rules.filter((r) => r.name === rule)
+    .reduce((sum, r) => sum + r.injected, 0);
+
+/**
+ * Requests of `operation` the proxy sees after `since` of them had been seen, waiting up to `maxMs` (or until the
+ * queue drained) for the first: proof that the pipeline still had work of that kind once the fault was over.
+ */
+async function requestsAfter(
+  ctx: ChaosContext,
+  proxy: ChaosContext['sqsProxy'],
+  operation: string,
+  since: number,
+  maxMs: number,
+): Promise<number> {
+  let windowOver = false;
+  void ctx.faultWindow(maxMs).then(() => (windowOver = true));
+  const count = (): number => (proxy.stats().requests[operation] ?? 0) - since;
+  while (!windowOver && count() === 0) await sleep(100);
+  return count();
+}
+
+function retriedActivities(result: ChaosResult, types: readonly string[]): number {
+  return types.reduce((sum, type) => sum + (result.activities[type]?.retried ?? 0), 0);
+}
 
 export const putRecordsPartialFailures: Scenario = {
   name: 'putrecords-faults',
@@ -82,6 +113,7 @@ export const putRecordsPartialFailures: Scenario = {
     ctx.kinesisProxy.set(kinesis);
     ctx.sqsProxy.set(sqs);
     await ctx.faultWindow(durationMs);
+    ctx.evidence('PutRecords entries failed', injectedBy(ctx.kinesisProxy, 'putRecordsEntries'));
   },
 };
 
@@ -104,6 +136,7 @@ export const deleteEntriesFailing: Scenario = {
       },
     ]);
     await ctx.faultWindow(durationMs);
+    ctx.evidence('DeleteMessageBatch entries failed', injectedBy(ctx.sqsProxy, 'sqsBatchEntries'));
   },
 };
 
@@ -111,64 +144,126 @@ export const kinesisUnreachable: Scenario = {
   name: 'kinesis-down',
   title: 'the Kinesis emulator unreachable (connections refused) while publishing',
   async inject(ctx) {
-    await ctx.publishing(3);
+    const atFault = await ctx.publishing(1);
     const durationMs = windowMs(ctx, 20_000, 60_000);
     ctx.log(`kinesis-down: refusing Kinesis connections for ${durationMs / 1000} s`);
     await ctx.kinesisProxy.down({ durationMs, mode: 'refuse' });
     ctx.recordFault(`Kinesis refused for ${durationMs / 1000} s`, 1);
-    await new Promise((r) => setTimeout(r, durationMs));
+    ctx.evidence('messages held by runs when Kinesis went down', atFault.held);
+    await sleep(durationMs);
     await ctx.kinesisProxy.up();
+    // Refused connections never reach the proxy, so they cannot be counted: what proves the outage hit publishing is
+    // that publishing still had to happen once Kinesis was back.
+    const { putRecords } = await ctx.inFlight();
+    ctx.evidence(
+      'PutRecords requests after Kinesis came back',
+      await requestsAfter(ctx, ctx.kinesisProxy, 'PutRecords', putRecords, 60_000),
+    );
   },
 };
 
 /**
- * Every third PutRecords takes 12 s, longer than the 10 s visibility timeout: the lanes it hits are slow while the
- * others keep cycling through receive, so a message whose lease lapsed is received again at once.
+ * One experiment, two arms: every third PutRecords takes 12 s, longer than the 10 s visibility timeout, with the same
+ * run input in both arms. Small batches (one ReceiveMessage each) bring lanes back to receive while other lanes still
+ * publish, so a message whose visibility lapsed is received again at once. The treatment keeps the lease; the control
+ * (lease-lost) fails every visibility extension, and nothing else differs.
  */
-function slowPutRecords(durationMs: number): FaultRule {
-  return {
-    operations: ['PutRecords'],
-    requests: { mode: 'every', n: 3 },
-    fault: { kind: 'latency', ms: 12_000 },
-    limit: { durationMs },
-  };
+const SLOW_PUBLISH_RUN_INPUT = { visibilityTimeoutSeconds: 10, receivesPerBatch: 1 } as const;
+
+function slowPublishArm(ctx: ChaosContext, leaseLost: boolean): Promise<void> {
+  const durationMs = windowMs(ctx, 30_000, 60_000);
+  ctx.kinesisProxy.set([
+    {
+      name: 'slow PutRecords',
+      operations: ['PutRecords'],
+      requests: { mode: 'every', n: 3 },
+      fault: { kind: 'latency', ms: 12_000 },
+      limit: { durationMs },
+    },
+  ]);
+  ctx.sqsProxy.set(
+    leaseLost
+      ? [
+          {
+            name: 'visibility extension failed',
+            operations: ['ChangeMessageVisibilityBatch'],
+            fault: { kind: 'sqsBatchEntries', entries: { mode: 'rate', rate: 1, seed: 8 } },
+            limit: { durationMs },
+          },
+        ]
+      : [],
+  );
+  return ctx.faultWindow(durationMs).then(() => {
+    ctx.evidence('PutRecords slowed past the visibility timeout', injectedBy(ctx.kinesisProxy, 'slow PutRecords'));
+    if (leaseLost) {
+      ctx.evidence('visibility extensions failed', injectedBy(ctx.sqsProxy, 'visibility extension failed'));
+    }
+  });
 }
 
 export const slowPublishKeepsLease: Scenario = {
   name: 'slow-publish',
   title: 'PutRecords slower (12 s) than the visibility timeout (10 s): the lease must keep messages hidden',
-  // Small batches: lanes come back to receive while other lanes still publish, so an expired lease would show.
-  runInput: { visibilityTimeoutSeconds: 10, receivesPerBatch: 1 },
-  async inject(ctx) {
-    const durationMs = windowMs(ctx, 30_000, 60_000);
-    ctx.kinesisProxy.set([slowPutRecords(durationMs)]);
-    await ctx.faultWindow(durationMs);
-  },
+  runInput: SLOW_PUBLISH_RUN_INPUT,
+  inject: (ctx) => slowPublishArm(ctx, false),
+  verdict: (r) => [
+    ...(r.redelivered > 0 ? [`${r.redelivered} messages redelivered although the lease was working`] : []),
+    ...(r.duplicatesSameId > 0 ? [`${r.duplicatesSameId} duplicates although the lease was working`] : []),
+  ],
 };
 
 export const slowPublishLeaseLost: Scenario = {
   name: 'slow-publish-lease-lost',
-  title:
-    'slow PutRecords (12 s > 10 s visibility) and every visibility extension failing: messages reappear mid-publish',
-  runInput: { visibilityTimeoutSeconds: 10 },
+  title: 'control of slow-publish: same load and run input, every visibility extension failing: messages reappear',
+  runInput: SLOW_PUBLISH_RUN_INPUT,
+  inject: (ctx) => slowPublishArm(ctx, true),
+  // The control shows what the lease prevents; a control without redelivery proves nothing about the treatment.
+  verdict: (r) => (r.redelivered > 0 ? [] : ['no message was redelivered: the control did not exercise the lease']),
+};
+
+/**
+ * SQS answers late: every DeleteMessageBatch, ChangeMessageVisibilityBatch and SendMessageBatch (quarantine copies;
+ * no quarantine queue in the chaos runner) that starts within the window is answered 20 s after SQS processed it,
+ * below the clients' 30 s request timeout. A delete of a full batch is several such requests in a row; an activity
+ * that heartbeats once per round of requests misses its 45 s heartbeat timeout and is retried (issue 10, item 5).
+ */
+export const sqsLatency: Scenario = {
+  name: 'sqs-latency',
+  title: 'SQS delete/visibility/send answers 20 s late: delete and drop activities must keep heartbeating',
+  // Four receives per batch: up to 40 messages, so a delete is at most 4 requests (80 s), inside its 2 min timeout.
+  runInput: { visibilityTimeoutSeconds: 120, receivesPerBatch: 4 },
   async inject(ctx) {
-    const durationMs = windowMs(ctx, 30_000, 60_000);
-    ctx.kinesisProxy.set([slowPutRecords(durationMs)]);
-    ctx.sqsProxy.set([
-      {
-        operations: ['ChangeMessageVisibilityBatch'],
-        fault: { kind: 'sqsBatchEntries', entries: { mode: 'rate', rate: 1, seed: 8 } },
-        limit: { durationMs },
-      },
-    ]);
+    await ctx.publishing(1);
+    const durationMs = windowMs(ctx, 60_000, 120_000);
+    const slow = (operation: string): FaultRule => ({
+      name: `slow ${operation}`,
+      operations: [operation],
+      fault: { kind: 'latency', ms: 20_000, phase: 'after' },
+      limit: { durationMs },
+    });
+    ctx.sqsProxy.set([slow('DeleteMessageBatch'), slow('ChangeMessageVisibilityBatch'), slow('SendMessageBatch')]);
     await ctx.faultWindow(durationMs);
+    ctx.evidence('DeleteMessageBatch answers delayed', injectedBy(ctx.sqsProxy, 'slow DeleteMessageBatch'));
+  },
+  verdict: (r) => {
+    const types = ['deleteMessages', 'dropInvalidSubmissions'];
+    const retried = retriedActivities(r, types);
+    const heartbeat = types.reduce((sum, t) => sum + (r.activities[t]?.heartbeatTimeouts ?? 0), 0);
+    return retried > 0
+      ? [
+          `${retried} delete/drop activities retried (${heartbeat} after a heartbeat timeout): ` +
+            types.flatMap((t) => r.activities[t]?.lastFailures ?? []).join('; '),
+        ]
+      : [];
   },
 };
 
 export const workerKilled: Scenario = {
   name: 'worker-killed',
   title: 'a worker process killed with SIGKILL mid-publish while a second worker runs',
-  workerProcesses: 1,
+  // Both workers poll from the start: a survivor started only after publishing began needs seconds to come up, and at
+  // CI size the load could be published by then, so the kill would hit an idle worker.
+  workerProcesses: 2,
   // The product default: longer than publish's heartbeat timeout (45 s) plus its first retry interval plus one
   // extension period, so the retried attempt resumes from the victim's last heartbeat before the victim's messages
   // reappear in the queue. (With 30 s the survivor's lanes re-receive and republish them whole: see the docs.)
@@ -178,17 +273,24 @@ export const workerKilled: Scenario = {
     ctx.kinesisProxy.set([
       { operations: ['PutRecords'], fault: { kind: 'latency', ms: 1_000 }, limit: { durationMs: 120_000 } },
     ]);
-    await ctx.publishing(2);
-    const victim = ctx.workers[0];
-    if (!victim) throw new Error('worker-killed needs a worker process');
-    const survivor = await ctx.startWorker();
-    const seen = ctx.kinesisProxy.stats().requests['PutRecords'] ?? 0;
-    await ctx.publishing(seen + 2); // the victim is still publishing (the survivor may be too)
+    const [victim, survivor] = ctx.workers;
+    if (!victim || !survivor) throw new Error('worker-killed needs two worker processes');
+    const atKill = await ctx.publishing(2);
+    const abandonedBefore = ctx.kinesisProxy.stats().abandoned + ctx.sqsProxy.stats().abandoned;
     ctx.log(`worker-killed: SIGKILL to worker process group ${victim.pid} (survivor: ${survivor.pid})`);
     victim.kill();
     ctx.recordFault('SIGKILL worker process', 1);
+    ctx.evidence('messages held by runs at the kill', atKill.held);
+    await sleep(1_000); // the kernel closes the victim's sockets; the proxies see their requests abandoned
+    const abandoned = ctx.kinesisProxy.stats().abandoned + ctx.sqsProxy.stats().abandoned - abandonedBefore;
+    ctx.evidence('AWS requests the killed worker left unanswered', abandoned);
     await ctx.kinesisProxy.reset();
   },
+  // The victim's activity was taken over: some activity needed a second attempt.
+  verdict: (r) =>
+    retriedActivities(r, Object.keys(r.activities)) > 0
+      ? []
+      : ['no activity was retried after the kill: the kill did not interrupt an activity'],
 };
 
 export const temporalRestarted: Scenario = {
@@ -199,12 +301,20 @@ export const temporalRestarted: Scenario = {
   // The product's worker process, as deployed: it has to find the server again by itself.
   workerProcesses: 1,
   async inject(ctx) {
-    await ctx.publishing(3);
+    const atKill = await ctx.publishing(1);
     const downMs = windowMs(ctx, 10_000, 30_000);
     ctx.log(`temporal-restart: SIGKILL to the private Temporal server, down for ${downMs / 1000} s`);
     const { readyMs } = await ctx.restartTemporal(downMs);
     ctx.recordFault(`Temporal SIGKILLed, down ${downMs / 1000} s`, 1);
     ctx.log(`temporal-restart: Temporal healthy again ${readyMs} ms after its restart`);
+    ctx.evidence('messages held by runs when Temporal was killed', atKill.held);
+    // A delete is scheduled by the workflow once a publish completed, which needs the server: deletes after the
+    // restart prove the runs that held messages at the kill went on on the restarted server.
+    const deletesAtRestart = ctx.sqsProxy.stats().requests['DeleteMessageBatch'] ?? 0;
+    ctx.evidence(
+      'DeleteMessageBatch requests after the restart',
+      await requestsAfter(ctx, ctx.sqsProxy, 'DeleteMessageBatch', deletesAtRestart, 60_000),
+    );
   },
 };
 
@@ -214,6 +324,7 @@ export const SCENARIOS: readonly Scenario[] = [
   kinesisUnreachable,
   slowPublishKeepsLease,
   slowPublishLeaseLost,
+  sqsLatency,
   workerKilled,
   temporalRestarted,
 ];

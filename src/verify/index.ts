@@ -9,5 +9,5 @@ export {
   type JudgeReport,
   type CheckCode,
 } from './judge';
-export { readQueueDepth, isDrained, type QueueDepth } from './queue-depth';
+export { readQueueDepth, isDrained, QueueDepthUnavailableError, type QueueDepth } from './queue-depth';
 export { waitForSettled, type WaitOptions, type WaitOutcome } from './wait';

@@ -77,9 +77,16 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<{ vi
     }),
   );
   return {
-    visible: Number(Attributes?.ApproximateNumberOfMessages ?? NaN),
-    inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? NaN),
+    visible: requiredCount(Attributes, 'ApproximateNumberOfMessages'),
+    inFlight: requiredCount(Attributes, 'ApproximateNumberOfMessagesNotVisible'),
   };
+}
+
+/** A missing or garbled attribute is an error: read as 0 (or NaN) it would pass for an empty queue. */
+function requiredCount(attributes: Partial<Record<string, string>> | undefined, name: string): number {
+  const raw = attributes?.[name];
+  if (raw === undefined || !/^\d+$/.test(raw)) throw new Error(`GetQueueAttributes: ${name} missing or not a count`);
+  return Number(raw);
 }
 
 export async function createTestStream(kinesis: KinesisClient, name: string, shards = 2): Promise<void> {

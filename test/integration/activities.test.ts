@@ -1,5 +1,5 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { PUBLISH_STALLED } from '../../src/failure-types';
@@ -274,9 +274,18 @@ describe('activities against the emulators', () => {
       await sendBodies(sqs, redriveQueueUrl, [asBase64(validSubmission())]);
       // The stream does not exist: every publish fails, so the message is never deleted.
       const activities = createActivities(deps({ queueUrl: redriveQueueUrl, streamName: uniqueName('missing') }));
-      const quick = { ...receiveRequest, visibilityTimeoutSeconds: 1, waitTimeSeconds: 2, byteBudget: 100_000 };
+      // One ReceiveMessage per attempt and a visibility no scheduling stall outlasts: the message is received exactly
+      // once per attempt, then handed back explicitly (visibility 0, as when its lease ends) instead of waiting for a
+      // short timeout to lapse, which a loaded machine could stretch into a second receive within one attempt.
+      const once = {
+        ...receiveRequest,
+        receives: 1,
+        visibilityTimeoutSeconds: 60,
+        waitTimeSeconds: 5,
+        byteBudget: 100_000,
+      };
       for (let attempt = 1; attempt <= 2; attempt++) {
-        const batch = await runActivity(activities.receiveSubmissions, [quick]);
+        const batch = await runActivity(activities.receiveSubmissions, [once]);
         expect(batch.messages.map((m) => m.receiveCount)).toEqual([attempt]);
         const transformed = await runActivity(activities.validateAndTransform, [
           { messages: batch.messages, partitionKey: 'device_id', includeProvenance: false },
@@ -286,17 +295,23 @@ describe('activities against the emulators', () => {
             type: 'ResourceNotFoundException',
           },
         );
-        await new Promise((r) => setTimeout(r, 1_200));
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: redriveQueueUrl,
+            ReceiptHandle: batch.messages[0]?.receiptHandle,
+            VisibilityTimeout: 0,
+          }),
+        );
       }
       // Received maxReceiveCount times without a delete: the next receive moves it to the dead-letter queue.
-      expect((await runActivity(activities.receiveSubmissions, [quick])).messages).toHaveLength(0);
-      const dead = await runActivity(createActivities(deps({ queueUrl: dlqUrl })).receiveSubmissions, [quick]);
+      expect((await runActivity(activities.receiveSubmissions, [once])).messages).toHaveLength(0);
+      const dead = await runActivity(createActivities(deps({ queueUrl: dlqUrl })).receiveSubmissions, [once]);
       expect(dead.messages).toHaveLength(1);
     } finally {
       await deleteTestQueue(sqs, redriveQueueUrl);
       await deleteTestQueue(sqs, dlqUrl);
     }
-  }, 30_000);
+  }, 60_000);
 
   it('deletes only the messages it is given and checks every entry', async () => {
     await sendBodies(sqs, queueUrl, ['one', 'two', 'three']);

@@ -98,6 +98,11 @@ export const sqsBatchResponseSchema = z.looseObject({
 });
 export type SqsBatchResponseBody = z.infer<typeof sqsBatchResponseSchema>;
 
+/** SQS ReceiveMessage answer: only the message ids matter here (to count redeliveries). */
+export const receiveMessageResponseSchema = z.looseObject({
+  Messages: z.array(z.looseObject({ MessageId: z.string() })).optional(),
+});
+
 export const SQS_BATCH_OPERATIONS: readonly string[] = ['DeleteMessageBatch', 'ChangeMessageVisibilityBatch'];
 
 /** Parses JSON text with a schema; undefined when it is not JSON or not that shape (the proxy then forwards as-is). */

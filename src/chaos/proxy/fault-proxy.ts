@@ -13,6 +13,7 @@ import {
   parseTarget,
   putRecordsRequestSchema,
   putRecordsResponseSchema,
+  receiveMessageResponseSchema,
   sqsBatchRequestSchema,
   sqsBatchResponseSchema,
   SQS_BATCH_OPERATIONS,
@@ -49,6 +50,13 @@ export interface ProxyStats {
   forwarded: number;
   /** Connections refused or reset while the upstream was "down". */
   downRejections: number;
+  /**
+   * Requests whose client went away (socket closed by the client, e.g. a SIGKILLed worker) before the proxy answered;
+   * requests the proxy itself dropped (hang, reset, down) are not counted.
+   */
+  abandoned: number;
+  /** SQS ReceiveMessage answers: messages handed out, and how many of them had been handed out before (redelivery). */
+  received: { messages: number; redelivered: number };
   rules: RuleStats[];
   /** When the last fault of any kind was injected (epoch ms); undefined before the first. */
   lastFaultAtMs?: number;
@@ -105,7 +113,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let rules: ActiveRule[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
-  const stats: Omit<ProxyStats, 'rules'> = { requests: {}, forwarded: 0, downRejections: 0 };
+  const stats: Omit<ProxyStats, 'rules' | 'received'> = { requests: {}, forwarded: 0, downRejections: 0, abandoned: 0 };
+  const receivedIds = new Set<string>();
+  const received = { messages: 0, redelivered: 0 };
+  /** Sockets the proxy destroys on purpose: their requests are faults, not abandoned by the client. */
+  const droppedByProxy = new WeakSet<Socket>();
   let downMode: 'refuse' | 'reset' | undefined;
   let downTimer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -114,7 +126,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     stats.lastFaultAtMs = Date.now();
   };
 
-  const server = createServer((req, res) => void handle(req, res).catch(() => req.socket.destroy()));
+  const server = createServer((req, res) => void handle(req, res).catch(() => dropSocket(req.socket)));
   server.keepAliveTimeout = 5_000;
   server.on('connection', (socket: Socket) => {
     if (downMode === 'reset') {
@@ -151,6 +163,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.once('close', () => {
+      if (!res.writableFinished && !droppedByProxy.has(req.socket) && !closed) stats.abandoned += 1;
+    });
     const body = await readBody(req);
     const target = parseTarget(req.headers['x-amz-target']);
     const op = target.operation || '?';
@@ -184,9 +199,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const reply = await forwardWithEntryFaults(req, target, body, active);
     if (reply === undefined) {
       // The upstream itself is unreachable: the client sees a network failure, as it would without the proxy.
-      req.socket.destroy();
+      dropSocket(req.socket);
       return;
     }
+    if (target.operation === 'ReceiveMessage' && reply.status === 200) countReceived(reply.body);
     if (delayAfter > 0) await sleep(delayAfter);
     if (terminal) return applyTerminal(terminal, target, req, res);
     send(res, reply);
@@ -203,13 +219,28 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       case 'serverError':
         return sendError(res, errorReply(target.service, fault.status));
       case 'reset':
-        req.socket.destroy();
+        dropSocket(req.socket);
         return;
       case 'hang': {
         const ms = Math.min(MAX_HANG_MS, Math.max(0, fault.maxHangMs));
-        later(ms, () => req.socket.destroy());
+        droppedByProxy.add(req.socket);
+        later(ms, () => dropSocket(req.socket));
         return;
       }
+    }
+  }
+
+  function dropSocket(socket: Socket): void {
+    droppedByProxy.add(socket);
+    socket.destroy();
+  }
+
+  function countReceived(body: Buffer): void {
+    const parsed = parseJson(receiveMessageResponseSchema, body.toString('utf8'));
+    for (const message of parsed?.Messages ?? []) {
+      received.messages += 1;
+      if (receivedIds.has(message.MessageId)) received.redelivered += 1;
+      else receivedIds.add(message.MessageId);
     }
   }
 
@@ -342,7 +373,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   }
 
   function destroySockets(): void {
-    for (const socket of sockets) socket.destroy();
+    for (const socket of sockets) dropSocket(socket);
     sockets.clear();
   }
 
@@ -396,6 +427,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return {
         ...stats,
         requests: { ...stats.requests },
+        received: { ...received },
         rules: rules.map((r) => ({ name: r.name, injected: r.injected, active: r.isLive(now) })),
       };
     },

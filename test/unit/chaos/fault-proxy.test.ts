@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KinesisClient, ListStreamsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createHash } from 'node:crypto';
+import { type KinesisClient, ListStreamsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import {
+  ReceiveMessageCommand,
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -15,11 +16,14 @@ import { startFaultProxy, type FaultProxy } from '../../../src/chaos/proxy';
 interface FakeUpstream {
   url: string;
   received: { target: string; body: Record<string, unknown> }[];
+  /** Message ids of the next ReceiveMessage answers, one array per answer. */
+  receiveAnswers: string[][];
   close(): Promise<void>;
 }
 
 async function startFakeUpstream(): Promise<FakeUpstream> {
   const received: FakeUpstream['received'] = [];
+  const receiveAnswers: string[][] = [];
   let sequence = 1000;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,6 +43,11 @@ async function startFakeUpstream(): Promise<FakeUpstream> {
         answer = { Successful: (body['Entries'] as { Id: string }[]).map((e) => ({ Id: e.Id })) };
       } else if (target.endsWith('.ListStreams')) {
         answer = { StreamNames: ['s'], HasMoreStreams: false };
+      } else if (target.endsWith('.ReceiveMessage')) {
+        const ids = receiveAnswers.shift() ?? [];
+        answer = {
+          Messages: ids.map((id) => ({ MessageId: id, ReceiptHandle: `rh-${id}`, Body: 'x', MD5OfBody: md5('x') })),
+        };
       } else if (target.endsWith('.GetQueueAttributes')) {
         answer = { Attributes: { ApproximateNumberOfMessages: '0' } };
       }
@@ -52,13 +61,22 @@ async function startFakeUpstream(): Promise<FakeUpstream> {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    receiveAnswers,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
 
+async function waitFor(condition: () => boolean, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const QUEUE_URL = 'http://sqs.us-east-1.localhost:9324/000000000000/q';
 
-function clients(proxy: FaultProxy, requestTimeoutMs = 2_000): { kinesis: KinesisClient; sqs: SQSClient } {
+function clients(proxy: FaultProxy, requestTimeoutMs = 10_000): { kinesis: KinesisClient; sqs: SQSClient } {
   const config = {
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL: undefined,
@@ -70,6 +88,8 @@ function clients(proxy: FaultProxy, requestTimeoutMs = 2_000): { kinesis: Kinesi
     sqs: createSqsClient(config, { requestTimeoutMs }),
   };
 }
+
+const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
 
 const records = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ Data: Buffer.from(`r${i}`), PartitionKey: `k${i}` }));
@@ -226,40 +246,39 @@ describe('fault proxy against a fake upstream', () => {
   });
 
   it('hangs until the client gives up; with phase after, the request still reached the upstream', async () => {
-    // The product's clients set requestTimeout without throwOnRequestTimeout, which smithy 4.14 only logs about
-    // (see docs/reliability.md); a client that really gives up is built here.
-    const kinesis = new KinesisClient({
-      region: 'us-east-1',
-      endpoint: proxy.url,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-      requestHandler: new NodeHttpHandler({ requestTimeout: 1_000, throwOnRequestTimeout: true }),
-    });
+    // The product's client (src/aws-clients.ts: requestTimeout with throwOnRequestTimeout) with a 1 s timeout gives up
+    // long before the 60 s hang bound: the failure is the client's timeout, not the proxy's socket close.
+    const impatient = clients(proxy, 1_000).kinesis;
     proxy.add({
       operations: ['PutRecords'],
-      fault: { kind: 'hang', maxHangMs: 10_000, phase: 'after' },
+      fault: { kind: 'hang', maxHangMs: 60_000, phase: 'after' },
       limit: { count: 1 },
     });
-    const started = Date.now();
-    await expect(kinesis.send(new PutRecordsCommand({ StreamName: 's', Records: records(2) }))).rejects.toBeDefined();
-    expect(Date.now() - started).toBeLessThan(5_000); // the client's 2 s request timeout, not the hang bound
+    await expect(impatient.send(new PutRecordsCommand({ StreamName: 's', Records: records(2) }))).rejects.toMatchObject(
+      { name: 'TimeoutError', code: 'ETIMEDOUT' },
+    );
     expect(forwardedRecordData(upstream)).toEqual(['r0', 'r1']);
-    kinesis.destroy();
+    impatient.destroy();
   });
 
   it('bounds a hang by maxHangMs even when the client would wait longer', async () => {
     const patient = clients(proxy, 30_000).kinesis;
+    await patient.send(new ListStreamsCommand({})); // connected: the hang is all the next request waits for
     proxy.add({ fault: { kind: 'hang', maxHangMs: 400 }, limit: { count: 1 } });
     const started = Date.now();
-    await expect(patient.send(new ListStreamsCommand({}))).rejects.toBeDefined();
-    expect(Date.now() - started).toBeLessThan(3_000);
+    const error: unknown = await patient.send(new ListStreamsCommand({})).catch((e: unknown) => e);
+    const waited = Date.now() - started;
+    // The proxy closed the socket (not the client's 30 s timeout), and not before the hang's 400 ms were up.
+    expect(error).toMatchObject({ message: expect.stringMatching(/socket hang up/) as unknown });
+    expect(waited).toBeGreaterThanOrEqual(390);
+    expect(waited).toBeLessThan(25_000);
     patient.destroy();
   });
 
   it('resets the connection', async () => {
     proxy.add({ fault: { kind: 'reset' }, limit: { count: 1 } });
-    await expect(kinesis.send(new ListStreamsCommand({}))).rejects.toBeDefined();
-    await expect(kinesis.send(new ListStreamsCommand({}))).resolves.toBeDefined();
+    await expect(kinesis.send(new ListStreamsCommand({}))).rejects.toThrow(/socket hang up/);
+    await expect(kinesis.send(new ListStreamsCommand({}))).resolves.toMatchObject({ StreamNames: ['s'] });
     expect(upstream.received).toHaveLength(1);
   });
 
@@ -288,26 +307,52 @@ describe('fault proxy against a fake upstream', () => {
   });
 
   it('refuses connections while down, and comes back by itself when the window ends', async () => {
-    await proxy.down({ durationMs: 500, mode: 'refuse' });
+    // A window far longer than a request takes even on a loaded machine; the end is awaited, not guessed.
+    const windowMs = 3_000;
+    const downAt = Date.now();
+    await proxy.down({ durationMs: windowMs, mode: 'refuse' });
     expect(proxy.isDown()).toBe(true);
     await expect(kinesis.send(new ListStreamsCommand({}))).rejects.toThrow(/ECONNREFUSED/);
-    await new Promise((r) => setTimeout(r, 700));
-    expect(proxy.isDown()).toBe(false);
-    await expect(kinesis.send(new ListStreamsCommand({}))).resolves.toBeDefined();
+    await waitFor(() => !proxy.isDown(), 30_000);
+    expect(Date.now() - downAt).toBeGreaterThanOrEqual(windowMs - 10);
+    await expect(kinesis.send(new ListStreamsCommand({}))).resolves.toMatchObject({ StreamNames: ['s'] });
   });
 
   it('resets every connection while down in reset mode; reset() ends the window early', async () => {
     await proxy.down({ durationMs: 60_000, mode: 'reset' });
-    await expect(kinesis.send(new ListStreamsCommand({}))).rejects.toBeDefined();
+    await expect(kinesis.send(new ListStreamsCommand({}))).rejects.toThrow(/socket hang up/);
     expect(proxy.stats().downRejections).toBeGreaterThan(0);
     await proxy.reset();
-    await expect(kinesis.send(new ListStreamsCommand({}))).resolves.toBeDefined();
+    await expect(kinesis.send(new ListStreamsCommand({}))).resolves.toMatchObject({ StreamNames: ['s'] });
   });
 
   it('expires a rule after its duration', async () => {
-    proxy.add({ fault: { kind: 'serverError', status: 503 }, limit: { durationMs: 200 } });
-    await expect(kinesis.send(new ListStreamsCommand({}))).rejects.toBeDefined();
-    await new Promise((r) => setTimeout(r, 250));
-    await expect(kinesis.send(new ListStreamsCommand({}))).resolves.toBeDefined();
+    await kinesis.send(new ListStreamsCommand({})); // connected before the rule's clock starts
+    // A window long enough for a request even on a loaded machine; the expiry is awaited on the rule's own deadline.
+    const rule = proxy.add({ fault: { kind: 'serverError', status: 503 }, limit: { durationMs: 3_000 } });
+    await expect(kinesis.send(new ListStreamsCommand({}))).rejects.toMatchObject({ name: 'ServiceUnavailable' });
+    await new Promise((r) => setTimeout(r, Math.max(0, rule.expiresAtMs - Date.now()) + 20));
+    await expect(kinesis.send(new ListStreamsCommand({}))).resolves.toMatchObject({ StreamNames: ['s'] });
+    expect(rule.injected).toBe(1);
+  });
+
+  it('counts requests the client abandoned before the answer, not those the proxy dropped itself', async () => {
+    const impatient = clients(proxy, 500).kinesis;
+    proxy.add({ operations: ['ListStreams'], fault: { kind: 'latency', ms: 3_000 }, limit: { count: 1 } });
+    await expect(impatient.send(new ListStreamsCommand({}))).rejects.toMatchObject({
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+    });
+    await waitFor(() => proxy.stats().abandoned === 1, 10_000);
+    proxy.add({ fault: { kind: 'reset' }, limit: { count: 1 } });
+    await expect(kinesis.send(new ListStreamsCommand({}))).rejects.toThrow(/socket hang up/);
+    expect(proxy.stats().abandoned).toBe(1);
+    impatient.destroy();
+  });
+
+  it('counts messages SQS hands out again (redeliveries) from ReceiveMessage answers', async () => {
+    upstream.receiveAnswers.push(['m1', 'm2'], ['m3'], ['m2', 'm4', 'm1']);
+    for (let i = 0; i < 3; i++) await sqs.send(new ReceiveMessageCommand({ QueueUrl: QUEUE_URL }));
+    expect(proxy.stats().received).toEqual({ messages: 6, redelivered: 2 });
   });
 });

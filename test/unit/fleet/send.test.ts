@@ -1,5 +1,8 @@
 import { generateSubmissions, type FleetOptions } from '../../../src/fleet/generate';
-import { expectedEventId } from '../../../src/fleet/event-id';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EVENT_ID_NAMESPACE as DOMAIN_NAMESPACE, eventIdFor } from '../../../src/domain/event-id';
+import { EVENT_ID_NAMESPACE as FLEET_NAMESPACE, expectedEventId } from '../../../src/fleet/event-id';
 import { parseManifest } from '../../../src/fleet/manifest';
 import { MAX_BATCH_BYTES, planBatches, toManifestEntry } from '../../../src/fleet/send';
 
@@ -52,9 +55,24 @@ describe('fleet sender planning', () => {
     }
   });
 
-  it('derives event ids as uuid v5 of messageId/index in the shared namespace', () => {
-    expect(expectedEventId('m-1', 0)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(expectedEventId('m-1', 0)).not.toBe(expectedEventId('m-1', 1));
-    expect(expectedEventId('m-1', 0)).toBe(expectedEventId('m-1', 0));
+  // Vectors from an independent implementation (Python: uuid.uuid5(UUID(namespace), "<message id>/<index>")).
+  const VECTORS: [string, number, string][] = [
+    ['m-1', 0, '737790a4-dcaf-5761-85a4-b2d3b9d6e323'],
+    ['m-1', 1, 'e196ddc3-b216-5f35-b332-0c7f65b81e39'],
+    ['0b7c2f4e-1d3a-4a57-9a0e-5c1f2d3e4f50', 0, '403ef29a-caba-5b1f-8bc4-ca11796afb12'],
+    ['0b7c2f4e-1d3a-4a57-9a0e-5c1f2d3e4f50', 7, '76aa1c64-df6d-5e0c-8810-06344bf61fb0'],
+  ];
+
+  it('uses the namespace the README documents, in the fleet and in the product alike', () => {
+    const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+    const documented = /UUIDv5 of `<SQS message id>\/<event index>` in\s+namespace `([0-9a-f-]{36})`/.exec(readme)?.[1];
+    expect(documented).toBe('4e5a760c-74df-55cd-b7b4-c0b3ef8b7ad7');
+    expect(FLEET_NAMESPACE).toBe(documented);
+    expect(DOMAIN_NAMESPACE).toBe(documented);
+  });
+
+  it.each(VECTORS)('derives the known uuid v5 for %s/%i in the fleet and in the product', (messageId, index, id) => {
+    expect(expectedEventId(messageId, index)).toBe(id);
+    expect(eventIdFor(messageId, index)).toBe(id);
   });
 });

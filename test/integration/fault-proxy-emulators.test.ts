@@ -1,7 +1,7 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { createKinesisClient, createSqsClient } from '../../../src/aws-clients';
-import { startFaultProxy, type FaultProxy } from '../../../src/chaos/proxy';
+import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
+import { startFaultProxy, type FaultProxy } from '../../src/chaos/proxy';
 import {
   createTestQueue,
   createTestStream,
@@ -11,11 +11,14 @@ import {
   queueDepth,
   readStream,
   sendBodies,
-} from '../../helpers/aws';
-import { uniqueName } from '../../helpers/temporal';
+} from '../helpers/aws';
+import { uniqueName } from '../helpers/temporal';
 
-/** The proxy in front of the real emulators: what it reports failed really did not happen upstream. */
-jest.setTimeout(30_000);
+/**
+ * The proxy in front of the real emulators (integration tier: needs the local stack): what it reports failed really
+ * did not happen upstream. Every test has its own stream or queue, so they pass in any order or alone.
+ */
+jest.setTimeout(60_000);
 
 const direct = emulatorClients();
 const upstreams = {
@@ -36,23 +39,32 @@ function viaProxy(sqsProxy: FaultProxy, kinesisProxy: FaultProxy) {
 describe('fault proxy in front of the real emulators', () => {
   let sqsProxy: FaultProxy;
   let kinesisProxy: FaultProxy;
-  const streamName = uniqueName('chaos-proxy-events');
-  let queueUrl = '';
+  const cleanups: (() => Promise<void>)[] = [];
 
-  beforeAll(async () => {
+  async function freshStream(): Promise<string> {
+    const name = uniqueName('chaos-proxy-events');
+    await createTestStream(direct.kinesis, name, 1);
+    cleanups.push(() => deleteTestStream(direct.kinesis, name));
+    return name;
+  }
+  async function freshQueue(): Promise<string> {
+    const url = await createTestQueue(direct.sqs, uniqueName('chaos-proxy-q'));
+    cleanups.push(() => deleteTestQueue(direct.sqs, url));
+    return url;
+  }
+
+  beforeEach(async () => {
     sqsProxy = await startFaultProxy({ upstream: upstreams.sqs });
     kinesisProxy = await startFaultProxy({ upstream: upstreams.kinesis });
-    await createTestStream(direct.kinesis, streamName, 1);
-    queueUrl = await createTestQueue(direct.sqs, uniqueName('chaos-proxy-q'));
   });
-  afterAll(async () => {
-    await deleteTestStream(direct.kinesis, streamName);
-    await deleteTestQueue(direct.sqs, queueUrl);
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
     await sqsProxy.close();
     await kinesisProxy.close();
   });
 
   it('PutRecords: only the surviving entries land on the emulator, with the sequence numbers the answer reports', async () => {
+    const streamName = await freshStream();
     const { kinesis } = viaProxy(sqsProxy, kinesisProxy);
     kinesisProxy.set([
       {
@@ -78,6 +90,7 @@ describe('fault proxy in front of the real emulators', () => {
   });
 
   it('DeleteMessageBatch: an entry reported failed is really still in the queue', async () => {
+    const queueUrl = await freshQueue();
     const { sqs } = viaProxy(sqsProxy, kinesisProxy);
     await sendBodies(direct.sqs, queueUrl, ['m1', 'm2', 'm3']);
     const received = await sqs.send(
@@ -107,24 +120,27 @@ describe('fault proxy in front of the real emulators', () => {
     expect(deleted.Successful?.map((s) => s.Id).sort()).toEqual(['1', '2']);
     const depth = await queueDepth(direct.sqs, queueUrl);
     expect(depth.visible + depth.inFlight).toBe(1);
-    await new Promise((r) => setTimeout(r, 1_200));
+    // Long poll: returns once the 1 s visibility of the undeleted message has lapsed, however slow the machine.
     const again = await direct.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 }),
     );
     expect(again.Messages?.map((m) => m.Body)).toEqual([messages[0]?.Body]);
     sqs.destroy();
   });
 
   it('Kinesis down (refused) for a window: requests fail, then pass again', async () => {
+    const streamName = await freshStream();
     const { kinesis } = viaProxy(sqsProxy, kinesisProxy);
-    await kinesisProxy.down({ durationMs: 800 });
+    // A window no request can outlast; it is ended explicitly (coming back by itself is a unit test of the proxy).
+    await kinesisProxy.down({ durationMs: 60_000 });
     const put = () =>
       kinesis.send(
         new PutRecordsCommand({ StreamName: streamName, Records: [{ Data: Buffer.from('x'), PartitionKey: 'pk' }] }),
       );
     await expect(put()).rejects.toThrow(/ECONNREFUSED/);
-    await new Promise((r) => setTimeout(r, 1_000));
+    await kinesisProxy.up();
     await expect(put()).resolves.toMatchObject({ FailedRecordCount: 0 });
+    expect((await readStream(direct.kinesis, streamName)).map((r) => r.data)).toEqual(['x']);
     kinesis.destroy();
   });
 });

@@ -1,0 +1,88 @@
+import type { Client } from '@temporalio/client';
+import { encodeTimeoutType } from '@temporalio/common';
+
+type HistoryPage = Awaited<ReturnType<Client['workflowService']['getWorkflowExecutionHistory']>>;
+type HistoryEvent = NonNullable<NonNullable<HistoryPage['history']>['events']>[number];
+
+const HEARTBEAT_TIMEOUT: number | undefined = encodeTimeoutType('HEARTBEAT');
+
+/** Event ids are Longs in the protobuf objects; only their string form is used. */
+type IdLike = number | string | { toString(): string } | null | undefined;
+interface FailureLike {
+  message?: string | null;
+  timeoutFailureInfo?: { timeoutType?: number | null } | null;
+}
+/** The parts of a history event read here (structurally compatible with the protobuf history events). */
+export interface ActivityEventLike {
+  eventId?: IdLike;
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null;
+  activityTaskStartedEventAttributes?: {
+    scheduledEventId?: IdLike;
+    attempt?: number | null;
+    lastFailure?: FailureLike | null;
+  } | null;
+  activityTaskTimedOutEventAttributes?: { scheduledEventId?: IdLike; failure?: FailureLike | null } | null;
+}
+
+/** How the activities of a scenario's runs went, per activity type, read from the runs' histories. */
+export interface ActivityStats {
+  /** Activity tasks scheduled. */
+  scheduled: number;
+  /** Tasks that needed more than one attempt (a retry after a failure or a timeout). */
+  retried: number;
+  /** Tasks whose last failure before the attempt that ended them was a heartbeat timeout, or that timed out for good. */
+  heartbeatTimeouts: number;
+  /** The last failure messages of retried tasks (a few, for the log). */
+  lastFailures: string[];
+}
+
+/** Per activity type; pure, so it is tested on recorded events. */
+export function activityStatsOf(histories: readonly (readonly ActivityEventLike[])[]): Record<string, ActivityStats> {
+  const stats: Record<string, ActivityStats> = {};
+  for (const events of histories) {
+    const typeBySchedule = new Map<string, string>();
+    for (const e of events) {
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled) {
+        const type = scheduled.activityType?.name ?? '?';
+        typeBySchedule.set(String(e.eventId), type);
+        statsFor(stats, type).scheduled += 1;
+      }
+      const started = e.activityTaskStartedEventAttributes;
+      if (started && (started.attempt ?? 1) > 1) {
+        const s = statsFor(stats, typeBySchedule.get(String(started.scheduledEventId)) ?? '?');
+        s.retried += 1;
+        const failure = started.lastFailure;
+        if (failure?.timeoutFailureInfo?.timeoutType === HEARTBEAT_TIMEOUT) s.heartbeatTimeouts += 1;
+        if (failure?.message && s.lastFailures.length < 5) s.lastFailures.push(failure.message);
+      }
+      const timedOut = e.activityTaskTimedOutEventAttributes;
+      if (timedOut && timedOut.failure?.timeoutFailureInfo?.timeoutType === HEARTBEAT_TIMEOUT) {
+        statsFor(stats, typeBySchedule.get(String(timedOut.scheduledEventId)) ?? '?').heartbeatTimeouts += 1;
+      }
+    }
+  }
+  return stats;
+}
+
+function statsFor(stats: Record<string, ActivityStats>, type: string): ActivityStats {
+  stats[type] ??= { scheduled: 0, retried: 0, heartbeatTimeouts: 0, lastFailures: [] };
+  return stats[type];
+}
+
+/** One run's history, paged (a long run's history can exceed one gRPC message). */
+export async function fetchHistory(client: Client, workflowId: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId },
+      maximumPageSize: 200,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    events.push(...(page.history?.events ?? []));
+    nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return events;
+}

@@ -1,0 +1,68 @@
+import { activityStatsOf } from '../../../src/chaos/activity-stats';
+import { evidenceProblems } from '../../../src/chaos/runner';
+
+// TimeoutType.HEARTBEAT and START_TO_CLOSE in temporal.api.enums.v1.
+const HEARTBEAT = 4;
+const START_TO_CLOSE = 1;
+
+const scheduled = (eventId: number, name: string) => ({
+  eventId,
+  activityTaskScheduledEventAttributes: { activityType: { name } },
+});
+const started = (scheduledEventId: number, attempt: number, timeoutType?: number, message = 'activity timeout') => ({
+  activityTaskStartedEventAttributes: {
+    scheduledEventId,
+    attempt,
+    ...(timeoutType === undefined ? {} : { lastFailure: { message, timeoutFailureInfo: { timeoutType } } }),
+  },
+});
+
+describe('activity stats of chaos runs (from workflow histories)', () => {
+  it('counts scheduled tasks, retried ones, and those retried after a heartbeat timeout, per activity type', () => {
+    const run1 = [
+      scheduled(5, 'publishEvents'),
+      started(5, 1),
+      scheduled(9, 'deleteMessages'),
+      started(9, 3, HEARTBEAT, 'activity Heartbeat timeout'),
+      scheduled(12, 'deleteMessages'),
+      started(12, 2, START_TO_CLOSE, 'activity StartToClose timeout'),
+    ];
+    const run2 = [
+      scheduled(5, 'deleteMessages'),
+      started(5, 1),
+      scheduled(7, 'publishEvents'),
+      {
+        activityTaskTimedOutEventAttributes: {
+          scheduledEventId: 7,
+          failure: { timeoutFailureInfo: { timeoutType: HEARTBEAT } },
+        },
+      },
+    ];
+    expect(activityStatsOf([run1, run2])).toEqual({
+      publishEvents: { scheduled: 2, retried: 0, heartbeatTimeouts: 1, lastFailures: [] },
+      deleteMessages: {
+        scheduled: 3,
+        retried: 2,
+        heartbeatTimeouts: 1,
+        lastFailures: ['activity Heartbeat timeout', 'activity StartToClose timeout'],
+      },
+    });
+  });
+
+  it('is empty for runs without activities', () => {
+    expect(activityStatsOf([[], [{ eventId: 1 }]])).toEqual({});
+  });
+});
+
+describe('evidence that a fault hit work in flight', () => {
+  it('fails a scenario that recorded none, or any zero', () => {
+    expect(evidenceProblems([])).toEqual(['the scenario recorded no evidence that its fault hit work in flight']);
+    expect(
+      evidenceProblems([
+        { label: 'messages held', value: 12 },
+        { label: 'PutRecords after the fault', value: 0 },
+      ]),
+    ).toEqual(['no evidence the fault hit work in flight: PutRecords after the fault = 0']);
+    expect(evidenceProblems([{ label: 'messages held', value: 12 }])).toEqual([]);
+  });
+});
