@@ -83,6 +83,9 @@ class FakePipeline {
   }
 }
 
+// Each case bundles nothing (the bundle is shared) but runs a real workflow on the dev server: seconds under load.
+jest.setTimeout(60_000);
+
 describe('drainQueue workflow', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
