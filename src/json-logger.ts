@@ -24,10 +24,12 @@ const SECRET_NAME_PARTS = [
   'signingkey',
   'clientkey',
   'tlskey',
+  'payloadkey',
+  'encryptionkey',
   'cert',
 ];
 /** Whole names only: too short or common to match inside other names (`partitionKey` is not a secret). */
-const SECRET_NAMES = new Set(['key', 'crt', 'pem', 'auth']);
+const SECRET_NAMES = new Set(['key', 'keys', 'crt', 'pem', 'auth']);
 
 const normalise = (name: string): string => name.toLowerCase().replace(/[_\-.\s]/g, '');
 

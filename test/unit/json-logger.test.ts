@@ -18,6 +18,9 @@ const SECRET_VARIABLES = [
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
+  'PAYLOAD_KEYS',
+  'PAYLOAD_KEYS_FILE',
+  'CODEC_SERVER_TOKEN',
 ] as const;
 
 /** The rest of the configuration: printed as is (a logger that hides everything is no logger). */
@@ -38,6 +41,11 @@ const PLAIN_VARIABLES = [
   'VISIBILITY_TIMEOUT_SECONDS',
   'SCHEDULE_INTERVAL',
   'SCHEDULE_ID',
+  'SQS_DLQ_URL',
+  'DLQ_METRICS_POLL_SECONDS',
+  'SEARCH_ATTRIBUTES',
+  'UNKNOWN_FIELDS',
+  'SCHEDULE_HEALTH_POLL_SECONDS',
   'PARTITION_KEY',
   'PARALLEL_LANES',
   'RECEIVES_PER_BATCH',
