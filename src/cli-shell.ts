@@ -98,3 +98,40 @@ export function stringFlag(values: Record<string, FlagValue>, name: string): str
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
 }
+
+/** A command with subcommands (`npm run schedule -- <name>`): each declares its own usage. */
+export interface Subcommand {
+  summary: string;
+  usage: string;
+}
+
+/** The usage of a command with subcommands: one line each, then the shared notes. */
+export function subcommandUsage(head: string, commands: Record<string, Subcommand>, notes: string[]): string {
+  return [head, ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`), ...notes].join(
+    '\n',
+  );
+}
+
+/**
+ * Dispatches `<name> [flags]` to one subcommand: `--help` first prints the overall usage, an unknown or missing name
+ * is a usage error, and the subcommand itself runs in executeCommand under its own usage.
+ */
+export async function runSubcommand<C extends Subcommand>(
+  usage: string,
+  commands: Record<string, C>,
+  argv: string[],
+  io: CliIo,
+  run: (command: C, args: string[]) => Promise<number | void>,
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h') {
+    io.out(usage);
+    return EXIT_OK;
+  }
+  const command = name === undefined ? undefined : commands[name];
+  if (command === undefined) {
+    io.err(`${name === undefined ? 'no command given' : `unknown command: ${name}`}\n\n${usage}`);
+    return EXIT_USAGE;
+  }
+  return executeCommand(command.usage, (args) => run(command, args), rest, io);
+}

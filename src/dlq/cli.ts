@@ -1,17 +1,19 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../aws-clients';
-import { executeCommand, EXIT_OK, EXIT_USAGE, PROCESS_IO, type CliIo } from '../cli-shell';
+import { PROCESS_IO, runSubcommand, subcommandUsage, type CliIo } from '../cli-shell';
 import { loadConfig } from '../config';
 import { loadEnvFiles } from '../env-files';
 import { DLQ_COMMANDS } from './commands';
 
 /** `npm run dlq -- <command> [flags]`: the operator's dead-letter queue tools (docs/operations.md, "Dead letters"). */
-const USAGE = [
+const USAGE = subcommandUsage(
   'Usage: npm run dlq -- <command> [flags]      (npm run dlq -- <command> --help for its flags)',
-  ...Object.entries(DLQ_COMMANDS).map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`),
-  'Queues come from the environment (SQS_QUEUE_URL, SQS_DLQ_URL; .env.example, .env) or --queue-url / --dlq-url.',
-  'Exit codes: 0 done, 1 failed, 2 usage error.',
-].join('\n');
+  DLQ_COMMANDS,
+  [
+    'Queues come from the environment (SQS_QUEUE_URL, SQS_DLQ_URL; .env.example, .env) or --queue-url / --dlq-url.',
+    'Exit codes: 0 done, 1 failed, 2 usage error.',
+  ],
+);
 
 export interface DlqCliDeps {
   env?: NodeJS.ProcessEnv;
@@ -22,32 +24,17 @@ export interface DlqCliDeps {
 
 /** The whole CLI as a function (tests call it in-process); exit code as the result. */
 export async function runDlqCli(argv: string[], io: CliIo = PROCESS_IO, deps: DlqCliDeps = {}): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === '--help' || name === '-h') {
-    io.out(USAGE);
-    return EXIT_OK;
-  }
-  const command = name === undefined ? undefined : DLQ_COMMANDS[name];
-  if (command === undefined) {
-    io.err(`${name === undefined ? 'no command given' : `unknown command: ${name}`}\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  return executeCommand(
-    command.usage,
-    async (args) => {
-      const action = command.prepare(args);
-      if (deps.env === undefined) loadEnvFiles();
-      const config = loadConfig(deps.env ?? process.env);
-      const sqs = deps.sqs ?? createSqsClient(config);
-      try {
-        return await action({ sqs, config, out: io.out, now: deps.now ?? Date.now });
-      } finally {
-        if (deps.sqs === undefined) sqs.destroy();
-      }
-    },
-    rest,
-    io,
-  );
+  return runSubcommand(USAGE, DLQ_COMMANDS, argv, io, async (command, args) => {
+    const action = command.prepare(args);
+    if (deps.env === undefined) loadEnvFiles();
+    const config = loadConfig(deps.env ?? process.env);
+    const sqs = deps.sqs ?? createSqsClient(config);
+    try {
+      return await action({ sqs, config, out: io.out, now: deps.now ?? Date.now });
+    } finally {
+      if (deps.sqs === undefined) sqs.destroy();
+    }
+  });
 }
 
 if (require.main === module) {
