@@ -57,7 +57,7 @@ describe('end to end: near-limit submissions with a redrive policy', () => {
       workflowBundle: await workflowBundle(),
       activities: createActivities({ sqs, kinesis, queueUrl, streamName, limits: DEFAULT_VALIDATION_LIMITS }),
     });
-    // The product's defaults (batch size, byte budget) with 8 lanes, so the 1,000-event submissions (one PutRecords
+    // The product's defaults (batch size, byte budget) with 16 lanes, so the 1,000-event submissions (one PutRecords
     // round per event each) publish side by side; no search attributes (not needed here). Runs follow each other as
     // the schedule starts them, until one finds the queue empty.
     const summaries = await worker.runUntil(async () => {
@@ -66,7 +66,7 @@ describe('end to end: near-limit submissions with a redrive policy', () => {
         const summary = await env.client.workflow.execute(drainQueue, {
           taskQueue,
           workflowId: uniqueName('large-run'),
-          args: [{ searchAttributes: false, lanes: 8 }],
+          args: [{ searchAttributes: false, lanes: 16 }],
         });
         runs.push(summary);
         if (summary.received === 0) break;
