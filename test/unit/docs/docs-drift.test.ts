@@ -89,6 +89,10 @@ describe('docs drift', () => {
     expect(DOCS.length).toBeGreaterThan(5);
   });
 
+  it('keeps the README an entry point: at most 12 KB', () => {
+    expect(Buffer.byteLength(read('README.md'), 'utf8')).toBeLessThanOrEqual(12 * 1024);
+  });
+
   it('every `npm run <script>` mentioned exists in package.json', () => {
     const missing = mentions(/npm run ([a-z][\w:-]*\w)/g).filter(({ found }) => scripts[found] === undefined);
     expect(missing).toEqual([]);
