@@ -19,9 +19,9 @@ interface ChaosArgs {
   workerScript: string | undefined;
 }
 
-function positiveInteger(flag: string, text: string): number {
+function integerAtLeast(min: number, flag: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${flag} must be a positive integer`);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}`);
   return value;
 }
 
@@ -42,10 +42,10 @@ function parseChaosArgs(argv: string[]): ChaosArgs {
     return scenario;
   });
   return {
-    submissions: positiveInteger('submissions', stringFlag(values, 'submissions') ?? ''),
+    submissions: integerAtLeast(1, 'submissions', stringFlag(values, 'submissions') ?? ''),
     scenarios,
-    seed: positiveInteger('seed', stringFlag(values, 'seed') ?? ''),
-    timeoutMs: positiveInteger('timeout-minutes', stringFlag(values, 'timeout-minutes') ?? '') * 60_000,
+    seed: integerAtLeast(0, 'seed', stringFlag(values, 'seed') ?? ''),
+    timeoutMs: integerAtLeast(1, 'timeout-minutes', stringFlag(values, 'timeout-minutes') ?? '') * 60_000,
     workerScript: stringFlag(values, 'worker-script'),
   };
 }
