@@ -9,6 +9,7 @@ import {
 } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
+import { executeCommand, parseCommandLine, PROCESS_IO, type CliIo } from '../src/cli-shell';
 import { dataConverterFor } from '../src/codec/data-converter';
 import {
   countEvents,
@@ -21,6 +22,9 @@ import {
 // npm run bench:codec: bytes and CPU time of Node's zlib algorithms on the two largest payloads a run writes to
 // history, to choose the codec's compression (figures in docs/confidentiality.md). Single-threaded, synchronous
 // calls, so the time is the CPU a worker spends per payload.
+const USAGE = `npm run bench:codec   bytes and CPU time of zlib algorithms and of the payload codec on sample run payloads
+Takes no flags besides --help; needs no services. Exit codes: 0 measured, 1 failed, 2 usage error.`;
+
 interface Candidate {
   name: string;
   compress: (data: Buffer) => Buffer;
@@ -110,7 +114,8 @@ async function measureCodec(label: string, payload: Payload, events: number): Pr
   );
 }
 
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<void> {
+  parseCommandLine(argv, { help: { type: 'boolean', short: 'h' } });
   const received = sampleReceivedBatch(100);
   const publish = samplePublishRequest(1000);
   const publishEvents = countEvents(publish);
@@ -132,7 +137,13 @@ async function main(): Promise<void> {
   await measureCodec(`publish input, ${publishEvents} events`, publishPayload, publishEvents);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/** The whole command as a function (tests call it in-process with --help); exit code as the result. */
+export function runCodecBenchCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  return executeCommand(USAGE, main, argv, io);
+}
+
+if (require.main === module) {
+  void runCodecBenchCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

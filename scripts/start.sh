@@ -28,7 +28,7 @@ cat <<BANNER
     Schedule          ${SCHEDULE_ID} (every ${SCHEDULE_INTERVAL}); run one now:
                       npm run schedule -- trigger   (queued behind a running run, never beside it)
     Sensor fleet      ${FLEET_RATE} submissions/s, ~9.6 % broken (log .stack/logs/fleet.log, manifest .stack/fleet/)
-    Check the stream  npm run verify -- --manifest .stack/fleet/manifest.jsonl --allow-duplicates --no-queue-check
+    Check the stream  npm run verify -- --manifest .stack/fleet/manifest.jsonl --in-flight --allow-duplicates
     Stop              Ctrl-C (worker and fleet), then npm run stack:down
 
 BANNER

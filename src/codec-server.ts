@@ -3,6 +3,7 @@ import { payloadKeySettingsFromEnv, PayloadKeyConfigError } from './codec/keys';
 import { createCodecServer } from './codec/server';
 import { codecServerConfigFromEnv, CodecServerConfigError } from './codec/server-config';
 import { loadEnvFiles } from './env-files';
+import { executeCommand, OperatorError, parseCommandLine, PROCESS_IO, type CliIo } from './cli-shell';
 
 const USAGE = `npm run codec-server: Temporal codec server for the Web UI and the temporal CLI (docs/confidentiality.md)
   POST /encode, POST /decode  {"payloads":[{"metadata":{...},"data":"<base64>"}]}
@@ -14,13 +15,12 @@ Environment:
   CODEC_SERVER_NAMESPACES    namespaces served, comma-separated (default: TEMPORAL_NAMESPACE)
   PAYLOAD_KEYS / PAYLOAD_KEYS_FILE / PAYLOAD_ACTIVE_KEY_ID / PAYLOAD_ENCRYPTION  the worker's payload keys
 Open the UI with it: temporal server start-dev --ui-codec-endpoint http://127.0.0.1:8888
-CLI: temporal workflow show -w ID --codec-endpoint http://127.0.0.1:8888 [--codec-auth "Bearer $CODEC_SERVER_TOKEN"]`;
+CLI: temporal workflow show -w ID --codec-endpoint http://127.0.0.1:8888 --codec-auth "Bearer $CODEC_SERVER_TOKEN"
+     (--codec-auth only when CODEC_SERVER_TOKEN is set)
+Takes no flags besides --help. Exit codes: 0 stopped, 1 failed (bad configuration), 2 usage error.`;
 
-async function run(): Promise<void> {
-  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
-    console.log(USAGE);
-    return;
-  }
+async function run(argv: string[]): Promise<void> {
+  parseCommandLine(argv, { help: { type: 'boolean', short: 'h' } });
   loadEnvFiles();
   const config = codecServerConfigFromEnv();
   const settings = payloadKeySettingsFromEnv();
@@ -40,8 +40,21 @@ async function run(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-run().catch((err) => {
-  const known = err instanceof PayloadKeyConfigError || err instanceof CodecServerConfigError;
-  console.error(known && err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+/** The codec server as a command (tests call it in-process with --help); exit code as the result. */
+export function runCodecServerCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  const explained = async (args: string[]): Promise<void> => {
+    try {
+      await run(args);
+    } catch (err) {
+      const known = err instanceof PayloadKeyConfigError || err instanceof CodecServerConfigError;
+      throw known ? new OperatorError(err.message) : err;
+    }
+  };
+  return executeCommand(USAGE, explained, argv, io);
+}
+
+if (require.main === module) {
+  void runCodecServerCli(process.argv.slice(2)).then((code) => {
+    if (code !== 0) process.exit(code);
+  });
+}

@@ -8,6 +8,7 @@ import { startDlqGauge } from './dlq/gauges';
 import { validationLimitsFromEnv } from './domain/limits';
 import { loadEnvFiles } from './env-files';
 import { createJsonLogger } from './json-logger';
+import { executeCommand, OperatorError, parseCommandLine, PROCESS_IO, type CliIo } from './cli-shell';
 import { HISTOGRAM_BUCKET_OVERRIDES } from './metric-buckets';
 import { preflight, PreflightError } from './preflight';
 import { checkSearchAttributes } from './preflight-search-attributes';
@@ -16,7 +17,13 @@ import { describeTemporalConnection, temporalConnectionOptions } from './tempora
 import { workflowSource } from './workflow-bundle';
 import { workerVersioning } from './worker-versioning';
 
-async function run(): Promise<void> {
+const USAGE = `npm run worker   the Temporal worker: polls the task queue, runs the drain workflow and its activities
+Takes no flags: everything comes from the environment (.env.example, .env; docs/configuration.md). Start-up checks
+(queue, stream, visibility timeout, search attributes) fail fast with the fix to apply. Stops on SIGINT/SIGTERM.
+Exit codes: 0 stopped cleanly, 1 failed (a start-up check or an error), 2 usage error.`;
+
+async function run(argv: string[]): Promise<void> {
+  parseCommandLine(argv, { help: { type: 'boolean', short: 'h' } });
   loadEnvFiles();
   const config = loadConfig();
   // Structured JSON lines carrying workflow and activity ids (the SDK adds them to every activity and workflow log).
@@ -123,7 +130,21 @@ function startScheduleHealth(client: Client, config: Config): () => void {
   });
 }
 
-run().catch((err) => {
-  console.error(err instanceof PreflightError ? err.message : err);
-  process.exit(1);
-});
+/** The worker as a command (tests call it in-process with --help); exit code as the result. */
+export function runWorkerCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  const explained = async (args: string[]): Promise<void> => {
+    try {
+      await run(args);
+    } catch (err) {
+      throw err instanceof PreflightError ? new OperatorError(err.message) : err;
+    }
+  };
+  return executeCommand(USAGE, explained, argv, io);
+}
+
+if (require.main === module) {
+  void runWorkerCli(process.argv.slice(2)).then((code) => {
+    // A failed start exits at once: open handles (a half-made connection) must not keep the process alive.
+    if (code !== 0) process.exit(code);
+  });
+}

@@ -4,9 +4,9 @@ import { bundleWorkflows } from '../workflow-bundle';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { drainInputSchema, type DrainInputOverrides } from '../drain-input';
+import { executeCommand, OperatorError, parseCommandLine, UsageError, PROCESS_IO, type CliIo } from '../cli-shell';
 import { loadEnvFiles } from '../env-files';
 import { createKinesisClient, createSqsClient, readAwsEnv } from '../fleet/aws';
 import type { PlannedSubmission } from '../fleet/generate';
@@ -53,7 +53,8 @@ configuration ends with the verifier. Results: bench/results/<timestamp>.{json,m
   --steady-receive-wait S steady mode run input receiveWaitSeconds, 0–20 (default: the product's, 1); the latency
                           lever: a lane long-polls this long before it ends, so runs overlap the next tick
   --out DIR               results directory (default bench/results)
-  --help
+  --help                  this text; does nothing else
+Exit codes: 0 every configuration verified, 1 a failure (or the stack is not up), 2 usage error.
 `;
 
 const argsSchema = z.object({
@@ -82,32 +83,28 @@ const argsSchema = z.object({
 });
 export type BenchArgs = z.infer<typeof argsSchema>;
 
-export class BenchUsageError extends Error {
+export class BenchUsageError extends UsageError {
   override name = 'BenchUsageError';
 }
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      help: { type: 'boolean' },
-      quick: { type: 'boolean' },
-      submissions: { type: 'string' },
-      configs: { type: 'string' },
-      seed: { type: 'string' },
-      'receives-per-batch': { type: 'string' },
-      'batch-byte-budget': { type: 'string' },
-      'workers-lanes': { type: 'string' },
-      'steady-rate': { type: 'string' },
-      'steady-seconds': { type: 'string' },
-      'schedule-interval': { type: 'string' },
-      'steady-receive-wait': { type: 'string' },
-      out: { type: 'string' },
-    },
-    strict: true,
+  const { values } = parseCommandLine(argv, {
+    help: { type: 'boolean', short: 'h' },
+    quick: { type: 'boolean' },
+    submissions: { type: 'string' },
+    configs: { type: 'string' },
+    seed: { type: 'string' },
+    'receives-per-batch': { type: 'string' },
+    'batch-byte-budget': { type: 'string' },
+    'workers-lanes': { type: 'string' },
+    'steady-rate': { type: 'string' },
+    'steady-seconds': { type: 'string' },
+    'schedule-interval': { type: 'string' },
+    'steady-receive-wait': { type: 'string' },
+    out: { type: 'string' },
   });
   const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) throw new BenchUsageError(`bad options: ${z.prettifyError(parsed.error)}\n\n${HELP}`);
+  if (!parsed.success) throw new BenchUsageError(`bad options: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 
@@ -120,13 +117,9 @@ function timestamp(d: Date): string {
     .replace(/-\d{3}Z$/, 'Z');
 }
 
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<number | void> {
+  const args = parseBenchArgs(argv);
   loadEnvFiles();
-  const args = parseBenchArgs(process.argv.slice(2));
-  if (args.help) {
-    console.log(HELP);
-    return;
-  }
   const selected = new Set<ConfigName>(
     args.configs ?? (args.quick ? ['sink', 'lanes-1', 'lanes-4', 'raw', 'workers-2', 'steady'] : CONFIG_NAMES),
   );
@@ -325,7 +318,7 @@ async function main(): Promise<void> {
     await writeOutputs(report, args.out);
     console.log('\n' + renderConsoleTable(tableRows(report)));
     console.log(ratioLines(report).join('\n'));
-    if (failed.length > 0) process.exitCode = 1;
+    return failed.length > 0 ? 1 : 0;
   } finally {
     await deleteResources(clients, clockResources);
     await connection.close();
@@ -425,9 +418,20 @@ async function runRawConfig(
   };
 }
 
+/** The whole command as a function (tests call it in-process); exit code as the result. */
+export function runBenchCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  const explained = async (args: string[]): Promise<number | void> => {
+    try {
+      return await main(args);
+    } catch (err) {
+      throw err instanceof StackNotUpError ? new OperatorError(err.message) : err;
+    }
+  };
+  return executeCommand(HELP, explained, argv, io);
+}
+
 if (require.main === module) {
-  main().catch((err) => {
-    console.error(err instanceof StackNotUpError || err instanceof BenchUsageError ? err.message : err);
-    process.exit(1);
+  void runBenchCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
   });
 }

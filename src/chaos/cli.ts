@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
+import { executeCommand, parseCommandLine, stringFlag, UsageError, PROCESS_IO, type CliIo } from '../cli-shell';
 import { loadEnvFiles } from '../env-files';
-import { runScenario, type ChaosResult } from './runner';
+import { runScenario, type ChaosResult, type Scenario } from './runner';
 import { SCENARIOS, scenarioByName } from './scenarios';
 
 const USAGE = `npm run chaos -- [--submissions 10000] [--scenario <name>]... [--seed N] [--timeout-minutes 30]
@@ -8,41 +8,60 @@ const USAGE = `npm run chaos -- [--submissions 10000] [--scenario <name>]... [--
 
 Runs the chaos scenarios against the local stack (npm run stack): a fleet load, real workers whose SQS and Kinesis
 clients go through a fault-injecting proxy, drain runs until the queue is empty, then the verifier. Prints a table.
-Scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`;
+Scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
+Exit codes: 0 every scenario passed, 1 a scenario failed (or an error), 2 usage error.`;
 
-async function run(): Promise<void> {
-  loadEnvFiles();
-  const { values } = parseArgs({
-    options: {
-      submissions: { type: 'string', default: '10000' },
-      scenario: { type: 'string', multiple: true },
-      seed: { type: 'string', default: '20261128' },
-      'timeout-minutes': { type: 'string', default: '30' },
-      'worker-script': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
+interface ChaosArgs {
+  submissions: number;
+  scenarios: Scenario[];
+  seed: number;
+  timeoutMs: number;
+  workerScript: string | undefined;
+}
+
+function integerAtLeast(min: number, flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}`);
+  return value;
+}
+
+function parseChaosArgs(argv: string[]): ChaosArgs {
+  const { values } = parseCommandLine(argv, {
+    submissions: { type: 'string', default: '10000' },
+    scenario: { type: 'string', multiple: true },
+    seed: { type: 'string', default: '20261128' },
+    'timeout-minutes': { type: 'string', default: '30' },
+    'worker-script': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const submissions = Number(values.submissions);
-  if (!Number.isInteger(submissions) || submissions < 1) throw new Error(`--submissions must be a positive integer`);
-  const names = values.scenario ?? SCENARIOS.map((s) => s.name);
+  const named = values.scenario;
+  const names = Array.isArray(named) ? named.map(String) : SCENARIOS.map((s) => s.name);
   const scenarios = names.map((name) => {
     const scenario = scenarioByName(name);
-    if (!scenario) throw new Error(`unknown scenario "${name}"\n\n${USAGE}`);
+    if (!scenario) throw new UsageError(`unknown scenario "${name}"`);
     return scenario;
   });
+  return {
+    submissions: integerAtLeast(1, 'submissions', stringFlag(values, 'submissions') ?? ''),
+    scenarios,
+    seed: integerAtLeast(0, 'seed', stringFlag(values, 'seed') ?? ''),
+    timeoutMs: integerAtLeast(1, 'timeout-minutes', stringFlag(values, 'timeout-minutes') ?? '') * 60_000,
+    workerScript: stringFlag(values, 'worker-script'),
+  };
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { submissions, scenarios, seed, timeoutMs, workerScript } = parseChaosArgs(argv);
+  loadEnvFiles();
 
   const results: ChaosResult[] = [];
   for (const scenario of scenarios) {
     console.log(`\n▶ ${scenario.name}: ${scenario.title}`);
     const result = await runScenario(scenario, {
       submissions,
-      seed: Number(values.seed),
-      timeoutMs: Number(values['timeout-minutes']) * 60_000,
-      workerScript: values['worker-script'],
+      seed,
+      timeoutMs,
+      workerScript,
       log: (message) => console.log(`  ${new Date().toISOString().slice(11, 19)} ${message}`),
     });
     results.push(result);
@@ -50,7 +69,7 @@ async function run(): Promise<void> {
   }
   console.log('\nSummary');
   console.log(formatTable(results));
-  if (results.some((r) => !r.ok)) process.exitCode = 1;
+  return results.some((r) => !r.ok) ? 1 : 0;
 }
 
 const COLUMNS: [string, (r: ChaosResult) => string][] = [
@@ -91,9 +110,13 @@ export function formatTable(results: readonly ChaosResult[]): string {
   ].join('\n');
 }
 
+/** The whole command as a function (tests call it in-process); exit code as the result. */
+export function runChaosCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  return executeCommand(USAGE, run, argv, io);
+}
+
 if (require.main === module) {
-  run().catch((err) => {
-    console.error(err);
-    process.exit(1);
+  void runChaosCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
   });
 }

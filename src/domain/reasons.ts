@@ -25,7 +25,7 @@ export type InvalidReason = (typeof INVALID_REASONS)[number];
 
 export const invalidReasonSchema = z.enum(INVALID_REASONS);
 
-// One line per code, for operators (README, Temporal UI, metric help text).
+// One line per code, for operators (docs/configuration.md, Temporal UI, metric help text).
 export const INVALID_REASON_DESCRIPTIONS: Readonly<Record<InvalidReason, string>> = {
   body_too_large: 'the raw message body is larger than maxBodyBytes (checked before any decoding)',
   undecodable_body: 'the body is neither JSON text nor standard base64 of UTF-8 text (or is not a string at all)',

@@ -1,14 +1,14 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createSqsClient, resolveQueueUrl } from './aws';
+import { executeCommand, OperatorError, parseCommandLine, UsageError, PROCESS_IO, type CliIo } from '../cli-shell';
 import { loadEnvFiles } from '../env-files';
 import { createFleetGenerator, DEFAULT_LARGE_EVENTS, type FleetOptions, type PlannedSubmission } from './generate';
 import { BROKEN_CLASSES, brokenClassSchema, partitionKeyFieldSchema } from './manifest';
 import { BatchDispatcher, planBatches, toManifestEntry, type SendResult } from './send';
 
-const HELP = `npm run fleet -- [options]   sensor-fleet simulator: sends submissions (SPEC §2) to SQS
+const HELP = `npm run fleet -- [options]   sensor-fleet simulator: sends submissions (docs/contract.md) to SQS
 
 Modes (one of):
   --rate N            submissions per second (default 0.27, the original fleet), for --duration seconds
@@ -36,7 +36,8 @@ Output:
   --concurrency N     SendMessageBatch requests in flight (default 8)
   --retries N         attempts for entries the queue failed on its side (default 3)
   --quiet             no progress line
-  --help
+  --help              this text; does nothing else
+Exit codes: 0 all sent, 1 some sends failed (or an error), 2 usage error.
 `;
 
 const num = z.coerce.number().finite();
@@ -101,17 +102,13 @@ const STRING_FLAGS = [
 ] as const;
 
 function parseCli(argv: string[]): z.infer<typeof argsSchema> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      quiet: { type: 'boolean' },
-      ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
-    },
+  const { values } = parseCommandLine(argv, {
+    help: { type: 'boolean', short: 'h' },
+    quiet: { type: 'boolean' },
+    ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
   });
   const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) throw new Error(`bad arguments:\n${z.prettifyError(parsed.error)}\n\n${HELP}`);
+  if (!parsed.success) throw new UsageError(`bad arguments:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 
@@ -132,15 +129,11 @@ class ManifestWriter {
   }
 }
 
-async function run(): Promise<void> {
+async function run(argv: string[]): Promise<number> {
+  const args = parseCli(argv);
   loadEnvFiles();
-  const args = parseCli(process.argv.slice(2));
-  if (args.help) {
-    process.stdout.write(HELP);
-    return;
-  }
   const configuredQueueUrl = args['queue-url'] ?? process.env.SQS_QUEUE_URL;
-  if (!configuredQueueUrl) throw new Error('no queue: pass --queue-url or set SQS_QUEUE_URL');
+  if (!configuredQueueUrl) throw new OperatorError('no queue: pass --queue-url or set SQS_QUEUE_URL');
   const sqs = createSqsClient();
   const queueUrl = await resolveQueueUrl(sqs, configuredQueueUrl);
   const seed = args.seed ?? Math.floor(Math.random() * 0xffffffff);
@@ -250,10 +243,16 @@ async function run(): Promise<void> {
     seconds: (Date.now() - startedAt) / 1000,
   };
   process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  if (s.failed > 0) process.exitCode = 2;
+  return s.failed > 0 ? 1 : 0;
 }
 
-run().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+/** The whole command as a function (tests call it in-process); exit code as the result. */
+export function runFleetCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  return executeCommand(HELP, run, argv, io);
+}
+
+if (require.main === module) {
+  void runFleetCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -2,11 +2,13 @@ import fc from 'fast-check';
 import { fuzzCaseArb, type FuzzCase } from './cases';
 import { checkBody, FuzzTally } from './check';
 import { safeDetail } from '../domain/detail';
+import { executeCommand, parseCommandLine, stringFlag, UsageError, PROCESS_IO, type CliIo } from '../cli-shell';
 
 // `npm run fuzz [-- --cases N --seed N]`: property-based fuzzing of the validator at scale. Every case goes through
 // validateSubmission and transformSubmission and is judged by the independent oracle (src/fuzz/oracle.ts). Exits
 // non-zero on any crash, any invalid submission accepted, any valid one rejected or mistransformed.
-const USAGE = `usage: npm run fuzz -- [--cases N (default 100000)] [--seed N (default: random)] [--examples N (default 5)]`;
+const USAGE = `usage: npm run fuzz -- [--cases N (default 100000)] [--seed N (default: random)] [--examples N (default 5)]
+Exit codes: 0 PASS, 1 FAIL (a problem found, or an error), 2 usage error.`;
 
 interface Args {
   cases: number;
@@ -14,22 +16,25 @@ interface Args {
   examples: number;
 }
 
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { cases: 100_000, seed: Math.floor(Math.random() * 2 ** 31), examples: 5 };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--help' || flag === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    const value = Number(argv[++i]);
-    if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${flag} needs a non-negative integer\n${USAGE}`);
-    if (flag === '--cases') args.cases = value;
-    else if (flag === '--seed') args.seed = value;
-    else if (flag === '--examples') args.examples = value;
-    else throw new Error(`unknown option ${flag}\n${USAGE}`);
-  }
-  return args;
+function nonNegativeInteger(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) throw new UsageError(`--${flag} needs a non-negative integer`);
+  return value;
+}
+
+function parseFuzzArgs(argv: string[]): Args {
+  const { values } = parseCommandLine(argv, {
+    cases: { type: 'string' },
+    seed: { type: 'string' },
+    examples: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  return {
+    cases: nonNegativeInteger('cases', stringFlag(values, 'cases'), 100_000),
+    seed: nonNegativeInteger('seed', stringFlag(values, 'seed'), Math.floor(Math.random() * 2 ** 31)),
+    examples: nonNegativeInteger('examples', stringFlag(values, 'examples'), 5),
+  };
 }
 
 const CHUNK = 1000;
@@ -43,8 +48,8 @@ function* cases(total: number, seed: number): Generator<FuzzCase> {
   }
 }
 
-function run(): number {
-  const args = parseArgs(process.argv.slice(2));
+function run(argv: string[]): number {
+  const args = parseFuzzArgs(argv);
   const tally = new FuzzTally();
   const byKind = new Map<string, { cases: number; accepted: number }>();
   const started = process.hrtime.bigint();
@@ -87,9 +92,13 @@ function run(): number {
   return ok ? 0 : 1;
 }
 
-try {
-  process.exitCode = run();
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 2;
+/** The whole command as a function (tests call it in-process); exit code as the result. */
+export function runFuzzCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  return executeCommand(USAGE, (args) => Promise.resolve(run(args)), argv, io);
+}
+
+if (require.main === module) {
+  void runFuzzCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

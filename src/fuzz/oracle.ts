@@ -1,4 +1,4 @@
-// An independent judge of SPEC §2, written from the specification and the documented decisions (README, SECURITY.md)
+// An independent judge of SPEC §2, written from the specification and the documented decisions (docs/configuration.md, SECURITY.md)
 // without the product's schema, decoder, nesting scanner or JSON.parse: its own base64 and JSON parsers, its own
 // checks of UUIDs, IPv4 addresses, ports and dates. The fuzzers compare the product against it, so a bug would have
 // to be made twice, in two different ways, to go unnoticed.
@@ -385,7 +385,7 @@ export interface OracleRecordOptions {
   includeProvenance: boolean;
   partitionKeyField: 'device_id' | 'submission_id';
   processedAt: Date;
-  /** The unknown-field policy judged (README, "Forward compatibility"); absent: the product's default, accept. */
+  /** The unknown-field policy judged (docs/compatibility.md); absent: the product's default, accept. */
   unknownFields?: UnknownKeys;
 }
 

@@ -1,19 +1,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { createKinesisClient, createSqsClient, resolveQueueUrl } from '../fleet/aws';
+import { executeCommand, OperatorError, parseCommandLine, UsageError, PROCESS_IO, type CliIo } from '../cli-shell';
 import { loadEnvFiles } from '../env-files';
 import { readManifest } from '../fleet/manifest';
 import { formatReport, judge } from './judge';
 import { readQueueDepth } from './queue-depth';
 import { waitForSettled } from './wait';
 
-const HELP = `npm run verify -- --manifest PATH [options]   proves a fleet run end to end (SPEC §6 correctness)
+const HELP = `npm run verify -- --manifest PATH [options]   proves a fleet run end to end
 
 Reads every shard of the stream, matches records to the fleet's manifest and checks: no lost event, exact fields
-and types (SPEC §3), time_created UTC and not before the send, one shard and increasing sequence numbers per
+and types (docs/contract.md), time_created UTC and not before the send, one shard and increasing sequence numbers per
 submission, unique event ids, no event of a broken submission, no unexpected record, queue empty, dead-letter queue
 empty (a redrive policy hides undelivered telemetry there).
 
@@ -21,6 +21,9 @@ empty (a redrive policy hides undelivered telemetry there).
   --stream NAME            default: $KINESIS_STREAM_NAME
   --queue-url URL          default: $SQS_QUEUE_URL
   --since ISO              read from this instant (AT_TIMESTAMP) instead of TRIM_HORIZON
+  --in-flight              on a running system: events of submissions sent in the last --grace seconds may still be
+                           queued; they count as in_flight, not lost (implies --no-queue-check)
+  --grace S                --in-flight's window (default 600: a few schedule intervals plus a run's duration)
   --wait                   poll until the queue is drained and the stream stops growing
   --timeout S              --wait gives up after S seconds (default 300)
   --settle S               the stream has stopped growing after S quiet seconds (default 5)
@@ -36,7 +39,8 @@ empty (a redrive policy hides undelivered telemetry there).
   --no-dlq-check           do not check the dead-letter queue
   --report PATH            also write the report as JSON
   --quiet                  no progress lines
-  --help
+  --help                   this text; does nothing else
+Exit codes: 0 PASS, 1 FAIL (or an error), 2 usage error.
 `;
 
 const argsSchema = z.object({
@@ -47,6 +51,8 @@ const argsSchema = z.object({
   'queue-url': z.url().optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   wait: z.boolean().default(false),
+  'in-flight': z.boolean().default(false),
+  grace: z.coerce.number().min(0).default(600),
   timeout: z.coerce.number().positive().default(300),
   settle: z.coerce.number().min(0).default(5),
   'poll-interval': z.coerce.number().positive().default(1),
@@ -70,50 +76,45 @@ const argsSchema = z.object({
 });
 
 function parseCli(argv: string[]): z.infer<typeof argsSchema> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      quiet: { type: 'boolean' },
-      wait: { type: 'boolean' },
-      'allow-duplicates': { type: 'boolean' },
-      'allow-unexpected': { type: 'boolean' },
-      'no-queue-check': { type: 'boolean' },
-      'no-dlq-check': { type: 'boolean' },
-      'dlq-url': { type: 'string' },
-      manifest: { type: 'string' },
-      stream: { type: 'string' },
-      'queue-url': { type: 'string' },
-      since: { type: 'string' },
-      timeout: { type: 'string' },
-      settle: { type: 'string' },
-      'poll-interval': { type: 'string' },
-      'allow-extra-fields': { type: 'string' },
-      'partition-key': { type: 'string' },
-      'clock-skew-ms': { type: 'string' },
-      report: { type: 'string' },
-    },
+  const { values } = parseCommandLine(argv, {
+    help: { type: 'boolean', short: 'h' },
+    quiet: { type: 'boolean' },
+    wait: { type: 'boolean' },
+    'in-flight': { type: 'boolean' },
+    grace: { type: 'string' },
+    'allow-duplicates': { type: 'boolean' },
+    'allow-unexpected': { type: 'boolean' },
+    'no-queue-check': { type: 'boolean' },
+    'no-dlq-check': { type: 'boolean' },
+    'dlq-url': { type: 'string' },
+    manifest: { type: 'string' },
+    stream: { type: 'string' },
+    'queue-url': { type: 'string' },
+    since: { type: 'string' },
+    timeout: { type: 'string' },
+    settle: { type: 'string' },
+    'poll-interval': { type: 'string' },
+    'allow-extra-fields': { type: 'string' },
+    'partition-key': { type: 'string' },
+    'clock-skew-ms': { type: 'string' },
+    report: { type: 'string' },
   });
   const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) throw new Error(`bad arguments:\n${z.prettifyError(parsed.error)}\n\n${HELP}`);
+  if (!parsed.success) throw new UsageError(`bad arguments:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 
-async function run(): Promise<void> {
+async function run(argv: string[]): Promise<number> {
+  const args = parseCli(argv);
+  if (!args.manifest) throw new UsageError('--manifest is required');
   loadEnvFiles();
-  const args = parseCli(process.argv.slice(2));
-  if (args.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  if (!args.manifest) throw new Error(`--manifest is required\n\n${HELP}`);
   const streamName = args.stream ?? process.env.KINESIS_STREAM_NAME;
-  if (!streamName) throw new Error('no stream: pass --stream or set KINESIS_STREAM_NAME');
+  if (!streamName) throw new OperatorError('no stream: pass --stream or set KINESIS_STREAM_NAME');
   const configuredQueueUrl = args['queue-url'] ?? process.env.SQS_QUEUE_URL;
-  const queueCheck = !args['no-queue-check'];
+  // A running system's queue is never empty: in-flight mode judges the stream, not the queue.
+  const queueCheck = !args['no-queue-check'] && !args['in-flight'];
   if (queueCheck && !configuredQueueUrl) {
-    throw new Error('no queue: pass --queue-url, set SQS_QUEUE_URL, or --no-queue-check');
+    throw new OperatorError('no queue: pass --queue-url, set SQS_QUEUE_URL, or --no-queue-check');
   }
   const sqs = createSqsClient();
   const queueUrl = queueCheck && configuredQueueUrl ? await resolveQueueUrl(sqs, configuredQueueUrl) : undefined;
@@ -151,6 +152,7 @@ async function run(): Promise<void> {
     clockSkewMs: args['clock-skew-ms'],
     ...(outcome.queue ? { queue: outcome.queue } : {}),
     ...(deadLetterQueue ? { deadLetterQueue } : {}),
+    ...(args['in-flight'] ? { inFlightSince: new Date(Date.now() - args.grace * 1000) } : {}),
   });
   const text = formatReport(report);
   process.stdout.write(
@@ -178,7 +180,7 @@ async function run(): Promise<void> {
       ) + '\n',
     );
   }
-  if (!report.ok || outcome.timedOut) process.exitCode = 1;
+  return !report.ok || outcome.timedOut ? 1 : 0;
 }
 
 /**
@@ -194,17 +196,23 @@ async function deadLetterQueueUrl(
   const name = process.env.SQS_DLQ_NAME;
   const configured = explicit ?? (name && queueUrl ? new URL(name, queueUrl).toString() : undefined);
   if (!configured)
-    throw new Error('no dead-letter queue: pass --dlq-url, set SQS_DLQ_URL or SQS_DLQ_NAME, or --no-dlq-check');
+    throw new OperatorError('no dead-letter queue: pass --dlq-url, set SQS_DLQ_URL or SQS_DLQ_NAME, or --no-dlq-check');
   try {
     return await resolveQueueUrl(sqs, configured);
   } catch (err) {
-    throw new Error(
+    throw new OperatorError(
       `dead-letter queue ${configured}: ${err instanceof Error ? err.message : String(err)} (or --no-dlq-check)`,
     );
   }
 }
 
-run().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+/** The whole command as a function (tests call it in-process); exit code as the result. */
+export function runVerifyCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  return executeCommand(HELP, run, argv, io);
+}
+
+if (require.main === module) {
+  void runVerifyCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -9,6 +9,7 @@ import type { StreamRecord } from './stream-reader';
 
 export const CHECKS = [
   'lost',
+  'in_flight',
   'unparseable_record',
   'wrong_shape',
   'extra_field',
@@ -46,6 +47,11 @@ export interface JudgeOptions {
    * where a redrive policy hides telemetry the pipeline never delivered (valid or not, nobody looks there).
    */
   deadLetterQueue?: { visible: number; notVisible: number; delayed?: number };
+  /**
+   * In-flight mode, for a running system: a missing event of a submission sent at or after this instant may still be
+   * in the queue waiting for the next run, so it is counted as `in_flight` (a note), not `lost`. Older ones are lost.
+   */
+  inFlightSince?: Date;
 }
 
 export interface CheckResult {
@@ -150,6 +156,11 @@ export function summarizeLatencies(values: number[]): LatencySummary | null {
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? 0,
   };
+}
+
+/** Whether a submission is young enough that its missing events may still be waiting in the queue. */
+function mayStillBeQueued(entry: ValidEntry, inFlightSince: Date | undefined): boolean {
+  return inFlightSince !== undefined && Date.parse(entry.sentAt) >= inFlightSince.getTime();
 }
 
 export function judge(
@@ -288,7 +299,11 @@ export function judge(
       const id = entry.eventIds[index] ?? expectedEventId(entry.messageId, index);
       const occ = occurrences.get(id) ?? [];
       if (occ.length === 0) {
-        flag('lost', { messageId: entry.messageId, index, eventId: id, deviceId: entry.deviceId });
+        const missing = { messageId: entry.messageId, index, eventId: id, deviceId: entry.deviceId };
+        flag(mayStillBeQueued(entry, options.inFlightSince) ? 'in_flight' : 'lost', {
+          ...missing,
+          sentAt: entry.sentAt,
+        });
         return;
       }
       delivered++;
@@ -342,6 +357,7 @@ export function judge(
   for (const code of CHECKS) {
     const c = checks[code];
     const tolerated =
+      code === 'in_flight' ||
       (code === 'duplicate_same_id' && options.allowDuplicates === true) ||
       (code === 'unexpected' && options.allowUnexpected === true);
     c.violation = c.count > 0 && !tolerated;

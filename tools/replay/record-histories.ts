@@ -1,3 +1,4 @@
+import { executeCommand, parseCommandLine, stringFlag, PROCESS_IO, type CliIo } from '../../src/cli-shell';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -41,24 +42,15 @@ writes one history per case as JSON (the format of \`temporal workflow show --ou
 ${RECORDING_CASES.map((c) => `  ${c.name}.json${c.recordContinuedRun ? ` (+ ${c.name}-continued.json)` : ''}: ${c.what}`).join('\n')}
 
   --out DIR   where to write (default: ${relative(REPO_ROOT, DEFAULT_OUT)})
-  --help      print this and exit
+  --help      print this and do nothing else
+Exit codes: 0 recorded, 1 failed, 2 usage error.
 
 Re-record after a deliberate, versioned change of the workflow (docs/deploy.md); never to make a failing replay pass.`;
 
-function parseArgs(argv: string[]): { out: string } | 'help' {
-  let out = DEFAULT_OUT;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') return 'help';
-    if (arg === '--out' && argv[i + 1] !== undefined) {
-      out = resolve(argv[i + 1] ?? '');
-      i += 1;
-    } else {
-      console.error(`unknown or incomplete argument: ${arg}\n\n${USAGE}`);
-      process.exit(2);
-    }
-  }
-  return { out };
+function parseRecordArgs(argv: string[]): { out: string } {
+  const { values } = parseCommandLine(argv, { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const out = stringFlag(values, 'out');
+  return { out: out === undefined ? DEFAULT_OUT : resolve(out) };
 }
 
 interface Emulators {
@@ -210,12 +202,8 @@ async function runOutcome(result: Promise<RunSummary>): Promise<RunOutcome> {
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  if (args === 'help') {
-    console.log(USAGE);
-    return;
-  }
+async function main(argv: string[]): Promise<void> {
+  const args = parseRecordArgs(argv);
   // Warnings about the deliberately invalid submissions and the failing stage are expected; errors still show.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   mkdirSync(args.out, { recursive: true });
@@ -245,7 +233,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/** The whole command as a function (tests call it in-process with --help); exit code as the result. */
+export function runRecordHistoriesCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  return executeCommand(USAGE, main, argv, io);
+}
+
+if (require.main === module) {
+  void runRecordHistoriesCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

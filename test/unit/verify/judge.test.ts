@@ -119,6 +119,31 @@ describe('judge', () => {
     expect(report.checks.lost.examples[0]).toMatchObject({ messageId: 'msg-1', index: 1 });
   });
 
+  describe('in-flight mode (a running system: what is still queued is not lost)', () => {
+    const withoutMsg2 = (): StreamRecord[] => cleanStream().filter((r) => r.shardId !== 'shardId-000000000001');
+
+    it('counts missing events of submissions sent within the grace period as in flight, and passes', () => {
+      const report = judge(manifest, withoutMsg2(), { inFlightSince: new Date(Date.parse(SENT_AT) - 1000) });
+      expect(failing(report)).toEqual([]);
+      expect(report.checks.in_flight.count).toBe(2);
+      expect(report.checks.lost.count).toBe(0);
+      expect(report.ok).toBe(true);
+    });
+
+    it('still judges submissions older than the grace period as lost', () => {
+      const report = judge(manifest, withoutMsg2(), { inFlightSince: new Date(Date.parse(SENT_AT) + 1) });
+      expect(failing(report)).toEqual(['lost']);
+      expect(report.checks.lost.count).toBe(2);
+      expect(report.checks.in_flight.count).toBe(0);
+    });
+
+    it('without the mode every missing event is lost', () => {
+      const report = judge(manifest, withoutMsg2());
+      expect(report.checks.lost.count).toBe(2);
+      expect(report.ok).toBe(false);
+    });
+  });
+
   it('catches a reordered pair', () => {
     const records = cleanStream();
     const [a, b] = [records[0], records[1]];
