@@ -63,9 +63,11 @@ describe('fleet sender planning', () => {
     ['0b7c2f4e-1d3a-4a57-9a0e-5c1f2d3e4f50', 7, '76aa1c64-df6d-5e0c-8810-06344bf61fb0'],
   ];
 
-  it('uses the namespace the README documents, in the fleet and in the product alike', () => {
-    const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
-    const documented = /UUIDv5 of `<SQS message id>\/<event index>` in\s+namespace `([0-9a-f-]{36})`/.exec(readme)?.[1];
+  it('uses the namespace the contract documents, in the fleet and in the product alike', () => {
+    const contract = readFileSync(join(__dirname, '../../../docs/contract.md'), 'utf8');
+    const documented = /UUIDv5 of `<SQS message id>\/<event index>` in\s+namespace `([0-9a-f-]{36})`/.exec(
+      contract,
+    )?.[1];
     expect(documented).toBe('4e5a760c-74df-55cd-b7b4-c0b3ef8b7ad7');
     expect(FLEET_NAMESPACE).toBe(documented);
     expect(DOMAIN_NAMESPACE).toBe(documented);
