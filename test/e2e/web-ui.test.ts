@@ -10,7 +10,7 @@ import type { RunSummary } from '../../src/run-summary';
 import { scheduleOptions } from '../../src/schedule/definition';
 import type { drainQueue } from '../../workflows';
 import { createPipelineFixture, sendFleetLoad, type PipelineFixture } from '../helpers/pipeline-fixture';
-import { uniqueName, workflowBundle } from '../helpers/temporal';
+import { testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
  * What an operator sees in the Temporal Web UI, checked with a real browser: headless Chromium (Debian's `chromium`,
@@ -57,6 +57,7 @@ describe('Temporal Web UI', () => {
       SCHEDULE_INTERVAL: '999h', // only our trigger starts a run
     });
     const worker = await Worker.create({
+      dataConverter: testDataConverter(),
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),

@@ -10,7 +10,7 @@ import { drainInputSchema, laneByteBudget, TEMPORAL_PAYLOAD_LIMIT_BYTES } from '
 import { drainQueue } from '../../workflows';
 import { createTestQueue, deleteTestQueue, emulatorClients, queueDepth, sendBodies } from '../helpers/aws';
 import { validSubmission } from '../helpers/submissions';
-import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
  * The top of every configurable range against the real Temporal dev server (which refuses a workflow-task completion
@@ -87,6 +87,7 @@ describe('payload limits at the top of every configurable range', () => {
     };
     const taskQueue = uniqueName('limits-tq');
     const worker = await Worker.create({
+      dataConverter: testDataConverter(),
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
@@ -115,7 +116,11 @@ describe('payload limits at the top of every configurable range', () => {
       address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
       channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
     });
-    const reader = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const reader = new Client({
+      connection,
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      dataConverter: testDataConverter(),
+    });
     const events = [];
     for (let runId: string | undefined = firstRunId; runId;) {
       const history = await reader.workflow.getHandle(workflowId, runId).fetchHistory();
