@@ -60,9 +60,14 @@ export function quietActivityEnvironment(
 
 /** A payload read from a history as the test worker wrote it (through the codecs, last one first), as a value. */
 export async function decodeTestPayload(payload: Payload): Promise<unknown> {
-  let payloads = [payload];
-  for (const codec of [...(testDataConverter().payloadCodecs ?? [])].reverse()) payloads = await codec.decode(payloads);
-  const [decoded] = payloads;
+  const [decoded] = await decodeTestPayloads([payload]);
   if (decoded === undefined) throw new Error('a codec returned no payload');
   return defaultPayloadConverter.fromPayload<unknown>(decoded);
+}
+
+/** Payloads as the payload converter wrote them, before the codecs (last codec first). */
+export async function decodeTestPayloads(payloads: Payload[]): Promise<Payload[]> {
+  let decoded = payloads;
+  for (const codec of [...(testDataConverter().payloadCodecs ?? [])].reverse()) decoded = await codec.decode(decoded);
+  return decoded;
 }
