@@ -24,8 +24,11 @@ done
 install_mb="$(du -sm "$scratch/node_modules" | cut -f1)"
 
 log_file="$scratch/worker.log"
+# NODE_ENV=production refuses to start without a payload key (G8, docs/confidentiality.md): a throwaway key, so the
+# check also proves the encrypting start-up path; it never leaves this process's environment.
+check_key="$(node -e "console.log(require('node:crypto').randomBytes(32).toString('base64'))")"
 start_ms="$(now_ms)"
-(cd "$scratch" && NODE_ENV=production ENV_FILES=off METRICS_PORT=0 TEMPORAL_TASK_QUEUE="production-check-$$" \
+(cd "$scratch" && NODE_ENV=production ENV_FILES=off PAYLOAD_KEYS="production-check:$check_key" METRICS_PORT=0 TEMPORAL_TASK_QUEUE="production-check-$$" \
   node dist/src/worker.js >"$log_file" 2>&1) &
 worker_pid=$!
 deadline=$(($(now_ms) + 60000))
@@ -35,6 +38,7 @@ until grep -q "worker polling" "$log_file"; do
   fi
   sleep 0.05
 done
+grep -q "payloads compressed and encrypted" "$log_file" || { echo "FAIL: the worker did not report encryption" >&2; exit 1; }
 echo "production build OK: npm ci --omit=dev installs ${install_mb} MB; cold start $(($(now_ms) - start_ms)) ms (process start → polling, prebuilt bundle)"
 
 if [[ "${1:-}" == "--compare" ]]; then

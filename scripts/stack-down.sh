@@ -21,9 +21,9 @@ for arg in "$@"; do
 done
 
 timeout_s="${STACK_STOP_TIMEOUT:-20}"
-# stop the three in parallel; each stop waits for its process to exit (Temporal closes the SQLite db on TERM)
+# stop the four in parallel; each stop waits for its process to exit (Temporal closes the SQLite db on TERM)
 jobs_pids=()
-for name in sqs kinesis temporal; do
+for name in sqs kinesis temporal codec; do
   stop_pid "$name" "$timeout_s" &
   jobs_pids+=($!)
 done

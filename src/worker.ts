@@ -3,6 +3,8 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { HEARTBEAT_THROTTLE_INTERVAL } from '../activities/deps';
 import { createKinesisClient, createSqsClient } from './aws-clients';
+import { dataConverterFor, describePayloadProtection } from './codec/data-converter';
+import { payloadKeySettingsFromEnv } from './codec/keys';
 import { loadConfig, type Config } from './config';
 import { startDlqGauge } from './dlq/gauges';
 import { validationLimitsFromEnv } from './domain/limits';
@@ -26,6 +28,10 @@ async function run(argv: string[]): Promise<void> {
   parseCommandLine(argv, { help: { type: 'boolean', short: 'h' } });
   loadEnvFiles();
   const config = loadConfig();
+  // G8 confidentiality: validated before anything connects; without a key under NODE_ENV=production (and no explicit
+  // PAYLOAD_ENCRYPTION=off) this throws and the worker does not start.
+  const payloadProtection = payloadKeySettingsFromEnv();
+  const dataConverter = dataConverterFor(payloadProtection);
   // Structured JSON lines carrying workflow and activity ids (the SDK adds them to every activity and workflow log).
   Runtime.install({
     logger: createJsonLogger(),
@@ -58,7 +64,7 @@ async function run(argv: string[]): Promise<void> {
   });
   const temporal = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect(temporal);
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
   // Refuse to start while runs would set search attributes the namespace lacks: such a run never closes (G7).
   const searchAttributeProblems = await checkSearchAttributes(client, config, (message) => {
     Runtime.instance().logger.warn(message);
@@ -82,6 +88,7 @@ async function run(argv: string[]): Promise<void> {
     ...workflowSource(),
     ...workerVersioning(),
     activities,
+    dataConverter,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     // Heartbeats carry publish progress: the throttle bounds what a killed worker's retry re-publishes.
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_INTERVAL,
@@ -92,7 +99,8 @@ async function run(argv: string[]): Promise<void> {
   console.log(
     `worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${describeTemporalConnection(temporal)} ` +
       `(queue ${config.SQS_QUEUE_URL} → stream ${config.KINESIS_STREAM_NAME})` +
-      (config.METRICS_PORT > 0 ? `; metrics on http://${config.METRICS_HOST}:${config.METRICS_PORT}/metrics` : ''),
+      (config.METRICS_PORT > 0 ? `; metrics on http://${config.METRICS_HOST}:${config.METRICS_PORT}/metrics` : '') +
+      `; ${describePayloadProtection(payloadProtection)}`,
   );
   const stopHealth = startScheduleHealth(client, config);
   try {

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { dataConverterFromEnv } from '../codec/data-converter';
 import { bundleWorkflows } from '../workflow-bundle';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
@@ -151,7 +152,7 @@ async function main(argv: string[]): Promise<number | void> {
   const { clock, resources: clockResources } = await ArrivalClock.create(clients);
   log(`Kinesis emulator clock offset: ${(await clock.offsetMs()).toFixed(0)} ms (latencies are corrected by it)`);
   const ctx: TemporalContext = {
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter: dataConverterFromEnv() }),
     connection: nativeConnection,
     bundle,
     clients,

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createActivities } from '../../activities';
 import { createKinesisClient, createSqsClient } from '../aws-clients';
+import { dataConverterFromEnv } from '../codec/data-converter';
 import { DEFAULT_VALIDATION_LIMITS } from '../domain/limits';
 import { drainInputSchema, type DrainInputOverrides } from '../drain-input';
 import type { PlannedSubmission } from '../fleet/generate';
@@ -59,6 +60,8 @@ export async function createInProcessWorker(
       limits: DEFAULT_VALIDATION_LIMITS,
     }),
     maxConcurrentActivityTaskExecutions,
+    // The codec of the spawned src/worker.ts (G8): both workers of a run must read each other's payloads.
+    dataConverter: dataConverterFromEnv(),
     shutdownGraceTime: '5s',
   });
 }

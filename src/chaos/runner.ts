@@ -14,6 +14,7 @@ import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand 
 import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { createActivities } from '../../activities';
 import { createKinesisClient, createSqsClient } from '../aws-clients';
+import { dataConverterFromEnv } from '../codec/data-converter';
 import type { DrainInputOverrides } from '../drain-input';
 import { DEFAULT_VALIDATION_LIMITS } from '../domain/limits';
 import { generateSubmissions } from '../fleet/generate';
@@ -323,12 +324,14 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
           streamName,
           limits: DEFAULT_VALIDATION_LIMITS,
         }),
+        dataConverter: dataConverterFromEnv(),
       });
       inProcess = { worker, running: worker.run(), connection: nativeConnection };
     }
 
     connection = await Connection.connect({ address: temporalAddress });
-    const client = new Client({ connection, namespace });
+    // The worker processes' codec (G8): they load the same keys, so this client reads their results.
+    const client = new Client({ connection, namespace, dataConverter: dataConverterFromEnv() });
 
     let drained = false;
     let drainedResolve: () => void = () => undefined;

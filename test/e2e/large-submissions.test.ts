@@ -12,7 +12,7 @@ import {
   queueArn,
 } from '../helpers/aws';
 import { sendFleetLoad } from '../helpers/pipeline-fixture';
-import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 /**
@@ -52,6 +52,7 @@ describe('end to end: near-limit submissions with a redrive policy', () => {
 
     const taskQueue = uniqueName('large-tq');
     const worker = await Worker.create({
+      dataConverter: testDataConverter(),
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),

@@ -68,7 +68,7 @@ describe('payload confidentiality in the Temporal database', () => {
   async function runOneSubmission(
     marker: string,
     dataConverter: DataConverter | undefined,
-  ): Promise<{ summary: RunSummary; encodings: string[] }> {
+  ): Promise<{ summary: RunSummary; encodings: string[]; workflowId: string }> {
     const { env, sqs, kinesis, queueUrl, streamName } = fixture;
     const doc = validSubmission();
     doc.events.new_process[0] = { cmdl: `cmd.exe /c whoami ${marker}`, user: `user-${marker}` };
@@ -84,7 +84,7 @@ describe('payload confidentiality in the Temporal database', () => {
     const client = new Client({ connection: env.connection, namespace: env.namespace, dataConverter });
     const workflowId = uniqueName('confidential');
     const summary = await worker.runUntil(client.workflow.execute(drainQueue, { taskQueue, workflowId, args: [RUN] }));
-    return { summary, encodings: await historyPayloadEncodings(client, workflowId) };
+    return { summary, encodings: await historyPayloadEncodings(client, workflowId), workflowId };
   }
 
   it('finds no command line of a run made with the codec, and finds the one of a run made without it', async () => {
@@ -108,5 +108,31 @@ describe('payload confidentiality in the Temporal database', () => {
     // The dev server's SQLite file trails the API by a few seconds: wait for the control run (the later one) to show.
     expect(await eventually(() => databaseHits(plainMarker) > 0, 60_000)).toBe(true);
     expect(databaseHits(protectedMarker)).toBe(0);
+  });
+
+  it('reads a history written with key A after the active key became B (rotation), and not once A is removed', async () => {
+    const keyA = randomBytes(32);
+    const keyB = randomBytes(32);
+    const written = await runOneSubmission(
+      `ROTATE-${randomUUID()}`,
+      dataConverterFor({ encrypt: true, keyring: { activeKeyId: 'a', keys: new Map([['a', keyA]]) } }),
+    );
+    const rotated = dataConverterFor({
+      encrypt: true,
+      keyring: {
+        activeKeyId: 'b',
+        keys: new Map([
+          ['a', keyA],
+          ['b', keyB],
+        ]),
+      },
+    });
+    const { env } = fixture;
+    const reader = new Client({ connection: env.connection, namespace: env.namespace, dataConverter: rotated });
+    expect(await reader.workflow.getHandle(written.workflowId).result()).toEqual(written.summary);
+
+    const withoutA = dataConverterFor({ encrypt: true, keyring: { activeKeyId: 'b', keys: new Map([['b', keyB]]) } });
+    const stranger = new Client({ connection: env.connection, namespace: env.namespace, dataConverter: withoutA });
+    await expect(stranger.workflow.getHandle(written.workflowId).result()).rejects.toThrow(/"a"/);
   });
 });

@@ -7,7 +7,7 @@ import { scheduleOptions } from '../../src/schedule/definition';
 import { formatReport, judge, readAllRecords } from '../../src/verify';
 import { queueDepth } from '../helpers/aws';
 import { createPipelineFixture, sendFleetLoad, type PipelineFixture } from '../helpers/pipeline-fixture';
-import { uniqueName, workflowBundle } from '../helpers/temporal';
+import { testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
  * The whole product on the local stack: a real worker with the real activities, the real schedule (triggered), a
@@ -48,6 +48,7 @@ describe('end to end: SQS → schedule → worker → Kinesis', () => {
       PARALLEL_LANES: '3',
     });
     const worker = await Worker.create({
+      dataConverter: testDataConverter(),
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),

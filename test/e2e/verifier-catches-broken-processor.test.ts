@@ -5,7 +5,7 @@ import { judge, readAllRecords, type CheckCode } from '../../src/verify';
 import { drainQueue } from '../../workflows';
 import { queueDepth } from '../helpers/aws';
 import { createPipelineFixture, sendFleetLoad, type PipelineFixture } from '../helpers/pipeline-fixture';
-import { uniqueName, workflowBundle } from '../helpers/temporal';
+import { testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
  * The verifier must catch a wrong processor, not only bless a right one: the real pipeline with one deliberate defect
@@ -43,6 +43,7 @@ describe('the verifier catches a broken processor', () => {
     };
     const taskQueue = uniqueName('sabotage-tq');
     const worker = await Worker.create({
+      dataConverter: testDataConverter(),
       connection: fixture.env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),

@@ -10,7 +10,7 @@ import type { RunSummary } from '../../src/run-summary';
 import { scheduleOptions } from '../../src/schedule/definition';
 import type { drainQueue } from '../../workflows';
 import { createPipelineFixture, sendFleetLoad, type PipelineFixture } from '../helpers/pipeline-fixture';
-import { uniqueName, workflowBundle } from '../helpers/temporal';
+import { testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
  * What an operator sees in the Temporal Web UI, checked with a real browser: headless Chromium (Debian's `chromium`,
@@ -57,6 +57,7 @@ describe('Temporal Web UI', () => {
       SCHEDULE_INTERVAL: '999h', // only our trigger starts a run
     });
     const worker = await Worker.create({
+      dataConverter: testDataConverter(),
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
@@ -133,8 +134,30 @@ describe('Temporal Web UI', () => {
     await activityRow('deleteMessages', 'delete published: ');
     await activityRow('dropInvalidSubmissions', 'drop invalid: ');
     await page.screenshot({ path: join(SCREENSHOTS, '3-run.png') });
+
+    // 4. G8: the run's result is decoded by the codec server that `npm run stack` starts (--ui-codec-endpoint) ...
+    const runPage = `${UI_URL}/namespaces/${NAMESPACE}/workflows/${workflowId}/${runId}/history`;
+    const body = page.locator('body');
+    await page.goto(runPage);
+    await waitForText(page, '"maxNumberOfMessages": 10'); // the input
+    await waitForText(page, `"received": ${summary.received}`); // the result
+    await page.screenshot({ path: join(SCREENSHOTS, '4-run-decoded.png'), fullPage: true });
+
+    // 5. ... and without a codec server (every request to it refused) the UI shows only encrypted payloads.
+    await context.route(`${CODEC_ENDPOINT}/**`, (route) => route.abort());
+    await page.goto(runPage);
+    await page.getByText('Completed').first().waitFor();
+    await waitForText(page, ENCRYPTED_ENCODING_SHOWN);
+    const shown = await body.innerText();
+    expect(shown).not.toContain('maxNumberOfMessages');
+    expect(shown).not.toContain('"received"');
+    await page.screenshot({ path: join(SCREENSHOTS, '5-run-encoded.png'), fullPage: true });
   });
 });
+
+const CODEC_ENDPOINT = `http://127.0.0.1:${process.env.CODEC_SERVER_PORT ?? '8888'}`;
+// The UI shows an undecoded payload's metadata as stored: "binary/encrypted" in base64.
+const ENCRYPTED_ENCODING_SHOWN = Buffer.from('binary/encrypted').toString('base64').replace(/=+$/, '');
 
 /** playwright-core and the Debian browser, or one error that says how to get them. */
 async function loadChromium(): Promise<typeof import('playwright-core').chromium> {
@@ -148,6 +171,15 @@ async function loadChromium(): Promise<typeof import('playwright-core').chromium
     return (await import('playwright-core')).chromium;
   } catch (err) {
     throw new Error(`playwright-core is not installed (a devDependency): run npm ci. (${String(err)})`);
+  }
+}
+
+/** The page's rendered text (code blocks are split into many elements, so no single element holds it) contains text. */
+async function waitForText(page: Page, text: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.locator('body').innerText()).includes(text)) {
+    if (Date.now() > deadline) throw new Error(`"${text}" not shown on ${page.url()} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

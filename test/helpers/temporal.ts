@@ -1,6 +1,8 @@
+import { defaultPayloadConverter, type DataConverter, type Payload } from '@temporalio/common';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { bundleWorkflows } from '../../src/workflow-bundle';
 
 let runtimeInstalled = false;
@@ -15,7 +17,18 @@ export function connectTestEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createFromExistingServer({
     address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    // The same codec as every test worker (testDataConverter) and as src/worker.ts spawned by tests: the dev key that
+    // test/setup-env.ts loads from .stack/payload-keys.env, so results written by either are readable here.
+    client: { dataConverter: testDataConverter() },
   });
+}
+
+let dataConverter: DataConverter | undefined;
+
+/** The data converter of src/worker.ts under the test environment: pass it to every test Worker.create and Client. */
+export function testDataConverter(): DataConverter {
+  dataConverter ??= dataConverterFromEnv();
+  return dataConverter;
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -43,4 +56,18 @@ export function quietActivityEnvironment(
   info?: ConstructorParameters<typeof MockActivityEnvironment>[0],
 ): MockActivityEnvironment {
   return new MockActivityEnvironment(info, { logger: new DefaultLogger('WARN') });
+}
+
+/** A payload read from a history as the test worker wrote it (through the codecs, last one first), as a value. */
+export async function decodeTestPayload(payload: Payload): Promise<unknown> {
+  const [decoded] = await decodeTestPayloads([payload]);
+  if (decoded === undefined) throw new Error('a codec returned no payload');
+  return defaultPayloadConverter.fromPayload<unknown>(decoded);
+}
+
+/** Payloads as the payload converter wrote them, before the codecs (last codec first). */
+export async function decodeTestPayloads(payloads: Payload[]): Promise<Payload[]> {
+  let decoded = payloads;
+  for (const codec of [...(testDataConverter().payloadCodecs ?? [])].reverse()) decoded = await codec.decode(decoded);
+  return decoded;
 }

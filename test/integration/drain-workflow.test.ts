@@ -7,7 +7,7 @@ import { createValidateAndTransform } from '../../activities/validate-and-transf
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import type { RunSummary } from '../../src/run-summary';
 import { drainQueue } from '../../workflows';
-import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 import { asBase64, brokenBodies, validSubmission } from '../helpers/submissions';
 
 /**
@@ -98,6 +98,7 @@ describe('drainQueue workflow', () => {
   async function run(pipeline: FakePipeline, input: unknown): Promise<RunSummary> {
     const taskQueue = uniqueName('drain-test');
     const worker = await Worker.create({
+      dataConverter: testDataConverter(),
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),

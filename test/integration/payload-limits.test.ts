@@ -10,7 +10,7 @@ import { drainInputSchema, laneByteBudget, TEMPORAL_PAYLOAD_LIMIT_BYTES } from '
 import { drainQueue } from '../../workflows';
 import { createTestQueue, deleteTestQueue, emulatorClients, queueDepth, sendBodies } from '../helpers/aws';
 import { validSubmission } from '../helpers/submissions';
-import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, decodeTestPayloads, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
  * The top of every configurable range against the real Temporal dev server (which refuses a workflow-task completion
@@ -87,6 +87,7 @@ describe('payload limits at the top of every configurable range', () => {
     };
     const taskQueue = uniqueName('limits-tq');
     const worker = await Worker.create({
+      dataConverter: testDataConverter(),
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
@@ -115,7 +116,11 @@ describe('payload limits at the top of every configurable range', () => {
       address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
       channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
     });
-    const reader = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const reader = new Client({
+      connection,
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      dataConverter: testDataConverter(),
+    });
     const events = [];
     for (let runId: string | undefined = firstRunId; runId;) {
       const history = await reader.workflow.getHandle(workflowId, runId).fetchHistory();
@@ -134,13 +139,16 @@ describe('payload limits at the top of every configurable range', () => {
     const sizeFailures = failedTasks.filter((f) => !forceClosed(f));
     expect(sizeFailures).toEqual([]);
     expect(events.filter((e) => e.workflowTaskTimedOutEventAttributes)).toEqual([]);
-    const largestPayload = Math.max(
-      ...events.map((e) => {
+    // Sizes as the payload converter wrote them (before the codec compresses and encrypts): what the limits bound.
+    const payloadSizes = await Promise.all(
+      events.map(async (e) => {
         const input = e.activityTaskScheduledEventAttributes?.input?.payloads ?? [];
         const result = e.activityTaskCompletedEventAttributes?.result?.payloads ?? [];
-        return [...input, ...result].reduce((n, p) => n + (p.data?.length ?? 0), 0);
+        const decoded = await decodeTestPayloads([...input, ...result]);
+        return decoded.reduce((n, p) => n + (p.data?.length ?? 0), 0);
       }),
     );
+    const largestPayload = Math.max(...payloadSizes);
     console.log(
       `limits: ${summary.batches} batches, ${summary.continuedAsNew} continue-as-new, ${events.length} history events, largest payload ${largestPayload} B, ` +
         `largest publish input ${largestPublishInput} B, force-closed tasks ${failedTasks.length}, released ${summary.releasedOverBudget}, deferred ${summary.deferredOverBudget}`,

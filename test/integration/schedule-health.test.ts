@@ -4,7 +4,7 @@ import type { PipelineActivities } from '../../activities';
 import { configSchema } from '../../src/config';
 import { scheduleOptions } from '../../src/schedule/definition';
 import { readScheduleHealth } from '../../src/schedule-health';
-import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /** The liveness reading (G7) against the Temporal dev server: a schedule's last completed run and its healthy gap. */
 jest.setTimeout(60_000);
@@ -45,6 +45,7 @@ describe('readScheduleHealth', () => {
         dropInvalidSubmissions: unexpected,
       };
       const worker = await Worker.create({
+        dataConverter: testDataConverter(),
         connection: env.nativeConnection,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowBundle: await workflowBundle(),

@@ -1,5 +1,4 @@
 import type { ScheduleHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { PipelineActivities, ReceiveRequest } from '../../activities';
@@ -9,7 +8,7 @@ import { scheduleOptions } from '../../src/schedule/definition';
 import { describeDrift, scheduleDrift } from '../../src/schedule/drift';
 import { mergeTuning, updateSchedule } from '../../src/schedule/tune';
 import { drainQueue } from '../../workflows';
-import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, decodeTestPayload, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
  * Schedule tuning on the Temporal dev server: `npm run schedule:update`'s code path changes what the next run gets,
@@ -84,6 +83,7 @@ describe('schedule tuning', () => {
       dropInvalidSubmissions: unexpected,
     };
     const worker = await Worker.create({
+      dataConverter: testDataConverter(),
       connection: env.nativeConnection,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowBundle: await workflowBundle(),
@@ -96,7 +96,7 @@ describe('schedule tuning', () => {
       const summary = await run.result();
       const history = await run.fetchHistory();
       const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-      return { summary, startInput: payload ? defaultPayloadConverter.fromPayload<unknown>(payload) : undefined };
+      return { summary, startInput: payload ? await decodeTestPayload(payload) : undefined };
     });
 
     // The run was started with the merged input: the tuned keys changed, the others kept their values.

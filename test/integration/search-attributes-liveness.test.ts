@@ -5,7 +5,7 @@ import { configSchema, type Config } from '../../src/config';
 import { checkSearchAttributes } from '../../src/preflight-search-attributes';
 import { applySchedule } from '../../src/schedule/apply-schedule';
 import { createTestQueue, createTestStream, deleteTestQueue, deleteTestStream, emulatorClients } from '../helpers/aws';
-import { uniqueName } from '../helpers/temporal';
+import { testDataConverter, uniqueName } from '../helpers/temporal';
 
 /**
  * G7 liveness on a namespace without the three run search attributes (a real cluster nobody registered them on): the
@@ -24,7 +24,11 @@ describe('search attributes missing on the namespace', () => {
 
   beforeAll(async () => {
     server = await startPrivateTemporal({ namespace: 'default', searchAttributes: [] });
-    client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: 'default' });
+    client = new Client({
+      connection: await Connection.connect({ address: server.address }),
+      namespace: 'default',
+      dataConverter: testDataConverter(),
+    });
     queueUrl = await createTestQueue(sqs, uniqueName('sa-submissions'));
     await createTestStream(kinesis, streamName, 1);
   });

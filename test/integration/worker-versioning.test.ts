@@ -8,7 +8,7 @@ import { temporal } from '@temporalio/proto';
 import type { PipelineActivities } from '../../activities';
 import { workerVersioning } from '../../src/worker-versioning';
 import { drainQueue } from '../../workflows';
-import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
  * Worker Deployment Versioning on the project's dev server (temporal CLI 1.9.1, server 1.32): a worker configured by
@@ -58,6 +58,7 @@ describe('Worker Deployment Versioning', () => {
     const buildId = uniqueName('build');
     const taskQueue = uniqueName('versioned');
     const worker = await Worker.create({
+      dataConverter: testDataConverter(),
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
