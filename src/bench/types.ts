@@ -56,8 +56,14 @@ export interface SteadyResult {
   durationSec: number;
   scheduleIntervalSec: number;
   lanes: number;
-  /** The run input's long-poll wait (the latency lever). */
+  mode: 'continuous' | 'drain';
+  /** The run input's long-poll wait of a batch's first receive (idleWaitSeconds in continuous mode). */
   receiveWaitSeconds: number;
+  runBudgetSeconds: number;
+  /** All actions (Schedule starts included) over the steady period, scaled to an hour: the idle cost at rate 0. */
+  actionsPerHour: number;
+  /** Time nothing listened between consecutive runs, ms. */
+  runGapsMs: number[];
   submissions: number;
   events: number;
   runs: number;
