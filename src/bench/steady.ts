@@ -8,7 +8,7 @@ import { readQueueDepth } from '../verify';
 import { runExecutionTimeoutSeconds } from '../run-timeout';
 import { eventTimeMs, type HistoryEventLike } from './actions';
 import { fetchTaskQueueRuns, summarizeHistories } from './history';
-import { expectedEvents, manifestOf, verifyWithClock } from './load';
+import { expectedEvents, manifestOf, StreamTailer, verifyWithClock } from './load';
 import { cpuFigures, ResourceMeter, type BenchResources } from './stack';
 import { createInProcessWorker, type TemporalContext } from './temporal-run';
 import type { SteadyResult } from './types';
@@ -65,6 +65,8 @@ export async function runSteady(
   let submissions: SubmissionEntry[] = [];
   const clockBefore = await ctx.clock.offsetMs();
   const meter = new ResourceMeter();
+  const tailer = new StreamTailer(ctx.clients.kinesis, r.streamName);
+  tailer.start();
   await worker.runUntil(async () => {
     const schedule = await ctx.client.schedule.create({
       scheduleId,
@@ -80,6 +82,10 @@ export async function runSteady(
       policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '1 minute' },
     });
     try {
+      // Steady state: the first tick of a fresh schedule is up to an interval away (ticks align to the clock), a
+      // deployed one has long been listening. Start a run now and send once it listens.
+      await schedule.trigger();
+      await waitForRunningRun(ctx, r.taskQueue);
       const startedAt = Date.now();
       const results = o.ratePerSec > 0 ? await sendAtRate(ctx, r.queueUrl, planned, o.ratePerSec) : [];
       submissions = manifestOf(results);
@@ -97,8 +103,15 @@ export async function runSteady(
     await terminateRunning(ctx, r.taskQueue);
   });
   const usage = meter.stop();
+  await tailer.stop();
   const events = expectedEvents(planned);
-  const { figures, latency, clockOffsetMs } = await verifyWithClock(ctx, submissions, r, clockBefore);
+  const { figures, latency, clockOffsetMs } = await verifyWithClock(
+    ctx,
+    submissions,
+    r,
+    clockBefore,
+    tailer.readableAt,
+  );
   // Visibility is eventually consistent: give the last runs a moment to be listed.
   await sleep(1500);
   const runs = await fetchTaskQueueRuns(ctx.client, r.taskQueue);
@@ -123,6 +136,7 @@ export async function runSteady(
     runs: runs.length,
     latencyMs: latency,
     clockOffsetMs,
+    recordsSeenByTailer: tailer.readableAt.size,
     actionsPer1000Events: per1000(actions),
     actionsPer1000WithHeartbeats: per1000(actions + h.heartbeatsEstimated),
     cpu: cpuFigures(usage, events),
@@ -156,4 +170,13 @@ export function gapsBetweenRuns(runs: readonly (readonly HistoryEventLike[])[]):
     if (previous && next) gaps.push(Math.max(0, next.start - previous.end));
   }
   return gaps;
+}
+
+async function waitForRunningRun(ctx: TemporalContext, taskQueue: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const running = await ctx.client.workflow.count(`TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`);
+    if (running.count > 0) return;
+    await sleep(250);
+  }
+  throw new Error('steady: the schedule started no run within 30 s');
 }

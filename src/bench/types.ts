@@ -69,6 +69,8 @@ export interface SteadyResult {
   runs: number;
   latencyMs: Percentiles | null;
   clockOffsetMs?: { before: number; after: number };
+  /** Records the wall-clock tailer saw (latencyMs is send → first readable by it); all events when it saw all. */
+  recordsSeenByTailer: number;
   actionsPer1000Events: number | null;
   actionsPer1000WithHeartbeats: number | null;
   cpu: CpuFigures;
