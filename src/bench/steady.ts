@@ -83,8 +83,9 @@ export async function runSteady(
     });
     try {
       // Steady state: the first tick of a fresh schedule is up to an interval away (ticks align to the clock), a
-      // deployed one has long been listening. Start a run now and send once it listens.
-      await schedule.trigger();
+      // deployed one has long been listening. Start a run now (BUFFER_ONE: a trigger defaults to ALLOW_ALL, which would
+      // let the next tick start a second, concurrent run) and send once it listens.
+      await schedule.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
       await waitForRunningRun(ctx, r.taskQueue);
       const startedAt = Date.now();
       const results = o.ratePerSec > 0 ? await sendAtRate(ctx, r.queueUrl, planned, o.ratePerSec) : [];
