@@ -168,7 +168,7 @@ export function gapsBetweenRuns(runs: readonly (readonly HistoryEventLike[])[]):
   for (let i = 1; i < spans.length; i++) {
     const previous = spans[i - 1];
     const next = spans[i];
-    if (previous && next) gaps.push(Math.max(0, next.start - previous.end));
+    if (previous && next) gaps.push(Math.max(0, Math.round(next.start - previous.end)));
   }
   return gaps;
 }
