@@ -14,7 +14,19 @@ export const drainInputSchema = z
     maxNumberOfMessages: z.number().int().min(1).max(10).default(10),
     /** Visibility timeout requested on receive: how long a crashed run keeps messages hidden. */
     visibilityTimeoutSeconds: z.number().int().min(10).max(43_200).default(120),
-    /** Long-poll wait of the first receive of a batch; an empty answer ends the lane. */
+    /**
+     * `continuous` (default): a lane keeps consuming until the run's deadline, long-polling (idleWaitSeconds) while
+     * the queue is empty, so with the schedule's BUFFER_ONE one run is always listening and a submission is picked up
+     * within moments. `drain`: a lane stops at its first empty receive (receiveWaitSeconds) and the queue waits for
+     * the next tick. Trade-offs and idle cost: docs/benchmark.md.
+     */
+    mode: z.enum(['continuous', 'drain']).default('continuous'),
+    /**
+     * Continuous mode: long-poll wait of the first receive of a batch. SQS answers as soon as a message arrives, so
+     * a longer wait costs no latency; it sets the idle cost (one receive activity per lane per wait when idle).
+     */
+    idleWaitSeconds: z.number().int().min(1).max(20).default(20),
+    /** Drain mode: long-poll wait of the first receive of a batch; an empty answer ends the lane. */
     receiveWaitSeconds: z.number().int().min(0).max(20).default(1),
     /** ReceiveMessage requests folded into one receive activity (fewer Temporal actions per event). */
     receivesPerBatch: z.number().int().min(1).max(50).default(10),

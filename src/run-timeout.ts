@@ -1,3 +1,5 @@
+import type { DrainInput } from './drain-input';
+
 /**
  * How long one scheduled run may take before Temporal times it out (G7 liveness). Pure arithmetic, imported by the
  * schedule definition and by the workflow, so it must stay free of Node and AWS.
@@ -38,4 +40,20 @@ export function runDeadlineMs(startedAtMs: number, runBudgetSeconds: number, exe
   const byBudget = startedAtMs + runBudgetSeconds * 1000;
   if (executionExpiresAtMs === undefined) return byBudget;
   return Math.min(byBudget, executionExpiresAtMs - RUN_DRAIN_ALLOWANCE_SECONDS * 1000);
+}
+
+/**
+ * The long-poll wait of a batch's first receive (SQS answers as soon as a message is there; the follow-up receives of
+ * a batch never wait, so a lone submission is not held for a fuller batch). Drain mode: receiveWaitSeconds, whose
+ * empty answer ends the lane. Continuous mode: idleWaitSeconds, but not past the run's deadline, so the run closes on
+ * time and the schedule's buffered run takes over; at least 1 s (a lane only asks before its deadline).
+ */
+export function firstReceiveWaitSeconds(
+  input: Pick<DrainInput, 'mode' | 'idleWaitSeconds' | 'receiveWaitSeconds'>,
+  nowMs: number,
+  deadlineMs: number,
+): number {
+  if (input.mode === 'drain') return input.receiveWaitSeconds;
+  const untilDeadline = Math.ceil((deadlineMs - nowMs) / 1000);
+  return Math.max(1, Math.min(input.idleWaitSeconds, untilDeadline));
 }

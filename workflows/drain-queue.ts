@@ -32,7 +32,7 @@ import {
   type RunTotals,
   type StageFailure,
 } from '../src/run-summary';
-import { runDeadlineMs } from '../src/run-timeout';
+import { firstReceiveWaitSeconds, runDeadlineMs } from '../src/run-timeout';
 import { EVENTS_PUBLISHED, SUBMISSIONS_INVALID, SUBMISSIONS_RECEIVED } from '../src/search-attributes';
 import {
   deleteMessages,
@@ -56,8 +56,9 @@ export interface RunProgress extends RunTotals {
 export const progressQuery = defineQuery<RunProgress>('progress');
 
 /**
- * One scheduled run: parallel lanes drain the queue batch by batch (receive → validate → publish → delete) until it is
- * empty or the run budget is spent. A message is deleted only after every one of its events is acknowledged.
+ * One scheduled run: parallel lanes consume the queue batch by batch (receive → validate → publish → delete) until the
+ * run budget is spent (continuous mode, the default: an empty long poll just polls again) or until the queue is empty
+ * (drain mode). A message is deleted only after every one of its events is acknowledged.
  */
 export async function drainQueue(rawInput?: unknown, carried?: CarriedState): Promise<RunSummary> {
   const input = parseInput(rawInput);
@@ -123,13 +124,14 @@ async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: numbe
     if (Date.now() >= deadlineMs) return 'run-budget-spent';
     if (workflowInfo().continueAsNewSuggested) return 'history-full';
 
+    const waitTimeSeconds = firstReceiveWaitSeconds(input, Date.now(), deadlineMs);
     const batch = await attempt(totals, 'receive', 0, () =>
       receiveSubmissions.executeWithOptions({ summary: receiveSummary(input) }, [
         {
           maxNumberOfMessages: input.maxNumberOfMessages,
           receives: input.receivesPerBatch,
           visibilityTimeoutSeconds: input.visibilityTimeoutSeconds,
-          waitTimeSeconds: input.receiveWaitSeconds,
+          waitTimeSeconds,
           byteBudget,
           includeProvenance: input.includeProvenance,
           partitionKey: input.partitionKey,
@@ -139,7 +141,11 @@ async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: numbe
       ]),
     );
     if (batch === undefined) return 'stage-failed';
-    if (batch.messages.length === 0) return 'queue-empty';
+    if (batch.messages.length === 0) {
+      if (input.mode === 'drain') return 'queue-empty';
+      // Continuous: the long poll came back empty, so the queue was idle for a whole wait; listen again.
+      continue;
+    }
     expectedMessageBytes = batch.largestMessageBytes ?? 0;
     const groups = batchGroups(batch);
     totals.received += groups.reduce((sum, g) => sum + g.messages.length, 0);

@@ -6,8 +6,10 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { configSchema } from '../config';
 import { drainInputSchema, type DrainInputOverrides } from '../drain-input';
 import { executeCommand, OperatorError, parseCommandLine, UsageError, PROCESS_IO, type CliIo } from '../cli-shell';
+import { durationToMs } from '../duration';
 import { loadEnvFiles } from '../env-files';
 import { createKinesisClient, createSqsClient, readAwsEnv } from '../fleet/aws';
 import type { PlannedSubmission } from '../fleet/generate';
@@ -35,6 +37,9 @@ const DEFAULT_OUT = resolve(PROJECT_ROOT, 'bench', 'results');
 export const CONFIG_NAMES = ['sink', 'lanes-1', 'lanes-2', 'lanes-4', 'lanes-8', 'raw', 'workers-2', 'steady'] as const;
 type ConfigName = (typeof CONFIG_NAMES)[number];
 
+/** The product's default schedule interval: steady mode measures what an operator gets without tuning. */
+const PRODUCT_INTERVAL_SEC = durationToMs(configSchema.shape.SCHEDULE_INTERVAL.parse(undefined)) / 1000;
+
 const HELP = `npm run bench -- [options]   throughput, latency and cost of the pipeline on the running local stack
 
 Backlog mode preloads N submissions (the original fleet's mix: ~9.6 % broken, 3–5 events of each type) into a fresh
@@ -48,11 +53,11 @@ configuration ends with the verifier. Results: bench/results/<timestamp>.{json,m
   --receives-per-batch N  run input receivesPerBatch (default: the product's, 10)
   --batch-byte-budget N   run input batchByteBudget (default: the product's, 524288)
   --workers-lanes N       lanes for raw and workers-2 (default: the best lane count measured, else 4)
-  --steady-rate R         submissions/s in steady mode (default: half the best measured backlog rate)
+  --steady-rate R         submissions/s in steady mode; 0: an idle queue, for actions per hour (default: half
+                          the best measured backlog rate)
   --steady-seconds S      steady mode duration (default 60)
-  --schedule-interval S   steady mode schedule interval in seconds (default 5)
-  --steady-receive-wait S steady mode run input receiveWaitSeconds, 0–20 (default: the product's, 1); the latency
-                          lever: a lane long-polls this long before it ends, so runs overlap the next tick
+  --schedule-interval S   steady mode schedule interval in seconds (default: the product's, ${PRODUCT_INTERVAL_SEC})
+  --steady-input JSON     steady mode run input overrides, e.g. '{"mode":"drain"}' (default: the product's input)
   --out DIR               results directory (default bench/results)
   --help                  this text; does nothing else
 Exit codes: 0 every configuration verified, 1 a failure (or the stack is not up), 2 usage error.
@@ -76,10 +81,22 @@ const argsSchema = z.object({
   'receives-per-batch': z.coerce.number().int().min(1).max(50).optional(),
   'batch-byte-budget': z.coerce.number().int().min(65_536).max(1_000_000).optional(),
   'workers-lanes': z.coerce.number().int().min(1).max(64).optional(),
-  'steady-rate': z.coerce.number().positive().optional(),
   'steady-seconds': z.coerce.number().int().min(5).max(3600).optional(),
-  'schedule-interval': z.coerce.number().int().min(1).max(300).default(5),
-  'steady-receive-wait': z.coerce.number().int().min(0).max(20).optional(),
+  'steady-rate': z.coerce.number().min(0).optional(),
+  'schedule-interval': z.coerce.number().int().min(1).max(300).default(PRODUCT_INTERVAL_SEC),
+  'steady-input': z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        return parsed;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(drainInputSchema.partial())
+    .optional(),
   out: z.string().default(DEFAULT_OUT),
 });
 export type BenchArgs = z.infer<typeof argsSchema>;
@@ -101,7 +118,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     'steady-rate': { type: 'string' },
     'steady-seconds': { type: 'string' },
     'schedule-interval': { type: 'string' },
-    'steady-receive-wait': { type: 'string' },
+    'steady-input': { type: 'string' },
     out: { type: 'string' },
   });
   const parsed = argsSchema.safeParse(values);
@@ -243,7 +260,7 @@ async function main(argv: string[]): Promise<number | void> {
     if (selected.has('steady')) {
       const capacity = best?.submissionsPerSec ?? raw?.submissionsPerSec;
       const rate = args['steady-rate'] ?? (capacity ? capacity / 2 : 20);
-      const count = Math.max(1, Math.round(rate * steadySeconds));
+      const count = Math.round(rate * steadySeconds);
       const steadyPlanned = planLoad(args.seed + 1, count);
       log(
         `steady: ${rate.toFixed(1)} submissions/s for ${steadySeconds} s, schedule every ${args['schedule-interval']} s`,
@@ -253,15 +270,11 @@ async function main(argv: string[]): Promise<number | void> {
           ratePerSec: rate,
           durationSec: steadySeconds,
           scheduleIntervalSec: args['schedule-interval'],
-          lanes: best?.lanes ?? baseInput.lanes,
-          input: {
-            ...input,
-            ...(args['steady-receive-wait'] !== undefined ? { receiveWaitSeconds: args['steady-receive-wait'] } : {}),
-          },
+          input: { ...input, ...args['steady-input'] },
         }),
       );
       log(
-        `steady: lag p50 ${steady.latencyMs?.p50 ?? '–'} p95 ${steady.latencyMs?.p95 ?? '–'} p99 ${steady.latencyMs?.p99 ?? '–'} ms over ${steady.runs} runs; verify ${steady.verify.detail.split('\n')[0]}`,
+        `steady: lag p50 ${steady.latencyMs?.p50 ?? '–'} p95 ${steady.latencyMs?.p95 ?? '–'} p99 ${steady.latencyMs?.p99 ?? '–'} ms max ${steady.latencyMs?.max ?? '–'} ms over ${steady.runs} runs (gaps ${steady.runGapsMs.join(', ') || '–'} ms), ${steady.actionsPer1000Events?.toFixed(1) ?? '–'} actions/1k events, ${steady.actionsPerHour.toFixed(0)} actions/h; verify ${steady.verify.detail.split('\n')[0]}`,
       );
       if (!steady.verify.ok) console.error(steady.verify.detail);
     }

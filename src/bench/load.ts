@@ -4,6 +4,7 @@ import { generateSubmissions, type FleetOptions, type PlannedSubmission } from '
 import type { SubmissionEntry } from '../fleet/manifest';
 import { sendSubmissions, toManifestEntry, type SendResult } from '../fleet/send';
 import { formatReport, judge, readAllRecords, readQueueDepth } from '../verify';
+import { StreamReader, type StreamRecord } from '../verify/stream-reader';
 import type { ArrivalClock } from './stack';
 import type { VerifyFigures } from './types';
 
@@ -57,10 +58,19 @@ export async function verifyRun(
   queueUrl: string | null,
   /** The emulator clock's offset (see ArrivalClock): arrival timestamps are shifted back by it. */
   arrivalOffsetMs = 0,
+  /** Wall-clock first-readable times (StreamTailer): when given, latency is measured against them instead. */
+  readableAt?: ReadonlyMap<string, number>,
 ): Promise<{ figures: VerifyFigures; latency: ReturnType<typeof judge>['latencyMs'] }> {
-  const records = (await readAllRecords(clients.kinesis, streamName)).map((r) =>
-    r.arrivalTime ? { ...r, arrivalTime: new Date(r.arrivalTime.getTime() - arrivalOffsetMs) } : r,
-  );
+  const records = (await readAllRecords(clients.kinesis, streamName)).map((r) => {
+    if (readableAt) {
+      const seen = readableAt.get(recordKey(r));
+      // A record the tailer never saw has no wall-clock time: it is left out of the percentiles, never counted fast.
+      const { shardId, sequenceNumber, partitionKey, data } = r;
+      const unstamped: StreamRecord = { shardId, sequenceNumber, partitionKey, data };
+      return seen === undefined ? unstamped : { ...unstamped, arrivalTime: new Date(seen) };
+    }
+    return r.arrivalTime ? { ...r, arrivalTime: new Date(r.arrivalTime.getTime() - arrivalOffsetMs) } : r;
+  });
   const depth = queueUrl ? await readQueueDepth(clients.sqs, queueUrl) : undefined;
   const report = judge(submissions, records, {
     ...(depth ? { queue: { visible: depth.visible, notVisible: depth.notVisible, delayed: depth.delayed } } : {}),
@@ -92,6 +102,7 @@ export async function verifyWithClock(
   submissions: readonly SubmissionEntry[],
   target: { streamName: string; queueUrl: string },
   clockBeforeMs: number,
+  readableAt?: ReadonlyMap<string, number>,
 ): Promise<Awaited<ReturnType<typeof verifyRun>> & { clockOffsetMs: { before: number; after: number } }> {
   const clockAfterMs = await ctx.clock.offsetMs();
   const verified = await verifyRun(
@@ -100,6 +111,44 @@ export async function verifyWithClock(
     target.streamName,
     target.queueUrl,
     (clockBeforeMs + clockAfterMs) / 2,
+    readableAt,
   );
   return { ...verified, clockOffsetMs: { before: clockBeforeMs, after: clockAfterMs } };
+}
+
+export const recordKey = (r: Pick<StreamRecord, 'shardId' | 'sequenceNumber'>): string =>
+  `${r.shardId}/${r.sequenceNumber}`;
+
+/**
+ * Reads the stream continuously while a steady load runs and notes the wall-clock time each record was first readable
+ * (what a consumer sees), so latency does not rest on the emulator's arrival stamps. Its resolution is one poll
+ * (pollMs plus one GetRecords round per shard).
+ */
+export class StreamTailer {
+  readonly readableAt = new Map<string, number>();
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly kinesis: KinesisClient,
+    private readonly streamName: string,
+    private readonly pollMs = 100,
+  ) {}
+
+  start(): void {
+    const reader = new StreamReader(this.kinesis, this.streamName);
+    this.loop = (async () => {
+      while (!this.stopped) {
+        const fresh = await reader.poll();
+        const now = Date.now();
+        for (const r of fresh) if (!this.readableAt.has(recordKey(r))) this.readableAt.set(recordKey(r), now);
+        await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
 }

@@ -102,10 +102,12 @@ export function renderMarkdown(report: BenchReport, chartFile?: string): string 
       '## Steady load (real Schedule, BUFFER_ONE)',
       '',
       `${s.ratePerSec.toFixed(1)} submissions/s for ${s.durationSec} s, schedule every ${s.scheduleIntervalSec} s, ` +
-        `${s.lanes} lanes, receive wait ${s.receiveWaitSeconds} s: ${s.submissions} submissions, ${s.events} events, ${s.runs} runs; ` +
+        `${s.mode} mode, run budget ${s.runBudgetSeconds} s, ${s.lanes} lanes, first-receive wait ${s.receiveWaitSeconds} s: ` +
+        `${s.submissions} submissions, ${s.events} events, ${s.runs} runs (gaps between runs ${s.runGapsMs.join(', ') || '–'} ms); ` +
         `lag p50 ${fmt(s.latencyMs?.p50)} ms, p95 ${fmt(s.latencyMs?.p95)} ms, p99 ${fmt(s.latencyMs?.p99)} ms, ` +
         `max ${fmt(s.latencyMs?.max)} ms; actions/1k events ${fmt(s.actionsPer1000Events, 1)} ` +
-        `(${fmt(s.actionsPer1000WithHeartbeats, 1)} with heartbeats); verify ${s.verify.ok ? 'PASS' : 'FAIL'}.`,
+        `(${fmt(s.actionsPer1000WithHeartbeats, 1)} with heartbeats); ${fmt(s.actionsPerHour, 0)} actions/hour; ` +
+        `verify ${s.verify.ok ? 'PASS' : 'FAIL'}.`,
       '',
     );
   }

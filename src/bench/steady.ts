@@ -5,8 +5,10 @@ import { BatchDispatcher, planBatches, type SendResult } from '../fleet/send';
 import { WORKFLOW_TYPE } from '../shared';
 import { drainInputSchema, type DrainInputOverrides } from '../drain-input';
 import { readQueueDepth } from '../verify';
+import { runExecutionTimeoutSeconds } from '../run-timeout';
+import { eventTimeMs, type HistoryEventLike } from './actions';
 import { fetchTaskQueueRuns, summarizeHistories } from './history';
-import { expectedEvents, manifestOf, verifyWithClock } from './load';
+import { expectedEvents, manifestOf, StreamTailer, verifyWithClock } from './load';
 import { cpuFigures, ResourceMeter, type BenchResources } from './stack';
 import { createInProcessWorker, type TemporalContext } from './temporal-run';
 import type { SteadyResult } from './types';
@@ -15,7 +17,6 @@ export interface SteadyOptions {
   ratePerSec: number;
   durationSec: number;
   scheduleIntervalSec: number;
-  lanes: number;
   input: DrainInputOverrides;
 }
 
@@ -46,10 +47,11 @@ async function sendAtRate(
 }
 
 /**
- * Steady mode with the real Schedule (short interval, overlap BUFFER_ONE): the fleet sends at a fixed rate while
- * scheduled runs drain. A run keeps draining until a receive comes back empty, and BUFFER_ONE queues exactly one
- * follow-up while a run is busy, so under load runs follow each other back to back; lag is bounded by the interval
- * only when the queue was empty at the previous run's end.
+ * Steady mode with the real Schedule (overlap BUFFER_ONE, the product's interval and run input unless told
+ * otherwise): the fleet sends at a fixed rate for durationSec (rate 0: an idle queue, to count idle actions) while
+ * scheduled runs consume. In continuous mode a run listens until its budget and BUFFER_ONE holds the next tick, so
+ * runs follow each other back to back; the gaps between them are measured from the histories. At the end the
+ * schedule is deleted and the run still listening is terminated.
  */
 export async function runSteady(
   ctx: TemporalContext,
@@ -59,10 +61,12 @@ export async function runSteady(
 ): Promise<SteadyResult> {
   const worker = await createInProcessWorker(ctx, r);
   const scheduleId = `${r.taskQueue}-schedule`;
-  const input = drainInputSchema.parse({ ...o.input, lanes: o.lanes });
+  const input = drainInputSchema.parse(o.input);
   let submissions: SubmissionEntry[] = [];
   const clockBefore = await ctx.clock.offsetMs();
   const meter = new ResourceMeter();
+  const tailer = new StreamTailer(ctx.clients.kinesis, r.streamName);
+  tailer.start();
   await worker.runUntil(async () => {
     const schedule = await ctx.client.schedule.create({
       scheduleId,
@@ -73,12 +77,20 @@ export async function runSteady(
         workflowId: `${r.taskQueue}-run`,
         taskQueue: r.taskQueue,
         args: [input],
+        workflowExecutionTimeout: runExecutionTimeoutSeconds(input.runBudgetSeconds) * 1000,
       },
       policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '1 minute' },
     });
     try {
-      const results = await sendAtRate(ctx, r.queueUrl, planned, o.ratePerSec);
+      // Steady state: the first tick of a fresh schedule is up to an interval away (ticks align to the clock), a
+      // deployed one has long been listening. Start a run now (BUFFER_ONE: a trigger defaults to ALLOW_ALL, which would
+      // let the next tick start a second, concurrent run) and send once it listens.
+      await schedule.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+      await waitForRunningRun(ctx, r.taskQueue);
+      const startedAt = Date.now();
+      const results = o.ratePerSec > 0 ? await sendAtRate(ctx, r.queueUrl, planned, o.ratePerSec) : [];
       submissions = manifestOf(results);
+      await sleep(startedAt + o.durationSec * 1000 - Date.now());
       // Drained: the queue is empty; then no new run is needed.
       for (let i = 0; i < 600; i++) {
         const depth = await readQueueDepth(ctx.clients.sqs, r.queueUrl);
@@ -88,16 +100,19 @@ export async function runSteady(
     } finally {
       await schedule.delete().catch(() => undefined);
     }
-    // Let a run already started finish (it ends at its next empty receive).
-    for (let i = 0; i < 120; i++) {
-      const running = await ctx.client.workflow.count(`TaskQueue = "${r.taskQueue}" AND ExecutionStatus = "Running"`);
-      if (running.count === 0) break;
-      await sleep(500);
-    }
+    // The queue is empty: a run still listening (continuous mode) has nothing left to do.
+    await terminateRunning(ctx, r.taskQueue);
   });
   const usage = meter.stop();
+  await tailer.stop();
   const events = expectedEvents(planned);
-  const { figures, latency, clockOffsetMs } = await verifyWithClock(ctx, submissions, r, clockBefore);
+  const { figures, latency, clockOffsetMs } = await verifyWithClock(
+    ctx,
+    submissions,
+    r,
+    clockBefore,
+    tailer.readableAt,
+  );
   // Visibility is eventually consistent: give the last runs a moment to be listed.
   await sleep(1500);
   const runs = await fetchTaskQueueRuns(ctx.client, r.taskQueue);
@@ -105,21 +120,64 @@ export async function runSteady(
   // Each scheduled start is also a Schedule action (docs.temporal.io/cloud/actions, "Schedule").
   const scheduled = runs.filter((run) => run.some((e) => e.workflowExecutionStartedEventAttributes)).length;
   const per1000 = (n: number): number | null => (events > 0 ? (n * 1000) / events : null);
+  const actions = h.actions.total + scheduled;
   return {
     name: `steady ${o.ratePerSec.toFixed(1)}/s`,
     ratePerSec: o.ratePerSec,
     durationSec: o.durationSec,
     scheduleIntervalSec: o.scheduleIntervalSec,
-    lanes: o.lanes,
-    receiveWaitSeconds: input.receiveWaitSeconds,
+    lanes: input.lanes,
+    mode: input.mode,
+    receiveWaitSeconds: input.mode === 'drain' ? input.receiveWaitSeconds : input.idleWaitSeconds,
+    runBudgetSeconds: input.runBudgetSeconds,
+    actionsPerHour: (actions * 3600) / o.durationSec,
+    runGapsMs: gapsBetweenRuns(runs),
     submissions: planned.length,
     events,
     runs: runs.length,
     latencyMs: latency,
     clockOffsetMs,
-    actionsPer1000Events: per1000(h.actions.total + scheduled),
-    actionsPer1000WithHeartbeats: per1000(h.actions.total + scheduled + h.heartbeatsEstimated),
+    recordsSeenByTailer: tailer.readableAt.size,
+    actionsPer1000Events: per1000(actions),
+    actionsPer1000WithHeartbeats: per1000(actions + h.heartbeatsEstimated),
     cpu: cpuFigures(usage, events),
     verify: figures,
   };
+}
+
+async function terminateRunning(ctx: TemporalContext, taskQueue: string): Promise<void> {
+  const running = ctx.client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` });
+  for await (const run of running) {
+    await ctx.client.workflow
+      .getHandle(run.workflowId, run.runId)
+      .terminate('bench: load over, queue empty')
+      .catch(() => undefined);
+  }
+}
+
+/** Time from each run's last event to the next run's start: when nothing listens (0 when runs overlap). */
+export function gapsBetweenRuns(runs: readonly (readonly HistoryEventLike[])[]): number[] {
+  const spans = runs
+    .flatMap((events) => {
+      const first = events[0];
+      const last = events.at(-1);
+      return first && last ? [{ start: eventTimeMs(first), end: eventTimeMs(last) }] : [];
+    })
+    .sort((a, b) => a.start - b.start);
+  const gaps: number[] = [];
+  for (let i = 1; i < spans.length; i++) {
+    const previous = spans[i - 1];
+    const next = spans[i];
+    if (previous && next) gaps.push(Math.max(0, Math.round(next.start - previous.end)));
+  }
+  return gaps;
+}
+
+async function waitForRunningRun(ctx: TemporalContext, taskQueue: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const running = await ctx.client.workflow.count(`TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`);
+    if (running.count > 0) return;
+    await sleep(250);
+  }
+  throw new Error('steady: the schedule started no run within 30 s');
 }

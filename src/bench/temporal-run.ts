@@ -137,7 +137,7 @@ export async function runTemporalBacklog(
     await second?.ready;
     // Preload last, right before the run starts, so queue waiting time is comparable across configurations.
     const submissions = await preload(ctx.clients.sqs, r.queueUrl, planned);
-    const input = drainInputSchema.parse({ ...o.input, lanes: o.lanes, searchAttributes: true });
+    const input = drainInputSchema.parse({ mode: 'drain', ...o.input, lanes: o.lanes, searchAttributes: true });
     const workflowId = `${r.taskQueue}-run`;
     const clockBefore = await ctx.clock.offsetMs();
     const meter = new ResourceMeter(second ? [second.pid] : []);

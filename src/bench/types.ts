@@ -56,13 +56,21 @@ export interface SteadyResult {
   durationSec: number;
   scheduleIntervalSec: number;
   lanes: number;
-  /** The run input's long-poll wait (the latency lever). */
+  mode: 'continuous' | 'drain';
+  /** The run input's long-poll wait of a batch's first receive (idleWaitSeconds in continuous mode). */
   receiveWaitSeconds: number;
+  runBudgetSeconds: number;
+  /** All actions (Schedule starts included) over the steady period, scaled to an hour: the idle cost at rate 0. */
+  actionsPerHour: number;
+  /** Time nothing listened between consecutive runs, ms. */
+  runGapsMs: number[];
   submissions: number;
   events: number;
   runs: number;
   latencyMs: Percentiles | null;
   clockOffsetMs?: { before: number; after: number };
+  /** Records the wall-clock tailer saw (latencyMs is send → first readable by it); all events when it saw all. */
+  recordsSeenByTailer: number;
   actionsPer1000Events: number | null;
   actionsPer1000WithHeartbeats: number | null;
   cpu: CpuFigures;

@@ -422,6 +422,7 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
           taskQueue,
           workflowId: `${taskQueue}-run-${runs}`,
           input: {
+            mode: 'drain',
             lanes: 4,
             receiveWaitSeconds: 1,
             visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 20,

@@ -10,6 +10,8 @@ import { WORKFLOW_TYPE } from '../shared';
 export const ENV_SEEDED_RUN_INPUT = [
   ['maxNumberOfMessages', 'MAX_NUMBER_OF_MESSAGES'],
   ['visibilityTimeoutSeconds', 'VISIBILITY_TIMEOUT_SECONDS'],
+  ['mode', 'RUN_MODE'],
+  ['idleWaitSeconds', 'IDLE_WAIT_SECONDS'],
   ['receiveWaitSeconds', 'RECEIVE_WAIT_SECONDS'],
   ['receivesPerBatch', 'RECEIVES_PER_BATCH'],
   ['lanes', 'PARALLEL_LANES'],

@@ -67,7 +67,7 @@ describe('end to end: near-limit submissions with a redrive policy', () => {
         const summary = await env.client.workflow.execute(drainQueue, {
           taskQueue,
           workflowId: uniqueName('large-run'),
-          args: [{ searchAttributes: false, lanes: 16 }],
+          args: [{ mode: 'drain', searchAttributes: false, lanes: 16 }],
         });
         runs.push(summary);
         if (summary.received === 0) break;

@@ -23,7 +23,13 @@ import { uniqueName, workflowBundle } from '../helpers/temporal';
 jest.setTimeout(120_000);
 
 const DB_FILE = resolve(process.env.STACK_DIR ?? resolve(__dirname, '../../.stack'), 'temporal.db');
-const RUN: DrainInputOverrides = { lanes: 1, receiveWaitSeconds: 0, runBudgetSeconds: 5, searchAttributes: false };
+const RUN: DrainInputOverrides = {
+  mode: 'drain',
+  lanes: 1,
+  receiveWaitSeconds: 0,
+  runBudgetSeconds: 5,
+  searchAttributes: false,
+};
 
 function databaseHits(marker: string): number {
   let hits = 0;

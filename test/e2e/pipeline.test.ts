@@ -43,6 +43,7 @@ describe('end to end: SQS → schedule → worker → Kinesis', () => {
       KINESIS_STREAM_NAME: streamName,
       TEMPORAL_TASK_QUEUE: taskQueue,
       SCHEDULE_ID: scheduleId,
+      RUN_MODE: 'drain', // the run ends when the queue is empty
       SCHEDULE_INTERVAL: '1h', // only our trigger starts a run
       MAX_NUMBER_OF_MESSAGES: '10',
       PARALLEL_LANES: '3',

@@ -222,7 +222,7 @@ describe('a real Prometheus scraping a running worker', () => {
     const summary: RunSummary = await env.client.workflow.execute(drainQueue, {
       taskQueue,
       workflowId: uniqueName('prom-run'),
-      args: [{ lanes: 2, receivesPerBatch: 3 }],
+      args: [{ mode: 'drain', lanes: 2, receivesPerBatch: 3 }],
     });
     expect(summary).toMatchObject({ received: 50, valid: valid.length, eventsPublished: events, deleted: 50 });
 
@@ -261,7 +261,7 @@ describe('a real Prometheus scraping a running worker', () => {
     await env.client.workflow.execute(drainQueue, {
       taskQueue,
       workflowId: uniqueName('prom-run-2'),
-      args: [{ lanes: 1 }],
+      args: [{ mode: 'drain', lanes: 1 }],
     });
     expect(await valueOnce('sum(edr_submissions_received{job="edr-worker"})', (v) => v === 70)).toBe(70);
     expect(await valueOnce('edr:submissions_received:rate5m', (v) => v > 0)).toBeGreaterThan(0);

@@ -50,7 +50,11 @@ describe('the verifier catches a broken processor', () => {
       activities: broken,
     });
     await worker.runUntil(
-      fixture.env.client.workflow.execute(drainQueue, { taskQueue, workflowId: uniqueName('sabotage'), args: [{}] }),
+      fixture.env.client.workflow.execute(drainQueue, {
+        taskQueue,
+        workflowId: uniqueName('sabotage'),
+        args: [{ mode: 'drain' }],
+      }),
     );
 
     const depth = await queueDepth(fixture.sqs, fixture.queueUrl);

@@ -54,6 +54,7 @@ describe('Temporal Web UI', () => {
       KINESIS_STREAM_NAME: streamName,
       TEMPORAL_TASK_QUEUE: taskQueue,
       SCHEDULE_ID: scheduleId,
+      RUN_MODE: 'drain', // the run ends when the queue is empty
       SCHEDULE_INTERVAL: '999h', // only our trigger starts a run
     });
     const worker = await Worker.create({

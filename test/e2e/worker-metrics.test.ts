@@ -113,7 +113,7 @@ describe('worker process metrics', () => {
     const summary: RunSummary = await env.client.workflow.execute(drainQueue, {
       taskQueue,
       workflowId: uniqueName('metrics-run'),
-      args: [{ lanes: 2, receivesPerBatch: 3 }],
+      args: [{ mode: 'drain', lanes: 2, receivesPerBatch: 3 }],
     });
     expect(summary).toMatchObject({ received: 120, valid: valid.length, eventsPublished: events, deleted: 120 });
 

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { PipelineActivities, ReceivedMessage } from '../../activities';
+import type { PipelineActivities, ReceivedMessage, ReceiveRequest } from '../../activities';
 import { createValidateAndTransform } from '../../activities/validate-and-transform';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import type { RunSummary } from '../../src/run-summary';
@@ -20,6 +20,9 @@ class FakePipeline {
   readonly stream: { messageId: string; data: string }[] = [];
   readonly deletedIds: string[] = [];
   failPublishFor = new Set<string>();
+  /** Every receive request, in order; `beforeReceive` runs first (e.g. a submission arriving while a lane polls). */
+  readonly receives: ReceiveRequest[] = [];
+  beforeReceive: (receiveNumber: number) => void = () => undefined;
 
   send(body: string): string {
     const messageId = `m-${this.queue.length + this.inFlight.size + this.deletedIds.length}-${Math.random()}`;
@@ -30,6 +33,10 @@ class FakePipeline {
   activities(): PipelineActivities {
     return {
       receiveSubmissions: async (request) => {
+        this.receives.push(request);
+        this.beforeReceive(this.receives.length);
+        // An empty queue answers after a short poll, as a long poll would (shortened: the test measures no latency).
+        if (this.queue.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
         const taken = this.queue.splice(0, request.maxNumberOfMessages * request.receives);
         const messages: ReceivedMessage[] = taken.map((m) => {
           this.inFlight.set(m.messageId, m.body);
@@ -118,7 +125,7 @@ describe('drainQueue workflow', () => {
     pipeline.send(brokenBodies.badDestinationIp());
     pipeline.send(brokenBodies.notJson());
 
-    const summary = await run(pipeline, { maxNumberOfMessages: 3, receivesPerBatch: 2, lanes: 3 });
+    const summary = await run(pipeline, { mode: 'drain', maxNumberOfMessages: 3, receivesPerBatch: 2, lanes: 3 });
 
     expect(summary).toMatchObject({ received: 27, valid: 23, invalid: 4, eventsPublished: 23 * 5, deleted: 27 });
     expect(summary.invalidByReason).toEqual({ invalid_uuid: 1, wrong_type: 1, invalid_ipv4: 1, undecodable_body: 1 });
@@ -147,7 +154,7 @@ describe('drainQueue workflow', () => {
         'network_connection',
       ]);
     }
-  });
+  }, 30_000); // the suite's first run also bundles the workflow code, slow on a loaded machine
 
   it('never deletes a message whose events were not all published, and fails the run visibly', async () => {
     const pipeline = new FakePipeline();
@@ -165,6 +172,43 @@ describe('drainQueue workflow', () => {
     expect(pipeline.inFlight.has(failing)).toBe(true);
     // The invalid neighbour is still dropped: one bad batch never blocks the other's fate.
     expect(pipeline.deletedIds).toHaveLength(1);
+  });
+
+  it('continuous mode keeps polling after empty receives until its deadline, and consumes what arrives meanwhile', async () => {
+    const pipeline = new FakePipeline();
+    const late = validSubmission({ processes: 1, connections: 1 });
+    // Empty receives first; the submission arrives while the lane is listening.
+    pipeline.beforeReceive = (n) => {
+      if (n === 4) pipeline.send(asBase64(late));
+    };
+    const startedAt = Date.now();
+
+    const summary = await run(pipeline, { lanes: 1, runBudgetSeconds: 5, idleWaitSeconds: 3, receiveWaitSeconds: 0 });
+
+    expect(summary.lanes).toEqual(['run-budget-spent']);
+    expect(summary).toMatchObject({ received: 1, valid: 1, eventsPublished: 2, deleted: 1 });
+    expect(pipeline.stream).toHaveLength(2);
+    // It kept polling after the message too, until the budget: many more receives than the four before it.
+    expect(pipeline.receives.length).toBeGreaterThan(6);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(5000);
+    // First receives long-poll idleWaitSeconds, never past the deadline (the last ones wait less).
+    const waits = pipeline.receives.map((r) => r.waitTimeSeconds);
+    expect(waits[0]).toBe(3);
+    expect(waits.every((w) => w >= 1 && w <= 3)).toBe(true);
+  }, 60_000);
+
+  it('drain mode stops each lane at its first empty receive', async () => {
+    const pipeline = new FakePipeline();
+    pipeline.beforeReceive = (n) => {
+      if (n === 2) pipeline.send(asBase64(validSubmission()));
+    };
+
+    const summary = await run(pipeline, { mode: 'drain', lanes: 1, receiveWaitSeconds: 2, idleWaitSeconds: 20 });
+
+    expect(summary.lanes).toEqual(['queue-empty']);
+    expect(summary.received).toBe(0);
+    expect(pipeline.receives.map((r) => r.waitTimeSeconds)).toEqual([2]);
+    expect(pipeline.stream).toHaveLength(0);
   });
 
   it('rejects an invalid run input with a non-retryable, readable failure', async () => {

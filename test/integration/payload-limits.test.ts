@@ -98,7 +98,7 @@ describe('payload limits at the top of every configurable range', () => {
       const handle = await env.client.workflow.start(drainQueue, {
         taskQueue,
         workflowId,
-        args: [{ ...TOP_OF_RANGES, searchAttributes: false, receiveWaitSeconds: 1 }],
+        args: [{ ...TOP_OF_RANGES, mode: 'drain', searchAttributes: false, receiveWaitSeconds: 1 }],
       });
       return { summary: await handle.result(), firstRunId: handle.firstExecutionRunId };
     });

@@ -1,7 +1,10 @@
 import type { ScheduleHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
-import type { PipelineActivities, ReceiveRequest } from '../../activities';
+import type { PipelineActivities, ReceivedMessage, ReceiveRequest } from '../../activities';
+import { createValidateAndTransform } from '../../activities/validate-and-transform';
+import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { configSchema, type Config } from '../../src/config';
 import { applySchedule } from '../../src/schedule/apply-schedule';
 import { scheduleOptions } from '../../src/schedule/definition';
@@ -9,6 +12,7 @@ import { describeDrift, scheduleDrift } from '../../src/schedule/drift';
 import { mergeTuning, updateSchedule } from '../../src/schedule/tune';
 import { drainQueue } from '../../workflows';
 import { connectTestEnv, decodeTestPayload, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
+import { asBase64, validSubmission } from '../helpers/submissions';
 
 /**
  * Schedule tuning on the Temporal dev server: `npm run schedule:update`'s code path changes what the next run gets,
@@ -53,7 +57,8 @@ describe('schedule tuning', () => {
   }
 
   it('an update with new arguments changes the next run', async () => {
-    const config = testConfig();
+    // Drain mode: the run ends at its first empty receive, so the test can read its summary.
+    const config = testConfig({ RUN_MODE: 'drain' });
     const handle = await createSchedule(config);
 
     const changes = await updateSchedule(handle, {
@@ -103,6 +108,8 @@ describe('schedule tuning', () => {
     expect(startInput).toEqual({
       maxNumberOfMessages: 4,
       visibilityTimeoutSeconds: 45,
+      mode: 'drain',
+      idleWaitSeconds: 20,
       receiveWaitSeconds: 1,
       receivesPerBatch: 10,
       batchByteBudget: 524288,
@@ -136,6 +143,92 @@ describe('schedule tuning', () => {
     expect(after.action.type === 'startWorkflow' && after.action.staticSummary).toBe(
       'Drain the submissions queue into the events stream',
     );
+  });
+
+  it('after a run is terminated, the next tick starts a run that consumes (the schedule supervises)', async () => {
+    const config = testConfig({ SCHEDULE_INTERVAL: '2s', RUN_BUDGET_SECONDS: '30', IDLE_WAIT_SECONDS: '1' });
+    const queue: ReceivedMessage[] = [];
+    const published: { messageId: string; workflowId: string; runId: string }[] = [];
+    const activities: PipelineActivities = {
+      receiveSubmissions: async () => {
+        // An empty queue answers after a short poll, as a long poll would.
+        if (queue.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+        return { messages: queue.splice(0), releasedOverBudget: 0 };
+      },
+      validateAndTransform: createValidateAndTransform({ limits: DEFAULT_VALIDATION_LIMITS }),
+      publishEvents: async (request) => {
+        const execution = Context.current().info.workflowExecution;
+        if (!execution) throw new Error('a workflow activity has its execution');
+        const { workflowId, runId } = execution;
+        published.push(...request.submissions.map((s) => ({ messageId: s.messageId, workflowId, runId })));
+        const events = request.submissions.reduce((n, s) => n + s.records.length, 0);
+        return {
+          eventsPublished: events,
+          submissions: request.submissions.length,
+          putRecordsRequests: 1,
+          retriedEntries: 0,
+          resumedEvents: 0,
+          leaseExtensions: 0,
+        };
+      },
+      deleteMessages: async (request) => ({ deleted: request.messages.length, retriedEntries: 0, staleReceipts: [] }),
+      dropInvalidSubmissions: async (request) => ({
+        deleted: request.messages.length,
+        retriedEntries: 0,
+        staleReceipts: [],
+        quarantined: 0,
+        notQuarantined: 0,
+      }),
+    };
+    const send = (messageId: string): void => {
+      const body = asBase64(validSubmission());
+      queue.push({
+        messageId,
+        receiptHandle: `rh-${messageId}`,
+        body,
+        bodyBytes: body.length,
+        sentAtMs: null,
+        receiveCount: 1,
+      });
+    };
+    const waitFor = async (what: string, done: () => boolean | Promise<boolean>): Promise<void> => {
+      for (const until = Date.now() + 40_000; Date.now() < until;) {
+        if (await done()) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowBundle: await workflowBundle(),
+      activities,
+    });
+    const handle = await createSchedule(config);
+
+    await worker.runUntil(async () => {
+      send('before');
+      await waitFor('the first run to consume', () => published.some((p) => p.messageId === 'before'));
+      const first = published.find((p) => p.messageId === 'before');
+      if (!first) throw new Error('unreachable: waited for it');
+      const dying = env.client.workflow.getHandle(first.workflowId, first.runId);
+      await dying.terminate('test: the run dies');
+
+      send('after');
+      await waitFor('a later run to consume', () => published.some((p) => p.messageId === 'after'));
+      expect(published.find((p) => p.messageId === 'after')?.runId).not.toBe(first.runId);
+      expect((await dying.describe()).status.name).toBe('TERMINATED');
+      await handle.delete();
+      const running = env.client.workflow.list({
+        query: `TaskQueue = "${config.TEMPORAL_TASK_QUEUE}" AND ExecutionStatus = "Running"`,
+      });
+      for await (const run of running) {
+        await env.client.workflow
+          .getHandle(run.workflowId, run.runId)
+          .terminate('test over')
+          .catch(() => undefined);
+      }
+    });
   });
 
   it('apply is idempotent and never overwrites operator tuning', async () => {

@@ -71,7 +71,7 @@ describe('Worker Deployment Versioning', () => {
       const handle = await env.client.workflow.start(drainQueue, {
         taskQueue,
         workflowId: uniqueName('versioned-drain'),
-        args: [{ lanes: 1, receiveWaitSeconds: 0, searchAttributes: false }],
+        args: [{ mode: 'drain', lanes: 1, receiveWaitSeconds: 0, searchAttributes: false }],
       });
       await expect(handle.result()).resolves.toMatchObject({ received: 0, lanes: ['queue-empty'] });
       return handle.describe();

@@ -29,7 +29,13 @@ export type RunOutcome = { kind: 'completed'; summary: RunSummary } | { kind: 'f
 export const SMALL_HISTORY_EVENTS = 40;
 
 /** One lane, short polls, small batches: several batches per run, finishing in seconds. */
-const oneLane: DrainInputOverrides = { lanes: 1, receiveWaitSeconds: 0, receivesPerBatch: 1, maxNumberOfMessages: 4 };
+const oneLane: DrainInputOverrides = {
+  mode: 'drain',
+  lanes: 1,
+  receiveWaitSeconds: 0,
+  receivesPerBatch: 1,
+  maxNumberOfMessages: 4,
+};
 
 function uuid(n: number): string {
   return `5e1f0c2a-7b3d-4e8f-9a01-${n.toString(16).padStart(12, '0')}`;
@@ -63,6 +69,23 @@ const completed = (outcome: RunOutcome): RunSummary | undefined =>
   outcome.kind === 'completed' ? outcome.summary : undefined;
 
 export const RECORDING_CASES: readonly RecordingCase[] = [
+  {
+    name: 'continuous',
+    what: 'continuous mode (the default): batches, then empty long polls until the run budget is spent',
+    server: 'standard',
+    input: { lanes: 1, receivesPerBatch: 1, maxNumberOfMessages: 4, runBudgetSeconds: 5, idleWaitSeconds: 1 },
+    bodies: valid(1, 6),
+    quarantine: false,
+    missingStream: false,
+    recordContinuedRun: false,
+    check: (outcome) => {
+      const summary = completed(outcome);
+      if (!summary) return `expected a completed run, got ${JSON.stringify(outcome)}`;
+      return summary.valid === 6 && summary.deleted === 6 && summary.lanes.join() === 'run-budget-spent'
+        ? undefined
+        : `expected 6 valid, 6 deleted, the lane stopped by its budget: ${JSON.stringify(summary)}`;
+    },
+  },
   {
     name: 'happy-path',
     what: 'valid and invalid submissions over several batches, then an empty receive',

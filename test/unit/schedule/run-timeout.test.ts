@@ -1,5 +1,10 @@
 import { configSchema } from '../../../src/config';
-import { RUN_DRAIN_ALLOWANCE_SECONDS, runDeadlineMs, runExecutionTimeoutSeconds } from '../../../src/run-timeout';
+import {
+  firstReceiveWaitSeconds,
+  RUN_DRAIN_ALLOWANCE_SECONDS,
+  runDeadlineMs,
+  runExecutionTimeoutSeconds,
+} from '../../../src/run-timeout';
 import { scheduleOptions } from '../../../src/schedule/definition';
 
 /** G7 liveness: the schedule's action carries an execution timeout derived from the run budget. */
@@ -33,5 +38,22 @@ describe('run timeout of the schedule action', () => {
     // Budget raised by hand to an hour, timeout left at the 300 s figure: stop early enough to drain in time.
     expect(runDeadlineMs(start, 3600, expires)).toBe(expires - 3979 * 1000);
     expect(runDeadlineMs(start, 3600, expires)).toBeLessThan(start + 3600_000);
+  });
+});
+
+describe('firstReceiveWaitSeconds', () => {
+  const input = { mode: 'continuous', idleWaitSeconds: 20, receiveWaitSeconds: 1 } as const;
+
+  it('long-polls idleWaitSeconds in continuous mode while the deadline is further away', () => {
+    expect(firstReceiveWaitSeconds(input, 0, 60_000)).toBe(20);
+  });
+
+  it('never waits past the deadline, but at least 1 s', () => {
+    expect(firstReceiveWaitSeconds(input, 0, 7_200)).toBe(8);
+    expect(firstReceiveWaitSeconds(input, 0, 300)).toBe(1);
+  });
+
+  it('drain mode waits receiveWaitSeconds, whose empty answer ends the lane', () => {
+    expect(firstReceiveWaitSeconds({ ...input, mode: 'drain' }, 0, 60_000)).toBe(1);
   });
 });
