@@ -1,7 +1,7 @@
 import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { Context, log } from '@temporalio/activity';
 import { z } from 'zod';
-import { DELETE_INCOMPLETE } from '../src/failure-types';
+import { DELETE_INCOMPLETE } from '../workflows/failure-types';
 import { DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps, type InActivityRetry } from './deps';
 import { pipelineMetrics } from './metrics';
 import { entryOutcomes, sendWithEntryRetries } from './sqs-batch';

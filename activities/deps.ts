@@ -11,7 +11,7 @@ export interface ActivityDeps {
   limits: ValidationLimits;
   /** Optional: invalid submissions are copied here (body + reason) before they are deleted. */
   quarantineQueueUrl?: string;
-  /** Backend processing time (SPEC §3 time_created); injectable for tests. */
+  /** Backend processing time (docs/contract.md#output time_created); injectable for tests. */
   now?: () => Date;
   /** In-activity retry pacing; injectable so unit tests run without real waiting. */
   retry?: Partial<InActivityRetry>;

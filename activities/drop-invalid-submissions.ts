@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
-import { QUARANTINE_INCOMPLETE } from '../src/failure-types';
+import { QUARANTINE_INCOMPLETE } from '../workflows/failure-types';
 import { deleteProgressSchema, deleteResumable, NO_DELETE_PROGRESS } from './delete-messages';
 import { DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
 import { entryOutcomes, sendWithEntryRetries } from './sqs-batch';

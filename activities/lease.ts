@@ -12,7 +12,7 @@ const CAP_MARGIN_MS = 60_000;
 /**
  * The visibility timeout to ask for now: the configured one, shortened so the total stays under SQS's 12-hour cap
  * (SQS rejects a request past it instead of granting what is left). 0 means the cap is reached: stop extending and let
- * the message reappear, to be received again with a fresh 12 hours (same event ids, SPEC G3).
+ * the message reappear, to be received again with a fresh 12 hours (same event ids, G3 (docs/contract.md)).
  */
 export function extensionSeconds(requestedSeconds: number, receivedAtMs: number | undefined, nowMs: number): number {
   if (receivedAtMs === undefined) return requestedSeconds;
@@ -42,7 +42,7 @@ interface Extension {
 }
 
 /**
- * Keeps messages invisible while a long step works on them (SPEC G5): a third of the visibility timeout after their
+ * Keeps messages invisible while a long step works on them (G5, docs/contract.md): a third of the visibility timeout after their
  * receive, and every third of the timeout after that, it asks SQS for a fresh full timeout (less near SQS's 12-hour
  * cap). If the worker dies, extensions stop and the messages reappear within one timeout.
  * Each request of a tick stands alone: one failing does not keep the others' messages from being extended.

@@ -2,7 +2,7 @@ import { PutRecordsCommand, type PutRecordsResultEntry } from '@aws-sdk/client-k
 import { ApplicationFailure } from '@temporalio/common';
 import { Context, log } from '@temporalio/activity';
 import { z } from 'zod';
-import { PUBLISH_STALLED } from '../src/failure-types';
+import { PUBLISH_STALLED } from '../workflows/failure-types';
 import { applyResults, isComplete, planRound, type AckProgress, type PutEntry } from '../src/publish/plan';
 import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
 import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
@@ -82,7 +82,7 @@ export function createPublishEvents(deps: ActivityDeps) {
           } catch (err) {
             if (isNonRetryableAwsError(err)) throw toApplicationFailure(err, 'PutRecords');
             // A throttled, failed or timed-out request: every entry counts as failed and is retried. A timed-out
-            // request may still have landed; the retry then makes a duplicate with the same event_id (SPEC G3).
+            // request may still have landed; the retry then makes a duplicate with the same event_id (G3, docs/contract.md).
             const errorCode = awsErrorName(err);
             return {
               acknowledged: 0,

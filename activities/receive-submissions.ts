@@ -3,7 +3,7 @@ import { log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './aws-failure';
 import { pipelineMetrics } from './metrics';
-import { TEMPORAL_PAYLOAD_LIMIT_BYTES } from '../src/drain-input';
+import { TEMPORAL_PAYLOAD_LIMIT_BYTES } from '../workflows/drain-input';
 import { messagePayloadCost, type CostContext } from './payload-cost';
 import type { MessageGroup, ReceivedBatch, ReceivedMessage, ReceiveRequest } from './types';
 

@@ -11,7 +11,7 @@ export interface ReceiveRequest {
   receives: number;
   visibilityTimeoutSeconds: number;
   waitTimeSeconds: number;
-  /** Encoded payload bytes one batch may carry (the lane's share, see laneByteBudget in src/drain-input.ts). */
+  /** Encoded payload bytes one batch may carry (the lane's share, see laneByteBudget in workflows/drain-input.ts). */
   byteBudget: number;
   /** How the run transforms, so each message is costed as it will travel (absent in older histories: defaults). */
   includeProvenance?: boolean;
@@ -145,7 +145,7 @@ export interface DeleteResult {
   retriedEntries: number;
   /**
    * Messages whose receipt handle SQS no longer accepts (its visibility expired and it was received again): they will
-   * be processed again and produce the same event ids (SPEC G3).
+   * be processed again and produce the same event ids (G3, docs/contract.md).
    */
   staleReceipts: string[];
 }

@@ -1,7 +1,7 @@
 import { log } from '@temporalio/activity';
 import { transformSubmission } from '../src/domain/transform-submission';
 import { MAX_UNKNOWN_PATHS } from '../src/domain/unknown-fields';
-import { addBounded } from '../src/run-summary';
+import { addBounded } from '../workflows/run-summary';
 import type { ActivityDeps } from './deps';
 import { pipelineMetrics } from './metrics';
 import type { TransformedBatch, TransformRequest, UnknownFieldCounts } from './types';

@@ -16,7 +16,7 @@ npx tsx src/schedule/cli.ts apply
 mkdir -p .stack/logs .stack/fleet
 FLEET_RATE="${FLEET_RATE:-0.27}"
 FLEET_DURATION="${FLEET_DURATION:-3600}"
-npx tsx src/fleet/cli.ts --rate "$FLEET_RATE" --duration "$FLEET_DURATION" --broken 0.096 \
+npx tsx tools/fleet/cli.ts --rate "$FLEET_RATE" --duration "$FLEET_DURATION" --broken 0.096 \
   --manifest .stack/fleet/manifest.jsonl >.stack/logs/fleet.log 2>&1 &
 FLEET_PID=$!
 trap 'kill "$FLEET_PID" 2>/dev/null || true' EXIT

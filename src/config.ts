@@ -68,7 +68,7 @@ export const configSchema = z
       .default('device_id'),
     PARALLEL_LANES: intInRange(1, 64, 2),
     RECEIVES_PER_BATCH: intInRange(1, 50, 10),
-    /** Seeds a new schedule's run input `mode`: continuous (default) or drain (src/drain-input.ts). */
+    /** Seeds a new schedule's run input `mode`: continuous (default) or drain (workflows/drain-input.ts). */
     RUN_MODE: z.enum(['continuous', 'drain'], { error: 'must be continuous or drain' }).default('continuous'),
     IDLE_WAIT_SECONDS: intInRange(1, 20, 20),
     RECEIVE_WAIT_SECONDS: intInRange(0, 20, 1),

@@ -34,7 +34,7 @@ export class PreflightError extends Error {
 /**
  * Allowances, in seconds, for the stretches of a batch during which no lease extension runs. They are deliberately
  * generous for a healthy system (an SQS call answers in tens of milliseconds; validating a 512 KiB batch takes well
- * under a second); a system slower than this risks redeliveries, which carry the same event ids (SPEC G3).
+ * under a second); a system slower than this risks redeliveries, which carry the same event ids (G3, docs/contract.md).
  */
 export const LEASE_ALLOWANCES = {
   /** One SQS request (receive, delete or visibility change of up to 10 messages). */

@@ -5,7 +5,7 @@ import {
   type ScheduleDescription,
 } from '@temporalio/client';
 import type { MetricGauge } from '@temporalio/common';
-import { drainInputSchema } from './drain-input';
+import { drainInputSchema } from '../workflows/drain-input';
 
 /**
  * G7 liveness signal: when did the schedule last complete a run, and how long may a healthy schedule go without one.

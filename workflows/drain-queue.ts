@@ -20,7 +20,7 @@ import type {
   ReceivedMessage,
   ValidSubmission,
 } from '../activities/types';
-import { drainInputSchema, laneByteBudget, type DrainInput } from '../src/drain-input';
+import { drainInputSchema, laneByteBudget, type DrainInput } from './drain-input';
 import {
   describeTotals,
   emptyTotals,
@@ -31,9 +31,10 @@ import {
   type RunSummary,
   type RunTotals,
   type StageFailure,
-} from '../src/run-summary';
-import { firstReceiveWaitSeconds, runDeadlineMs } from '../src/run-timeout';
-import { EVENTS_PUBLISHED, SUBMISSIONS_INVALID, SUBMISSIONS_RECEIVED } from '../src/search-attributes';
+} from './run-summary';
+import { firstReceiveWaitSeconds, runDeadlineMs } from './run-timeout';
+import { PROGRESS_QUERY } from './names';
+import { EVENTS_PUBLISHED, SUBMISSIONS_INVALID, SUBMISSIONS_RECEIVED } from './search-attributes';
 import {
   deleteMessages,
   dropInvalidSubmissions,
@@ -53,7 +54,7 @@ export interface RunProgress extends RunTotals {
   input: DrainInput;
 }
 
-export const progressQuery = defineQuery<RunProgress>('progress');
+export const progressQuery = defineQuery<RunProgress>(PROGRESS_QUERY);
 
 /**
  * One scheduled run: parallel lanes consume the queue batch by batch (receive → validate → publish → delete) until the
@@ -171,7 +172,7 @@ let heavyCommandPending = false;
  * Schedules an activity whose input may exceed its lane's share of the workflow-task limit (a batch over its lane's
  * budget: one message larger than the budget, always kept) in a workflow task of its own among such activities: the
  * next one waits until a 1 ms timer, started in the same task, has fired, so a later task completes it. Together with
- * the lane budgets (LANES_PAYLOAD_POOL_BYTES in src/drain-input.ts) every completion stays within the 4 MiB limit,
+ * the lane budgets (LANES_PAYLOAD_POOL_BYTES in workflows/drain-input.ts) every completion stays within the 4 MiB limit,
  * while the activities themselves still run in parallel. Workflow state and a timer: it replays deterministically.
  */
 async function scheduledAlone<T>(heavy: boolean, schedule: () => Promise<T>): Promise<T> {
@@ -281,7 +282,7 @@ async function publishThenDelete(
   totals.eventsPublished += published.eventsPublished + published.resumedEvents;
   totals.publishRetriedEntries += published.retriedEntries;
   totals.leaseExtensions += published.leaseExtensions;
-  // Only now, with every event acknowledged, may these messages leave the queue (SPEC G1).
+  // Only now, with every event acknowledged, may these messages leave the queue (G1, docs/contract.md).
   return deleteBatch(totals, receipts, 'delete published');
 }
 

@@ -30,7 +30,7 @@ function isStandardBase64(text: string): boolean {
   return unpadded.length === text.length || text.length % 4 === 0;
 }
 
-// SPEC §2 encoding: the body is either the JSON text itself or standard base64 of its UTF-8 bytes. A body whose
+// docs/contract.md#input encoding: the body is either the JSON text itself or standard base64 of its UTF-8 bytes. A body whose
 // first significant character is '{' or '[' is JSON text: neither character is in the base64 alphabet, so the
 // two forms never overlap. Anything else must be base64 of valid UTF-8; a JSON scalar sent as raw text (42, null,
 // "x") is therefore undecodable here, which is fine since a submission must be an object anyway.

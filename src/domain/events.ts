@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { eventIdFor } from './event-id';
 import type { Submission } from './submission';
 
-// SPEC §3: the contract with downstream consumers. Strict, so a test that parses our own output proves we emit
+// docs/contract.md#output: the contract with downstream consumers. Strict, so a test that parses our own output proves we emit
 // exactly these fields and nothing more.
 const commonFields = {
   event_id: z.uuid(),
@@ -43,7 +43,7 @@ export interface TransformContext {
   includeProvenance: boolean;
 }
 
-// SPEC §3 order: every new_process entry, then every network_connection entry, each in array order, whatever order
+// docs/contract.md#output order: every new_process entry, then every network_connection entry, each in array order, whatever order
 // the two keys had in the JSON text (we never iterate the events object). The event index is the position in this
 // order, which makes event ids stable as long as the message is the same.
 export function toEvents(submission: Submission, ctx: TransformContext): TelemetryEvent[] {

@@ -7,7 +7,7 @@ import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './limits';
 export const TIME_CREATED_MAX_LENGTH = 64;
 
 // Canonical 8-4-4-4-12 hex, any version and variant, any case: the original fleet's ids are random v4 but nothing in
-// SPEC §2 promises a version, and rejecting a real sensor for its UUID variant bits would lose data.
+// docs/contract.md#input promises a version, and rejecting a real sensor for its UUID variant bits would lose data.
 const uuidString = () => z.guid();
 
 // Dotted quad, each octet 0-255 without leading zeros (01.2.3.4 is ambiguous: octal in some parsers), no spaces.
@@ -104,7 +104,7 @@ export function createEventsSchema(limits: ValidationLimits) {
     });
 }
 
-// SPEC §2. `events` may be absent, and so may either list: a submission without events is valid and yields nothing.
+// docs/contract.md#input. `events` may be absent, and so may either list: a submission without events is valid and yields nothing.
 export function createSubmissionSchema(limits: ValidationLimits) {
   return z.strictObject({
     submission_id: uuidString(),

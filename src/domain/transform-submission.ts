@@ -24,7 +24,7 @@ export interface TransformSubmissionContext extends TransformContext {
 }
 
 // One message body in, the exact Kinesis records out (or one reason). Every record is sized here, before anything
-// is published, because a submission is valid or invalid as a whole (SPEC §2): discovering an oversized record in
+// is published, because a submission is valid or invalid as a whole (docs/contract.md#input): discovering an oversized record in
 // the middle of publishing would leave half a submission on the stream.
 export function transformSubmission(body: string, ctx: TransformSubmissionContext): TransformResult {
   const limits = ctx.limits ?? DEFAULT_VALIDATION_LIMITS;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * What a submission with a field the schema does not define (a newer sensor adding one) gets:
- * - `accept` (default): the field is never forwarded (the output stays exactly SPEC §3), the submission is valid and
+ * - `accept` (default): the field is never forwarded (the output stays exactly docs/contract.md#output), the submission is valid and
  *   the field is counted (metric by path, run summary, a sample in the logs). A sensor upgrade then costs no telemetry.
  * - `reject`: the whole submission is invalid (`unknown_field`), for those who want the input contract enforced.
  * Unknown event types (a key of `events` other than the two lists) are rejected under both: a new kind of event is a

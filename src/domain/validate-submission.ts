@@ -11,7 +11,7 @@ import { DEFAULT_UNKNOWN_FIELD_POLICY, splitUnknownFields, type UnknownFieldPoli
 /** `unknownFields`: paths of the fields dropped under the `accept` policy (empty when there were none). */
 export type ValidationResult = { valid: true; submission: Submission; unknownFields: string[] } | InvalidSubmission;
 
-// The whole of SPEC §2, cheapest checks first so hostile input costs as little as possible. Never throws: every
+// The whole of docs/contract.md#input, cheapest checks first so hostile input costs as little as possible. Never throws: every
 // failure is a reason code, because one bad message must not fail the activity that holds its neighbours (G4).
 export function validateSubmission(
   body: string,

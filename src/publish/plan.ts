@@ -1,5 +1,5 @@
 /**
- * The publish plan that keeps SPEC G2 (order per submission) with batched PutRecords.
+ * The publish plan that keeps G2 (docs/contract.md) (order per submission) with batched PutRecords.
  *
  * AWS: "PutRecords doesn't guarantee the ordering of records": when entry 2 of a request fails and entry 3 succeeds,
  * retrying entry 2 puts it after 3. So a request carries at most ONE not-yet-acknowledged record per submission:

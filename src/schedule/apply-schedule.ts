@@ -5,8 +5,8 @@ import {
   type ScheduleDescription,
 } from '@temporalio/client';
 import type { Config } from '../config';
-import { drainInputSchema } from '../drain-input';
-import { runExecutionTimeoutSeconds } from '../run-timeout';
+import { drainInputSchema } from '../../workflows/drain-input';
+import { runExecutionTimeoutSeconds } from '../../workflows/run-timeout';
 import { scheduleOptions } from './definition';
 
 /** `created`: this call made it; `exists`: it was there and is left untouched; `timeout-updated`: it was there and
@@ -18,7 +18,7 @@ export type ApplyOutcome = 'created' | 'exists' | 'timeout-updated' | 'created-c
  * Creates the schedule if it does not exist. An existing schedule keeps everything an operator tunes (interval, run
  * input, pause state, note): a re-deploy must never wipe that. The one thing a re-deploy does set is the run timeout
  * (G7 liveness), because it is not tuning but a property of the code: it follows from the run budget the schedule
- * already has (src/run-timeout.ts), so a schedule created before the timeout existed gets one on the next deploy.
+ * already has (workflows/run-timeout.ts), so a schedule created before the timeout existed gets one on the next deploy.
  */
 export async function applySchedule(client: Client, config: Config): Promise<ApplyOutcome> {
   const handle = client.schedule.getHandle(config.SCHEDULE_ID);

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { parseCommandLine, stringFlag } from '../cli-shell';
 import type { Config } from '../config';
-import { drainInputSchema } from '../drain-input';
+import { drainInputSchema } from '../../workflows/drain-input';
 import { formatDurationMs } from '../duration';
 import { applySchedule } from './apply-schedule';
 import { describeDrift, scheduleDrift } from './drift';
@@ -31,7 +31,7 @@ const apply: ScheduleCommand = {
       if (outcome === 'created-concurrently') return `schedule "${id}" was created concurrently; left unchanged`;
       const timeoutNote =
         outcome === 'timeout-updated'
-          ? ' Its run timeout now follows its run budget (src/run-timeout.ts); nothing else was changed.'
+          ? ' Its run timeout now follows its run budget (workflows/run-timeout.ts); nothing else was changed.'
           : '';
       const live = await client.schedule.getHandle(id).describe();
       const drift = describeDrift(id, scheduleDrift(live, config));

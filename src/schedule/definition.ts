@@ -1,10 +1,10 @@
 import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config';
 import { validationLimitsFromEnv } from '../domain/limits';
-import { drainInputSchema, type DrainInput } from '../drain-input';
+import { drainInputSchema, type DrainInput } from '../../workflows/drain-input';
 import { durationToMs } from '../duration';
-import { runExecutionTimeoutSeconds } from '../run-timeout';
-import { WORKFLOW_TYPE } from '../shared';
+import { runExecutionTimeoutSeconds } from '../../workflows/run-timeout';
+import { WORKFLOW_TYPE } from '../../workflows/names';
 
 /** Which environment variable seeds which run-input key of a new schedule. */
 export const ENV_SEEDED_RUN_INPUT = [
@@ -42,7 +42,7 @@ export function scheduleOptions(config: Config): ScheduleOptions {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [input],
       // G7 liveness: a run that cannot finish is closed by Temporal and the next tick starts a fresh one (BUFFER_ONE
-      // would otherwise wait for it forever). Derived from the run budget: src/run-timeout.ts has the arithmetic.
+      // would otherwise wait for it forever). Derived from the run budget: workflows/run-timeout.ts has the arithmetic.
       workflowExecutionTimeout: runExecutionTimeoutSeconds(input.runBudgetSeconds) * 1000,
       staticSummary: 'Drain the submissions queue into the events stream',
       staticDetails:

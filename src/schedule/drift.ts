@@ -1,6 +1,6 @@
 import type { ScheduleDescription } from '@temporalio/client';
 import type { Config } from '../config';
-import { drainInputSchema, type DrainInputOverrides } from '../drain-input';
+import { drainInputSchema, type DrainInputOverrides } from '../../workflows/drain-input';
 import { durationToMs, formatDurationMs } from '../duration';
 import { ENV_SEEDED_RUN_INPUT, initialDrainInput } from './definition';
 import { flagsFor } from './run-input-flags';

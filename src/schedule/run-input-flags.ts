@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { drainInputSchema, type DrainInput, type DrainInputOverrides } from '../drain-input';
+import { drainInputSchema, type DrainInput, type DrainInputOverrides } from '../../workflows/drain-input';
 
 /**
  * One command-line flag per scalar run-input key, derived from drainInputSchema so the flags, their ranges in the

@@ -1,10 +1,10 @@
 import type { ScheduleDescription, ScheduleHandle, ScheduleUpdateOptions } from '@temporalio/client';
 import { z } from 'zod';
-import { drainInputSchema, type DrainInput, type DrainInputOverrides } from '../drain-input';
+import { drainInputSchema, type DrainInput, type DrainInputOverrides } from '../../workflows/drain-input';
 import { durationToMs, formatDurationMs } from '../duration';
 import { minimumVisibilityTimeoutSeconds } from '../preflight';
 import { OperatorError, parseCommandLine, stringFlag, UsageError, type CliOptions } from '../cli-shell';
-import { runExecutionTimeoutSeconds } from '../run-timeout';
+import { runExecutionTimeoutSeconds } from '../../workflows/run-timeout';
 import { parseFlagValue, RUN_INPUT_FLAGS } from './run-input-flags';
 
 /**
@@ -147,7 +147,7 @@ export function mergeTuning(
     }
   }
 
-  // The run timeout follows the run budget (G7 liveness, src/run-timeout.ts), so raising the budget never gets runs
+  // The run timeout follows the run budget (G7 liveness, workflows/run-timeout.ts), so raising the budget never gets runs
   // timed out while they drain.
   const timeoutMs = runExecutionTimeoutSeconds(after.data.runBudgetSeconds) * 1000;
   if (prev.action.workflowExecutionTimeout !== timeoutMs) {

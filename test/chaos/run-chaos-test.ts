@@ -1,7 +1,7 @@
-import { runScenario, type ChaosResult } from '../../src/chaos/runner';
-import { scenarioByName } from '../../src/chaos/scenarios';
-import { formatTable } from '../../src/chaos/cli';
-import { formatReport } from '../../src/verify';
+import { runScenario, type ChaosResult } from '../../tools/chaos/runner';
+import { scenarioByName } from '../../tools/chaos/scenarios';
+import { formatTable } from '../../tools/chaos/cli';
+import { formatReport } from '../../tools/verify';
 
 /** Submissions per scenario in CI; `npm run chaos` runs 10,000. */
 export const CI_SUBMISSIONS = Number(process.env.CHAOS_CI_SUBMISSIONS ?? 300);
@@ -9,7 +9,7 @@ export const CI_SUBMISSIONS = Number(process.env.CHAOS_CI_SUBMISSIONS ?? 300);
 /**
  * One jest test per scenario: a fleet load through real workers behind the fault proxies, judged by the verifier —
  * nothing lost, nothing reordered, nothing leaked, duplicates only with the same event_id, queue drained — and proof
- * that the fault hit work in flight (`result.evidence`, recorded by the scenario; see src/chaos/scenarios.ts).
+ * that the fault hit work in flight (`result.evidence`, recorded by the scenario; see tools/chaos/scenarios.ts).
  */
 export function runChaosTest(
   name: string,

@@ -1,7 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import { formatReport, judge, readAllRecords, readQueueDepth } from '../../src/verify';
+import { formatReport, judge, readAllRecords, readQueueDepth } from '../../tools/verify';
 import { drainQueue } from '../../workflows';
 import {
   createTestQueue,
@@ -19,7 +19,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
  * Near-limit submissions under the deployed redrive policy (maxReceiveCount 5, as scripts/lib/aws-stack.ts creates
  * it): a backlog mixing 1,000-event submissions with ordinary ones goes through the real workflow and worker. Every
  * receive counts towards the redrive, so a pipeline that hands large messages back over and over sends valid
- * telemetry to the dead-letter queue without ever trying to publish it (SPEC §2 "Size"; G1 no loss).
+ * telemetry to the dead-letter queue without ever trying to publish it (docs/contract.md#input "Size"; G1 no loss).
  */
 jest.setTimeout(900_000);
 

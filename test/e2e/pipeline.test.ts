@@ -4,7 +4,7 @@ import { configSchema } from '../../src/config';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { drainQueue } from '../../workflows';
 import { scheduleOptions } from '../../src/schedule/definition';
-import { formatReport, judge, readAllRecords } from '../../src/verify';
+import { formatReport, judge, readAllRecords } from '../../tools/verify';
 import { queueDepth } from '../helpers/aws';
 import { createPipelineFixture, sendFleetLoad, type PipelineFixture } from '../helpers/pipeline-fixture';
 import { testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';

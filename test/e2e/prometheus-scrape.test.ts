@@ -7,9 +7,9 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { z } from 'zod';
-import { generateSubmissions } from '../../src/fleet/generate';
-import { sendSubmissions } from '../../src/fleet/send';
-import type { RunSummary } from '../../src/run-summary';
+import { generateSubmissions } from '../../tools/fleet/generate';
+import { sendSubmissions } from '../../tools/fleet/send';
+import type { RunSummary } from '../../workflows/run-summary';
 import { drainQueue } from '../../workflows';
 import {
   createTestQueue,

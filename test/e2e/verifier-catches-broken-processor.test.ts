@@ -1,7 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import { createActivities, type PipelineActivities } from '../../activities';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import { judge, readAllRecords, type CheckCode } from '../../src/verify';
+import { judge, readAllRecords, type CheckCode } from '../../tools/verify';
 import { drainQueue } from '../../workflows';
 import { queueDepth } from '../helpers/aws';
 import { createPipelineFixture, sendFleetLoad, type PipelineFixture } from '../helpers/pipeline-fixture';

@@ -6,7 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { createActivities } from '../../activities';
 import { configSchema } from '../../src/config';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import type { RunSummary } from '../../src/run-summary';
+import type { RunSummary } from '../../workflows/run-summary';
 import { scheduleOptions } from '../../src/schedule/definition';
 import type { drainQueue } from '../../workflows';
 import { createPipelineFixture, sendFleetLoad, type PipelineFixture } from '../helpers/pipeline-fixture';

@@ -1,9 +1,9 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { generateSubmissions, type FleetOptions, type PlannedSubmission } from '../../src/fleet/generate';
-import type { SubmissionEntry } from '../../src/fleet/manifest';
-import { sendSubmissions, toManifestEntry } from '../../src/fleet/send';
+import { generateSubmissions, type FleetOptions, type PlannedSubmission } from '../../tools/fleet/generate';
+import type { SubmissionEntry } from '../../tools/fleet/manifest';
+import { sendSubmissions, toManifestEntry } from '../../tools/fleet/send';
 import { createTestQueue, createTestStream, deleteTestQueue, deleteTestStream, emulatorClients } from './aws';
 import { connectTestEnv, uniqueName } from './temporal';
 

@@ -6,7 +6,7 @@ export interface SampleOptions {
   deviceId?: string;
 }
 
-/** A valid SPEC §2 submission document. */
+/** A valid docs/contract.md#input submission document. */
 export function validSubmission(options: SampleOptions = {}) {
   return {
     submission_id: randomUUID(),

@@ -2,7 +2,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
-import { PUBLISH_STALLED } from '../../src/failure-types';
+import { PUBLISH_STALLED } from '../../workflows/failure-types';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import {
   createTestQueue,

@@ -8,7 +8,7 @@ import { dataConverterFor } from '../../src/codec/data-converter';
 import type { PayloadKeySettings } from '../../src/codec/keys';
 import { createCodecServer } from '../../src/codec/server';
 import { codecServerConfigFromEnv } from '../../src/codec/server-config';
-import { toPayload } from '../../src/codec/sample-payloads';
+import { toPayload } from '../../tools/bench/sample-payloads';
 
 /**
  * The codec server on a free port, called over real HTTP the way the Web UI and the temporal CLI call it.

@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import type { PipelineActivities, ReceivedMessage, ReceiveRequest } from '../../activities';
 import { createValidateAndTransform } from '../../activities/validate-and-transform';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import type { RunSummary } from '../../src/run-summary';
+import type { RunSummary } from '../../workflows/run-summary';
 import { drainQueue } from '../../workflows';
 import { connectTestEnv, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 import { asBase64, brokenBodies, validSubmission } from '../helpers/submissions';

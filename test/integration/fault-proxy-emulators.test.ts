@@ -1,7 +1,7 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
-import { startFaultProxy, type FaultProxy } from '../../src/chaos/proxy';
+import { startFaultProxy, type FaultProxy } from '../../tools/chaos/proxy';
 import {
   createTestQueue,
   createTestStream,

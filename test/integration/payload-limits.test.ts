@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createActivities, type PipelineActivities } from '../../activities';
 import { encodedBytes } from '../../activities/payload-cost';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import { drainInputSchema, laneByteBudget, TEMPORAL_PAYLOAD_LIMIT_BYTES } from '../../src/drain-input';
+import { drainInputSchema, laneByteBudget, TEMPORAL_PAYLOAD_LIMIT_BYTES } from '../../workflows/drain-input';
 import { drainQueue } from '../../workflows';
 import { createTestQueue, deleteTestQueue, emulatorClients, queueDepth, sendBodies } from '../helpers/aws';
 import { validSubmission } from '../helpers/submissions';

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { startPrivateTemporal, type PrivateTemporalServer } from '../../src/chaos/temporal-server';
-import { spawnWorkerProcess, type WorkerProcess } from '../../src/chaos/workers';
+import { startPrivateTemporal, type PrivateTemporalServer } from '../../tools/chaos/temporal-server';
+import { spawnWorkerProcess, type WorkerProcess } from '../../tools/chaos/workers';
 import { configSchema, type Config } from '../../src/config';
 import { checkSearchAttributes } from '../../src/preflight-search-attributes';
 import { applySchedule } from '../../src/schedule/apply-schedule';

@@ -1,6 +1,6 @@
 import type { DeleteMessageBatchRequest } from '@aws-sdk/client-sqs';
 import { ApplicationFailure } from '@temporalio/common';
-import { DELETE_INCOMPLETE } from '../../src/failure-types';
+import { DELETE_INCOMPLETE } from '../../workflows/failure-types';
 import { activitiesOverSqs, stubbedSqs } from '../helpers/stub-sqs';
 import { quietActivityEnvironment, runActivity } from '../helpers/temporal';
 

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { MockActivityEnvironment } from '@temporalio/testing';
 import { createDropInvalidSubmissions, entryBytes } from '../../activities/drop-invalid-submissions';
 import type { InvalidMessage } from '../../activities/types';
-import { QUARANTINE_INCOMPLETE } from '../../src/failure-types';
+import { QUARANTINE_INCOMPLETE } from '../../workflows/failure-types';
 import { stubbedSqs } from '../helpers/stub-sqs';
 import { quietActivityEnvironment, runActivity } from '../helpers/temporal';
 

@@ -2,7 +2,7 @@ import type { Message, ReceiveMessageRequest } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { encodedBytes } from '../../activities/payload-cost';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import { generateSubmissions } from '../../src/fleet/generate';
+import { generateSubmissions } from '../../tools/fleet/generate';
 import { activitiesOverSqs, stubbedSqs } from '../helpers/stub-sqs';
 import { asBase64, validSubmission } from '../helpers/submissions';
 import { runActivity } from '../helpers/temporal';

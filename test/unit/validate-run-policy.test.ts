@@ -3,7 +3,7 @@ import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { createValidateAndTransform } from '../../activities/validate-and-transform';
 import { MAX_UNKNOWN_FIELD_LABELS, unknownFieldLabel } from '../../activities/metrics';
 import { validationLimitsSchema } from '../../src/domain/limits';
-import { addBounded, emptyTotals, recordUnknownFields } from '../../src/run-summary';
+import { addBounded, emptyTotals, recordUnknownFields } from '../../workflows/run-summary';
 import { runActivity } from '../helpers/temporal';
 
 /**

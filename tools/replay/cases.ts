@@ -1,5 +1,5 @@
-import type { DrainInputOverrides } from '../../src/drain-input';
-import type { RunSummary } from '../../src/run-summary';
+import type { DrainInputOverrides } from '../../workflows/drain-input';
+import type { RunSummary } from '../../workflows/run-summary';
 
 /**
  * The runs whose histories the replay tier replays: one per path through drainQueue that a workflow change could break.

@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createActivities } from '../../activities';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import type { RunSummary } from '../../src/run-summary';
+import type { RunSummary } from '../../workflows/run-summary';
 import type { drainQueue } from '../../workflows';
 import { RECORDING_CASES, SMALL_HISTORY_EVENTS, type RecordingCase, type RunOutcome } from './cases';
 import { startKinesis, startSqs, startTemporal, TEMPORAL_BIN } from './private-services';
@@ -28,7 +28,7 @@ const execFileAsync = promisify(execFile);
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const DEFAULT_OUT = join(REPO_ROOT, 'test', 'replay', 'histories');
-/** The names the run upserts (src/search-attributes.ts); the private server registers them. */
+/** The names the run upserts (workflows/search-attributes.ts); the private server registers them. */
 const SEARCH_ATTRIBUTES = ['SubmissionsReceived', 'SubmissionsInvalid', 'EventsPublished'];
 /** Fixed identity instead of pid@hostname, so histories do not carry the recording machine's name. */
 const IDENTITY = 'history-recorder';

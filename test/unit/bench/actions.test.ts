@@ -4,8 +4,8 @@ import {
   estimateHeartbeats,
   historyStats,
   type HistoryEventLike,
-} from '../../../src/bench/actions';
-import { putRecordsRequestsOf } from '../../../src/bench/history';
+} from '../../../tools/bench/actions';
+import { putRecordsRequestsOf } from '../../../tools/bench/history';
 
 const at = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
 const payload = (value: unknown) => ({ payloads: [{ data: new TextEncoder().encode(JSON.stringify(value)) }] });

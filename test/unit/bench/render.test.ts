@@ -1,5 +1,5 @@
-import { renderConsoleTable, renderMarkdown, renderSvg, tableRows, wrapLabel } from '../../../src/bench/render';
-import type { BenchReport, ConfigResult } from '../../../src/bench/types';
+import { renderConsoleTable, renderMarkdown, renderSvg, tableRows, wrapLabel } from '../../../tools/bench/render';
+import type { BenchReport, ConfigResult } from '../../../tools/bench/types';
 
 function config(partial: Partial<ConfigResult> & Pick<ConfigResult, 'name' | 'kind' | 'eventsPerSec'>): ConfigResult {
   return {

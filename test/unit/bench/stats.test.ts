@@ -1,4 +1,4 @@
-import { mean, percentile, percentiles, perSecond, ratio } from '../../../src/bench/stats';
+import { mean, percentile, percentiles, perSecond, ratio } from '../../../tools/bench/stats';
 
 describe('bench statistics', () => {
   it('takes nearest-rank percentiles of an unsorted list', () => {

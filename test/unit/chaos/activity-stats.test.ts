@@ -1,5 +1,5 @@
-import { activityStatsOf } from '../../../src/chaos/activity-stats';
-import { evidenceProblems } from '../../../src/chaos/runner';
+import { activityStatsOf } from '../../../tools/chaos/activity-stats';
+import { evidenceProblems } from '../../../tools/chaos/runner';
 
 // TimeoutType.HEARTBEAT and START_TO_CLOSE in temporal.api.enums.v1.
 const HEARTBEAT = 4;

@@ -4,8 +4,8 @@ import {
   mergeSqsBatchResponse,
   survivingPutRecords,
   survivingSqsBatch,
-} from '../../../src/chaos/proxy/entry-faults';
-import { ActiveRule } from '../../../src/chaos/proxy/rules';
+} from '../../../tools/chaos/proxy/entry-faults';
+import { ActiveRule } from '../../../tools/chaos/proxy/rules';
 
 const request = {
   StreamName: 's',

@@ -10,7 +10,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createKinesisClient, createSqsClient } from '../../../src/aws-clients';
-import { startFaultProxy, type FaultProxy } from '../../../src/chaos/proxy';
+import { startFaultProxy, type FaultProxy } from '../../../tools/chaos/proxy';
 
 /** A tiny upstream that speaks just enough of both JSON protocols and records what reached it. */
 interface FakeUpstream {

@@ -25,16 +25,16 @@ type Runner = (argv: string[], io: CliIo) => Promise<number>;
 const ENTRY_POINTS: Record<string, () => Promise<Runner>> = {
   'src/schedule/cli.ts': async () => (await import('../../../src/schedule/cli')).runScheduleCli,
   'src/dlq/cli.ts': async () => (await import('../../../src/dlq/cli')).runDlqCli,
-  'src/fleet/cli.ts': async () => (await import('../../../src/fleet/cli')).runFleetCli,
-  'src/verify/cli.ts': async () => (await import('../../../src/verify/cli')).runVerifyCli,
-  'src/chaos/cli.ts': async () => (await import('../../../src/chaos/cli')).runChaosCli,
-  'src/bench/cli.ts': async () => (await import('../../../src/bench/cli')).runBenchCli,
-  'src/fuzz/cli.ts': async () => (await import('../../../src/fuzz/cli')).runFuzzCli,
+  'tools/fleet/cli.ts': async () => (await import('../../../tools/fleet/cli')).runFleetCli,
+  'tools/verify/cli.ts': async () => (await import('../../../tools/verify/cli')).runVerifyCli,
+  'tools/chaos/cli.ts': async () => (await import('../../../tools/chaos/cli')).runChaosCli,
+  'tools/bench/cli.ts': async () => (await import('../../../tools/bench/cli')).runBenchCli,
+  'tools/fuzz/cli.ts': async () => (await import('../../../tools/fuzz/cli')).runFuzzCli,
   'src/codec-server.ts': async () => (await import('../../../src/codec-server')).runCodecServerCli,
   'src/worker.ts': async () => (await import('../../../src/worker')).runWorkerCli,
   'tools/replay/record-histories.ts': async () =>
     (await import('../../../tools/replay/record-histories')).runRecordHistoriesCli,
-  'scripts/codec-bench.ts': async () => (await import('../../../scripts/codec-bench')).runCodecBenchCli,
+  'tools/bench/codec-bench.ts': async () => (await import('../../../tools/bench/codec-bench')).runCodecBenchCli,
 };
 
 interface TsxScript {

@@ -5,7 +5,7 @@ import { dataConverterFor } from '../../../src/codec/data-converter';
 import { EncryptionCodec, PayloadDecryptionError } from '../../../src/codec/encryption-codec';
 import type { PayloadKeySettings } from '../../../src/codec/keys';
 import { ENCODING_ENCRYPTED, METADATA_KEY_ID } from '../../../src/codec/metadata';
-import { sampleReceivedBatch, samplePublishRequest, toPayload } from '../../../src/codec/sample-payloads';
+import { sampleReceivedBatch, samplePublishRequest, toPayload } from '../../../tools/bench/sample-payloads';
 
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);

@@ -59,23 +59,13 @@ function mentions(pattern: RegExp): { file: string; found: string }[] {
   return DOCS.flatMap((file) => [...read(file).matchAll(pattern)].map((m) => ({ file, found: m[1] ?? '' })));
 }
 
-/**
- * The harness (fleet, verify, chaos, bench, fuzz) moves from src/<name>/ to tools/<name>/; the docs already cite the
- * new place. Until the move lands a tools/<name>/ path also resolves at its pre-move src/<name>/ location; once
- * src/<name>/ is gone only the tools/ path can satisfy this.
- */
-function preMoveEquivalent(path: string): string | undefined {
-  const match = /^tools\/(fleet|verify|chaos|bench|fuzz)(\/.*)?$/.exec(path);
-  return match ? `src/${match[1] ?? ''}${match[2] ?? ''}` : undefined;
-}
-
+/** A path as the docs write it (an anchor, a `:line` or a trailing dot dropped) exists in the working tree. */
 function existsInRepo(path: string): boolean {
   const clean = path.replace(/[#:].*$/, '').replace(/[./]+$/, '');
-  const moved = preMoveEquivalent(clean);
-  return existsSync(resolve(ROOT, clean)) || (moved !== undefined && existsSync(resolve(ROOT, moved)));
+  return existsSync(resolve(ROOT, clean));
 }
 
-/** `bench/latest.{md,svg}` is two paths; a `*` glob stands for its folder (`test/chaos/*.test.ts`). */
+/** `docs/benchmark.{md,svg}` is two paths; a `*` glob stands for its folder (`test/chaos/*.test.ts`). */
 function expandAlternatives(path: string): string[] {
   const globbed = path.includes('*') ? path.slice(0, path.indexOf('*')).replace(/[^/]*$/, '') : path;
   const match = /^(.*)\{([\w,]+)\}(.*)$/.exec(globbed);
@@ -108,16 +98,16 @@ describe('docs drift', () => {
 
   it('every repository path mentioned exists', () => {
     const dirs = REPO_DIRS.map((d) => d.replace('.', '\\.')).join('|');
-    // `*` globs are judged by their folder; `{a,b}` alternatives one by one (bench/latest.{md,svg}).
+    // `*` globs are judged by their folder; `{a,b}` alternatives one by one (docs/benchmark.{md,svg}).
     const paths = mentions(new RegExp(`(?<![\\w./-])((?:${dirs})/[\\w./*-]*(?:\\{[\\w,]+\\})?[\\w/}]?)`, 'g'));
     const missing = paths.filter(({ found }) => !expandAlternatives(found).every(existsInRepo));
     expect(missing).toEqual([]);
   });
 
-  it('maps a harness path under tools/ to its pre-move place, and nothing else', () => {
-    expect(preMoveEquivalent('tools/verify/judge.ts')).toBe('src/verify/judge.ts');
-    expect(preMoveEquivalent('tools/replay/record-histories.ts')).toBeUndefined();
+  it('judges paths strictly and expands alternatives one by one', () => {
     expect(existsInRepo('tools/no-such-tool/x.ts')).toBe(false);
-    expect(expandAlternatives('bench/latest.{md,svg}')).toEqual(['bench/latest.md', 'bench/latest.svg']);
+    expect(existsInRepo('src/fleet/cli.ts')).toBe(false);
+    expect(existsInRepo('tools/fleet/cli.ts')).toBe(true);
+    expect(expandAlternatives('docs/benchmark.{md,svg}')).toEqual(['docs/benchmark.md', 'docs/benchmark.svg']);
   });
 });

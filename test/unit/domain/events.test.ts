@@ -26,40 +26,43 @@ describe('toEvents', () => {
     ['JSON text', SPEC_EXAMPLE_TEXT],
     ['padded base64', base64(SPEC_EXAMPLE_TEXT)],
     ['unpadded base64', base64(SPEC_EXAMPLE_TEXT, false)],
-  ])('turns the SPEC §2 example (%s) into exactly the SPEC §3 events', (_label, body) => {
-    const events = toEvents(submissionOf(body), ctx);
-    expect(events).toStrictEqual([
-      {
-        cmdl: 'notepad.exe',
-        user: 'john',
-        type: 'new_process',
-        event_id: eventIdFor(MESSAGE_ID, 0),
-        device_id: DEVICE_ID,
-        time_created: '2026-11-28T05:44:18.592Z',
-      },
-      {
-        source_ip: '192.168.0.2',
-        destination_ip: '23.13.252.39',
-        destination_port: 43696,
-        type: 'network_connection',
-        event_id: eventIdFor(MESSAGE_ID, 1),
-        device_id: DEVICE_ID,
-        time_created: '2026-11-28T05:44:18.592Z',
-      },
-    ]);
-    // The key order of the serialised record follows SPEC §3's examples.
-    expect(Object.keys(events[0] ?? {})).toEqual(['cmdl', 'user', 'type', 'event_id', 'device_id', 'time_created']);
-    expect(Object.keys(events[1] ?? {})).toEqual([
-      'source_ip',
-      'destination_ip',
-      'destination_port',
-      'type',
-      'event_id',
-      'device_id',
-      'time_created',
-    ]);
-    for (const event of events) expect(telemetryEventSchema.parse(event)).toStrictEqual(event);
-  });
+  ])(
+    'turns the docs/contract.md#input example (%s) into exactly the docs/contract.md#output events',
+    (_label, body) => {
+      const events = toEvents(submissionOf(body), ctx);
+      expect(events).toStrictEqual([
+        {
+          cmdl: 'notepad.exe',
+          user: 'john',
+          type: 'new_process',
+          event_id: eventIdFor(MESSAGE_ID, 0),
+          device_id: DEVICE_ID,
+          time_created: '2026-11-28T05:44:18.592Z',
+        },
+        {
+          source_ip: '192.168.0.2',
+          destination_ip: '23.13.252.39',
+          destination_port: 43696,
+          type: 'network_connection',
+          event_id: eventIdFor(MESSAGE_ID, 1),
+          device_id: DEVICE_ID,
+          time_created: '2026-11-28T05:44:18.592Z',
+        },
+      ]);
+      // The key order of the serialised record follows docs/contract.md#output's examples.
+      expect(Object.keys(events[0] ?? {})).toEqual(['cmdl', 'user', 'type', 'event_id', 'device_id', 'time_created']);
+      expect(Object.keys(events[1] ?? {})).toEqual([
+        'source_ip',
+        'destination_ip',
+        'destination_port',
+        'type',
+        'event_id',
+        'device_id',
+        'time_created',
+      ]);
+      for (const event of events) expect(telemetryEventSchema.parse(event)).toStrictEqual(event);
+    },
+  );
 
   it('puts all new_process events first, each list in array order, when network_connection comes first in the text', () => {
     const text = `{"events": {
@@ -154,7 +157,7 @@ describe('telemetryEventSchema', () => {
     time_created: '2026-11-28T05:44:18.592Z',
   };
 
-  it('accepts a SPEC §3 event and rejects extra fields, a wrong type tag and a non-UTC time', () => {
+  it('accepts a docs/contract.md#output event and rejects extra fields, a wrong type tag and a non-UTC time', () => {
     expect(telemetryEventSchema.safeParse(event).success).toBe(true);
     expect(telemetryEventSchema.safeParse({ ...event, extra: 1 }).success).toBe(false);
     expect(telemetryEventSchema.safeParse({ ...event, type: 'network_connection' }).success).toBe(false);

@@ -61,7 +61,7 @@ function serialise(
 }
 
 describe('validator properties', () => {
-  it('accepts every generated valid submission and yields its events in SPEC §3 order', () => {
+  it('accepts every generated valid submission and yields its events in docs/contract.md#output order', () => {
     fc.assert(
       fc.property(
         submission,

@@ -1,4 +1,4 @@
-// SPEC §2's example submission, verbatim, and helpers shared by the domain tests.
+// docs/contract.md#input's example submission, verbatim, and helpers shared by the domain tests.
 export const SPEC_EXAMPLE_TEXT = `{
   "submission_id": "8be01974-0f15-4d4f-809f-257a6de4d3f9",
   "device_id": "31980191-fa99-4768-8a7b-0e81397ca6ef",
@@ -19,7 +19,7 @@ export function base64(text: string, padded = true): string {
   return padded ? encoded : encoded.replace(/=+$/, '');
 }
 
-// The SPEC §2 example's events and the whole submission as plain objects, fresh on every call, for tests to alter
+// The docs/contract.md#input example's events and the whole submission as plain objects, fresh on every call, for tests to alter
 // before serialising.
 export function validEvents(): Record<string, unknown> {
   return {

@@ -18,7 +18,7 @@ const ctx: TransformSubmissionContext = {
 };
 
 describe('transformSubmission', () => {
-  it('returns the SPEC §3 records of the SPEC §2 example, in order, keyed by device_id', () => {
+  it('returns the docs/contract.md#output records of the docs/contract.md#input example, in order, keyed by device_id', () => {
     const result = transformSubmission(base64(SPEC_EXAMPLE_TEXT), ctx);
     expect(result).toEqual({
       valid: true,

@@ -138,7 +138,7 @@ describe('validateSubmission', () => {
     ['JSON text', SPEC_EXAMPLE_TEXT],
     ['padded base64', base64(SPEC_EXAMPLE_TEXT)],
     ['unpadded base64', base64(SPEC_EXAMPLE_TEXT, false)],
-  ])('accepts the SPEC §2 example as %s', (_label, body) => {
+  ])('accepts the docs/contract.md#input example as %s', (_label, body) => {
     expect(validateSubmission(body)).toEqual({
       valid: true,
       submission: {

@@ -5,8 +5,8 @@ import {
   MAX_VALID_JSON_BYTES,
   sqsSafe,
   type FleetOptions,
-} from '../../../src/fleet/generate';
-import { BROKEN_CLASSES } from '../../../src/fleet/manifest';
+} from '../../../tools/fleet/generate';
+import { BROKEN_CLASSES } from '../../../tools/fleet/manifest';
 
 const base: FleetOptions = {
   seed: 42,
@@ -18,7 +18,7 @@ const base: FleetOptions = {
   startTimeMs: Date.parse('2026-11-28T12:00:00Z'),
 };
 
-// The test's own reading of SPEC §2, strict: independent of the product's validator and of the generator.
+// The test's own reading of docs/contract.md#input, strict: independent of the product's validator and of the generator.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const LOCAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})?$/;
@@ -83,7 +83,7 @@ describe('fleet generator', () => {
     expect(plain).toBeLessThan(0.12);
   });
 
-  it('generates every broken class, each invalid per SPEC §2', () => {
+  it('generates every broken class, each invalid per docs/contract.md#input', () => {
     const subs = generateSubmissions({ ...base, brokenShare: 1, plainJsonShare: 0.5 }, 1500);
     const seen = new Set(subs.map((s) => (s.status === 'broken' ? s.brokenClass : 'valid')));
     expect([...seen].sort()).toEqual([...BROKEN_CLASSES].sort());
@@ -120,7 +120,7 @@ describe('fleet generator', () => {
     expect(generateSubmissions({ ...base, largeShare: 0 }, 50)).toEqual(generateSubmissions(base, 50));
   });
 
-  it('makes valid submissions that satisfy SPEC §2, with expected events in output order', () => {
+  it('makes valid submissions that satisfy docs/contract.md#input, with expected events in output order', () => {
     const subs = generateSubmissions({ ...base, brokenShare: 0, plainJsonShare: 0.3, emptyShare: 0.2 }, 2000);
     let networkFirst = 0;
     let noEvents = 0;

@@ -1,10 +1,10 @@
-import { generateSubmissions, type FleetOptions } from '../../../src/fleet/generate';
+import { generateSubmissions, type FleetOptions } from '../../../tools/fleet/generate';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENT_ID_NAMESPACE as DOMAIN_NAMESPACE, eventIdFor } from '../../../src/domain/event-id';
-import { EVENT_ID_NAMESPACE as FLEET_NAMESPACE, expectedEventId } from '../../../src/fleet/event-id';
-import { parseManifest } from '../../../src/fleet/manifest';
-import { MAX_BATCH_BYTES, planBatches, toManifestEntry } from '../../../src/fleet/send';
+import { EVENT_ID_NAMESPACE as FLEET_NAMESPACE, expectedEventId } from '../../../tools/fleet/event-id';
+import { parseManifest } from '../../../tools/fleet/manifest';
+import { MAX_BATCH_BYTES, planBatches, toManifestEntry } from '../../../tools/fleet/send';
 
 const base: FleetOptions = {
   seed: 1,

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { INVALID_REASONS } from '../../../src/domain';
-import { caseArb, type CaseKind } from '../../../src/fuzz/cases';
-import { checkBody, FuzzTally } from '../../../src/fuzz/check';
+import { caseArb, type CaseKind } from '../../../tools/fuzz/cases';
+import { checkBody, FuzzTally } from '../../../tools/fuzz/check';
 
-// CI's share of the fuzzing (SPEC §6, issue 7): 6,000 generated cases per run, each through validateSubmission and
+// CI's share of the fuzzing (the project's quality bars, issue 7): 6,000 generated cases per run, each through validateSubmission and
 // transformSubmission and judged by the independent oracle. `npm run fuzz` runs the same cases at 100,000+.
 const RUNS: Record<CaseKind, number> = { valid: 1500, mutated: 2500, noise: 2000 };
 
 describe.each(Object.entries(RUNS) as [CaseKind, number][])('fuzz: %s bodies', (kind, numRuns) => {
-  it(`${numRuns} cases: no crash, no invalid accepted, no valid rejected, exact SPEC §3 output`, () => {
+  it(`${numRuns} cases: no crash, no invalid accepted, no valid rejected, exact docs/contract.md#output output`, () => {
     const tally = new FuzzTally();
     fc.assert(
       fc.property(caseArb(kind), (fuzzCase) => {

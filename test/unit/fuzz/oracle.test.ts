@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { DEFAULT_VALIDATION_LIMITS, validationLimitsSchema } from '../../../src/domain';
-import { isTimeCreated, judgeBody, utf8ByteLength } from '../../../src/fuzz/oracle';
-import { ObjectModel, RawToken, serialise } from '../../../src/fuzz/json-model';
-import { timeCreatedArb } from '../../../src/fuzz/arbitraries';
+import { isTimeCreated, judgeBody, utf8ByteLength } from '../../../tools/fuzz/oracle';
+import { ObjectModel, RawToken, serialise } from '../../../tools/fuzz/json-model';
+import { timeCreatedArb } from '../../../tools/fuzz/arbitraries';
 import { base64, SPEC_EXAMPLE_TEXT, validDocument } from '../domain/spec-example';
 
 // The oracle must be right on its own, or agreeing with it proves nothing.
@@ -15,7 +15,7 @@ const withDoc = (change: (doc: Record<string, unknown>) => void) => {
 };
 
 describe('the oracle', () => {
-  it('accepts the SPEC §2 example as JSON and as padded or unpadded base64, with surrounding whitespace', () => {
+  it('accepts the docs/contract.md#input example as JSON and as padded or unpadded base64, with surrounding whitespace', () => {
     for (const body of [
       SPEC_EXAMPLE_TEXT,
       base64(SPEC_EXAMPLE_TEXT),

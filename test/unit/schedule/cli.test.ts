@@ -5,7 +5,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, executeCommand, OperatorError, UsageE
 import { parseTuningFlags, TUNING_FLAGS_HELP } from '../../../src/schedule/tune';
 import { runScheduleCli } from '../../../src/schedule/cli';
 import { RUN_INPUT_FLAGS } from '../../../src/schedule/run-input-flags';
-import { drainInputSchema } from '../../../src/drain-input';
+import { drainInputSchema } from '../../../workflows/drain-input';
 
 jest.setTimeout(60_000);
 

@@ -4,7 +4,7 @@ import {
   RUN_DRAIN_ALLOWANCE_SECONDS,
   runDeadlineMs,
   runExecutionTimeoutSeconds,
-} from '../../../src/run-timeout';
+} from '../../../workflows/run-timeout';
 import { scheduleOptions } from '../../../src/schedule/definition';
 
 /** G7 liveness: the schedule's action carries an execution timeout derived from the run budget. */

@@ -1,7 +1,7 @@
-import { expectedEventId } from '../../../src/fleet/event-id';
-import type { BrokenEntry, ExpectedEvent, SubmissionEntry, ValidEntry } from '../../../src/fleet/manifest';
-import { judge, type CheckCode, type JudgeReport } from '../../../src/verify/judge';
-import type { StreamRecord } from '../../../src/verify/stream-reader';
+import { expectedEventId } from '../../../tools/fleet/event-id';
+import type { BrokenEntry, ExpectedEvent, SubmissionEntry, ValidEntry } from '../../../tools/fleet/manifest';
+import { judge, type CheckCode, type JudgeReport } from '../../../tools/verify/judge';
+import type { StreamRecord } from '../../../tools/verify/stream-reader';
 
 const DEVICE_A = '31980191-fa99-4768-8a7b-0e81397ca6ef';
 const DEVICE_B = '8be01974-0f15-4d4f-809f-257a6de4d3f9';
@@ -57,7 +57,7 @@ const manifest: SubmissionEntry[] = [
   brokenEntry('msg-bad'),
 ];
 
-/** What a correct product writes: §3 fields, ids from the message id, one shard per device, rising sequence numbers. */
+/** What a correct product writes: the contract's output fields, ids from the message id, one shard per device, rising sequence numbers. */
 function cleanStream(): StreamRecord[] {
   const seqs: Record<string, bigint> = {
     'shardId-000000000000': 49600000000000000000000000000000000000000n,

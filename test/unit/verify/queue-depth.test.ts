@@ -1,5 +1,5 @@
 import type { ServiceOutputTypes } from '@aws-sdk/client-sqs';
-import { isDrained, QueueDepthUnavailableError, readQueueDepth } from '../../../src/verify';
+import { isDrained, QueueDepthUnavailableError, readQueueDepth } from '../../../tools/verify';
 import { queueDepth } from '../../helpers/aws';
 import { stubbedSqs } from '../../helpers/stub-sqs';
 

@@ -7,7 +7,7 @@ import {
   type GetShardIteratorCommandOutput,
   type ListShardsCommandOutput,
 } from '@aws-sdk/client-kinesis';
-import { StreamReader, readAllRecords } from '../../../src/verify/stream-reader';
+import { StreamReader, readAllRecords } from '../../../tools/verify/stream-reader';
 
 // A scripted Kinesis: two ListShards pages (a closed parent, its child, and one more), iterators as `shard@pos`.
 function fakeKinesis(opts: { expireOnce?: boolean; laterRecords?: boolean } = {}): {

@@ -1,9 +1,0 @@
-import { v5 as uuidv5 } from 'uuid';
-
-// The one fact shared with the product (SPEC §3, G3): event_id = UUIDv5 of `${sqsMessageId}/${eventIndex}` in this
-// namespace, eventIndex being the 0-based position in output order (new_process first, then network_connection).
-export const EVENT_ID_NAMESPACE = '4e5a760c-74df-55cd-b7b4-c0b3ef8b7ad7';
-
-export function expectedEventId(sqsMessageId: string, eventIndex: number): string {
-  return uuidv5(`${sqsMessageId}/${eventIndex}`, EVENT_ID_NAMESPACE);
-}

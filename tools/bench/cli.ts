@@ -1,0 +1,459 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { dataConverterFromEnv } from '../../src/codec/data-converter';
+import { bundleWorkflows } from '../../src/workflow-bundle';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { configSchema } from '../../src/config';
+import { drainInputSchema, type DrainInputOverrides } from '../../workflows/drain-input';
+import {
+  executeCommand,
+  OperatorError,
+  parseCommandLine,
+  UsageError,
+  PROCESS_IO,
+  type CliIo,
+} from '../../src/cli-shell';
+import { durationToMs } from '../../src/duration';
+import { loadEnvFiles } from '../../src/env-files';
+import { createKinesisClient, createSqsClient, readAwsEnv } from '../fleet/aws';
+import type { PlannedSubmission } from '../fleet/generate';
+import { expectedEvents, planLoad, preload, verifyRun, verifyWithClock } from './load';
+import { runRawLoop } from './raw-loop';
+import { ratioLines, renderConsoleTable, renderMarkdown, renderSvg, tableRows } from './render';
+import { prepareSinkLoad, runSink } from './sink';
+import {
+  ArrivalClock,
+  checkStack,
+  cpuFigures,
+  createResources,
+  deleteResources,
+  ResourceMeter,
+  StackNotUpError,
+} from './stack';
+import { perSecond, ratio } from './stats';
+import { runSteady } from './steady';
+import { productClients, runTemporalBacklog, type TemporalContext } from './temporal-run';
+import type { BenchReport, ConfigResult } from './types';
+
+const PROJECT_ROOT = resolve(__dirname, '..', '..');
+// Results are measurements, not source: they go to the git-ignored test-output/ (docs/benchmark.md keeps the figures).
+const DEFAULT_OUT = resolve(PROJECT_ROOT, 'test-output', 'bench');
+
+export const CONFIG_NAMES = ['sink', 'lanes-1', 'lanes-2', 'lanes-4', 'lanes-8', 'raw', 'workers-2', 'steady'] as const;
+type ConfigName = (typeof CONFIG_NAMES)[number];
+
+/** The product's default schedule interval: steady mode measures what an operator gets without tuning. */
+const PRODUCT_INTERVAL_SEC = durationToMs(configSchema.shape.SCHEDULE_INTERVAL.parse(undefined)) / 1000;
+
+const HELP = `npm run bench -- [options]   throughput, latency and cost of the pipeline on the running local stack
+
+Backlog mode preloads N submissions (the original fleet's mix: ~9.6 % broken, 3–5 events of each type) into a fresh
+queue and drains it into a fresh 2-shard stream; steady mode sends at a fixed rate under the real Schedule. Every
+configuration ends with the verifier. Results: test-output/bench/<timestamp>.{json,md,svg} and latest.{md,svg}.
+
+  --quick                 smoke run: 150 submissions, lanes 1 and 4, raw, sink, 2 workers, 15 s of steady load
+  --submissions N         backlog size per configuration (default 1500)
+  --configs LIST          comma-separated subset of: ${CONFIG_NAMES.join(', ')} (default: all)
+  --seed N                fleet seed (default 20261128): every configuration gets the same load
+  --receives-per-batch N  run input receivesPerBatch (default: the product's, 10)
+  --batch-byte-budget N   run input batchByteBudget (default: the product's, 524288)
+  --workers-lanes N       lanes for raw and workers-2 (default: the best lane count measured, else 4)
+  --steady-rate R         submissions/s in steady mode; 0: an idle queue, for actions per hour (default: half
+                          the best measured backlog rate)
+  --steady-seconds S      steady mode duration (default 60)
+  --schedule-interval S   steady mode schedule interval in seconds (default: the product's, ${PRODUCT_INTERVAL_SEC})
+  --steady-input JSON     steady mode run input overrides, e.g. '{"mode":"drain"}' (default: the product's input)
+  --out DIR               results directory (default test-output/bench)
+  --help                  this text; does nothing else
+Exit codes: 0 every configuration verified, 1 a failure (or the stack is not up), 2 usage error.
+`;
+
+const argsSchema = z.object({
+  help: z.boolean().default(false),
+  quick: z.boolean().default(false),
+  submissions: z.coerce.number().int().min(10).max(100_000).optional(),
+  configs: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => c !== ''),
+    )
+    .pipe(z.array(z.enum(CONFIG_NAMES)).min(1))
+    .optional(),
+  seed: z.coerce.number().int().default(20261128),
+  'receives-per-batch': z.coerce.number().int().min(1).max(50).optional(),
+  'batch-byte-budget': z.coerce.number().int().min(65_536).max(1_000_000).optional(),
+  'workers-lanes': z.coerce.number().int().min(1).max(64).optional(),
+  'steady-seconds': z.coerce.number().int().min(5).max(3600).optional(),
+  'steady-rate': z.coerce.number().min(0).optional(),
+  'schedule-interval': z.coerce.number().int().min(1).max(300).default(PRODUCT_INTERVAL_SEC),
+  'steady-input': z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        return parsed;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(drainInputSchema.partial())
+    .optional(),
+  out: z.string().default(DEFAULT_OUT),
+});
+export type BenchArgs = z.infer<typeof argsSchema>;
+
+export class BenchUsageError extends UsageError {
+  override name = 'BenchUsageError';
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values } = parseCommandLine(argv, {
+    help: { type: 'boolean', short: 'h' },
+    quick: { type: 'boolean' },
+    submissions: { type: 'string' },
+    configs: { type: 'string' },
+    seed: { type: 'string' },
+    'receives-per-batch': { type: 'string' },
+    'batch-byte-budget': { type: 'string' },
+    'workers-lanes': { type: 'string' },
+    'steady-rate': { type: 'string' },
+    'steady-seconds': { type: 'string' },
+    'schedule-interval': { type: 'string' },
+    'steady-input': { type: 'string' },
+    out: { type: 'string' },
+  });
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) throw new BenchUsageError(`bad options: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+const log = (line: string): void => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+function timestamp(d: Date): string {
+  return d
+    .toISOString()
+    .replace(/[:.]/g, '-')
+    .replace(/-\d{3}Z$/, 'Z');
+}
+
+async function main(argv: string[]): Promise<number | void> {
+  const args = parseBenchArgs(argv);
+  loadEnvFiles();
+  const selected = new Set<ConfigName>(
+    args.configs ?? (args.quick ? ['sink', 'lanes-1', 'lanes-4', 'raw', 'workers-2', 'steady'] : CONFIG_NAMES),
+  );
+  const n = args.submissions ?? (args.quick ? 150 : 1500);
+  const steadySeconds = args['steady-seconds'] ?? (args.quick ? 15 : 60);
+  const input: DrainInputOverrides = {
+    ...(args['receives-per-batch'] ? { receivesPerBatch: args['receives-per-batch'] } : {}),
+    ...(args['batch-byte-budget'] ? { batchByteBudget: args['batch-byte-budget'] } : {}),
+  };
+  const baseInput = drainInputSchema.parse(input);
+
+  const awsEnv = readAwsEnv();
+  const clients = { sqs: createSqsClient(awsEnv), kinesis: createKinesisClient(awsEnv) };
+  const temporalAddress = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  await checkStack(clients, temporalAddress);
+
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const startedAt = new Date();
+  const loadAtStart = loadavg();
+  log(`stack is up; load average ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}; bundling workflows`);
+  const bundle = await bundleWorkflows();
+  // Histories of runs near the continue-as-new suggestion exceed gRPC's default 4 MiB receive limit.
+  const connection = await Connection.connect({
+    address: temporalAddress,
+    channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 },
+  });
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  const { clock, resources: clockResources } = await ArrivalClock.create(clients);
+  log(`Kinesis emulator clock offset: ${(await clock.offsetMs()).toFixed(0)} ms (latencies are corrected by it)`);
+  const ctx: TemporalContext = {
+    client: new Client({ connection, namespace, dataConverter: dataConverterFromEnv() }),
+    connection: nativeConnection,
+    bundle,
+    clients,
+    aws: {
+      region: awsEnv.AWS_REGION,
+      sqsEndpoint: awsEnv.AWS_ENDPOINT_URL_SQS ?? awsEnv.AWS_ENDPOINT_URL,
+      kinesisEndpoint: awsEnv.AWS_ENDPOINT_URL_KINESIS ?? awsEnv.AWS_ENDPOINT_URL,
+    },
+    temporalAddress,
+    namespace,
+    clock,
+  };
+
+  const planned = planLoad(args.seed, n);
+  const events = expectedEvents(planned);
+  log(`load: ${n} submissions (${planned.filter((p) => p.status === 'valid').length} valid), ${events} events`);
+  const backlog: ConfigResult[] = [];
+  const notes: string[] = [];
+  const record = (result: ConfigResult): void => {
+    backlog.push(result);
+    log(
+      `${result.name}: ${result.eventsPerSec.toFixed(0)} events/s, ${result.submissionsPerSec.toFixed(1)} subs/s, ` +
+        `p95 ${result.latencyMs?.p95 ?? '–'} ms, ${result.temporal ? `${result.temporal.actionsPer1000Events?.toFixed(1)} actions/1k events, ` : ''}` +
+        `verify ${result.verify.detail.split('\n')[0]}`,
+    );
+    if (!result.verify.ok) console.error(result.verify.detail);
+  };
+
+  const withResources = async <T>(
+    label: string,
+    run: (r: Awaited<ReturnType<typeof createResources>>) => Promise<T>,
+  ) => {
+    const r = await createResources(clients, label);
+    try {
+      return await run(r);
+    } finally {
+      await deleteResources(clients, r);
+    }
+  };
+
+  try {
+    if (selected.has('sink')) {
+      const lanes = args['workers-lanes'] ?? 4;
+      record(await withResources('sink', (r) => runSinkConfig(ctx, r.streamName, planned, lanes)));
+    }
+    for (const lanes of [1, 2, 4, 8] as const) {
+      const name = `lanes-${lanes}` as ConfigName;
+      if (!selected.has(name)) continue;
+      log(`${name}: preloading and draining`);
+      record(
+        await withResources(name, (r) =>
+          runTemporalBacklog(ctx, r, planned, {
+            name: `temporal ${lanes} lane${lanes > 1 ? 's' : ''}`,
+            lanes,
+            workers: 1,
+            input,
+          }),
+        ),
+      );
+    }
+    const bestSingle = [...backlog]
+      .filter((c) => c.kind === 'temporal' && c.verify.ok)
+      .sort((a, b) => b.eventsPerSec - a.eventsPerSec)[0];
+    const pairLanes = args['workers-lanes'] ?? bestSingle?.lanes ?? 4;
+    if (selected.has('raw')) {
+      log(`raw loop at ${pairLanes} lanes`);
+      record(await withResources('raw', (r) => runRawConfig(ctx, r, planned, { ...baseInput, lanes: pairLanes })));
+    }
+    if (selected.has('workers-2')) {
+      log(`2 workers at ${pairLanes} lanes (second worker: a separate \`src/worker.ts\` process)`);
+      record(
+        await withResources('workers2', (r) =>
+          runTemporalBacklog(ctx, r, planned, {
+            name: `temporal ${pairLanes} lanes × 2 workers`,
+            lanes: pairLanes,
+            workers: 2,
+            input,
+          }),
+        ),
+      );
+    }
+
+    const raw = backlog.find((c) => c.kind === 'raw');
+    const sink = backlog.find((c) => c.kind === 'sink');
+    const sameLanes = backlog.find((c) => c.kind === 'temporal' && c.workers === 1 && c.lanes === raw?.lanes);
+    const best = sameLanes ?? bestSingle;
+    let steady: BenchReport['steady'] = null;
+    if (selected.has('steady')) {
+      const capacity = best?.submissionsPerSec ?? raw?.submissionsPerSec;
+      const rate = args['steady-rate'] ?? (capacity ? capacity / 2 : 20);
+      const count = Math.round(rate * steadySeconds);
+      const steadyPlanned = planLoad(args.seed + 1, count);
+      log(
+        `steady: ${rate.toFixed(1)} submissions/s for ${steadySeconds} s, schedule every ${args['schedule-interval']} s`,
+      );
+      steady = await withResources('steady', (r) =>
+        runSteady(ctx, r, steadyPlanned, {
+          ratePerSec: rate,
+          durationSec: steadySeconds,
+          scheduleIntervalSec: args['schedule-interval'],
+          input: { ...input, ...args['steady-input'] },
+        }),
+      );
+      log(
+        `steady: lag p50 ${steady.latencyMs?.p50 ?? '–'} p95 ${steady.latencyMs?.p95 ?? '–'} p99 ${steady.latencyMs?.p99 ?? '–'} ms max ${steady.latencyMs?.max ?? '–'} ms over ${steady.runs} runs (gaps ${steady.runGapsMs.join(', ') || '–'} ms), ${steady.actionsPer1000Events?.toFixed(1) ?? '–'} actions/1k events, ${steady.actionsPerHour.toFixed(0)} actions/h; verify ${steady.verify.detail.split('\n')[0]}`,
+      );
+      if (!steady.verify.ok) console.error(steady.verify.detail);
+    }
+
+    notes.push(
+      'Throughput is submissions (or events) divided by the time from the run start to its completion; a run ends ' +
+        `after a receive comes back empty (long poll ${baseInput.receiveWaitSeconds} s), the raw loop likewise.`,
+      'Latency is send time → Kinesis ApproximateArrivalTimestamp, per event, from the verifier, corrected by the ' +
+        'emulator clock offset (kinesis-local stamps arrivals with its own runtime clock, seen 12 s behind the wall ' +
+        'clock on this VM; measured with a probe record before and after each run, see clockOffsetMs in the JSON). ' +
+        'In backlog mode it includes the time a message waited in the preloaded queue, so it grows with N.',
+      'Actions: workflow starts + activity attempts + timers + signals + upserts + child starts + local-activity tasks, ' +
+        'read from every run of the continue-as-new chain; "+heartbeats" adds the estimated heartbeat actions ' +
+        '(1 + runtime/36 s per heartbeating activity). Steady mode adds one Schedule action per scheduled run.',
+      'The 2-worker configuration runs one worker in the benchmark process and a second as `node --import tsx ' +
+        'src/worker.ts` (the deployed entry point); CPU and RSS are summed over both. "kinesis/temporal cores" are the ' +
+        "emulator processes' CPU seconds per wall second over the run.",
+      `The machine has ${cpus().length} cores shared by the emulators, the Temporal dev server, the worker(s) and other ` +
+        "engineers' tests: absolute figures are noisy, ratios within one run are the result.",
+    );
+    const failed = [
+      ...backlog.filter((c) => !c.verify.ok).map((c) => c.name),
+      ...(steady && !steady.verify.ok ? ['steady'] : []),
+    ];
+    if (failed.length > 0) notes.push(`VERIFICATION FAILED for: ${failed.join(', ')} — their figures are not results.`);
+
+    const report: BenchReport = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+        memoryGb: totalmem() / 1024 ** 3,
+        node: process.version,
+        loadAverageAtStart: loadAtStart,
+      },
+      options: {
+        submissions: n,
+        seed: args.seed,
+        configs: [...selected],
+        steadySeconds,
+        input: baseInput,
+        freeMemGbAtStart: freemem() / 1024 ** 3,
+      },
+      backlog,
+      steady,
+      ratios: {
+        best: best?.name ?? null,
+        vsRaw: best ? ratio(best.eventsPerSec, raw?.eventsPerSec) : null,
+        vsSink: best ? ratio(best.eventsPerSec, sink?.eventsPerSec) : null,
+        rawVsSink: raw ? ratio(raw.eventsPerSec, sink?.eventsPerSec) : null,
+      },
+      notes,
+    };
+    await writeOutputs(report, args.out);
+    console.log('\n' + renderConsoleTable(tableRows(report)));
+    console.log(ratioLines(report).join('\n'));
+    return failed.length > 0 ? 1 : 0;
+  } finally {
+    await deleteResources(clients, clockResources);
+    await connection.close();
+    await nativeConnection.close();
+  }
+}
+
+/** Generated JSON and Markdown are written as Prettier would, so `npm run lint` (prettier --check .) stays green. */
+async function formatted(text: string, file: string): Promise<string> {
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  return prettier.format(text, { ...options, filepath: file });
+}
+
+async function writeOutputs(report: BenchReport, outDir: string): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  const ts = timestamp(new Date(report.startedAt));
+  const base = resolve(outDir, ts);
+  const benchDir = DEFAULT_OUT;
+  const write = async (file: string, text: string): Promise<void> => writeFileSync(file, await formatted(text, file));
+  await write(`${base}.json`, JSON.stringify(report, null, 2));
+  writeFileSync(`${base}.svg`, renderSvg(report) + '\n');
+  await write(`${base}.md`, renderMarkdown(report, `${ts}.svg`));
+  // Only runs into the default results directory are "the latest" (a run with --out is an experiment).
+  if (resolve(outDir) === DEFAULT_OUT) {
+    copyFileSync(`${base}.svg`, resolve(benchDir, 'latest.svg'));
+    await write(resolve(benchDir, 'latest.md'), renderMarkdown(report, 'latest.svg'));
+  }
+  log(`wrote ${base}.{json,md,svg}${resolve(outDir) === DEFAULT_OUT ? ', latest.md and latest.svg beside them' : ''}`);
+}
+
+async function runSinkConfig(
+  ctx: TemporalContext,
+  streamName: string,
+  planned: readonly PlannedSubmission[],
+  concurrency: number,
+): Promise<ConfigResult> {
+  const load = prepareSinkLoad(planned);
+  const { kinesis } = productClients(ctx);
+  const meter = new ResourceMeter();
+  const startedAt = Date.now();
+  const { putRecordsRequests } = await runSink(kinesis, streamName, load.records, concurrency);
+  const durationMs = Date.now() - startedAt;
+  const usage = meter.stop();
+  const events = expectedEvents(planned);
+  const { figures } = await verifyRun(ctx.clients, load.submissions, streamName, null);
+  return {
+    name: `sink ceiling (${concurrency} in flight)`,
+    kind: 'sink',
+    lanes: concurrency,
+    workers: 0,
+    submissions: planned.length,
+    validSubmissions: load.records.length,
+    events,
+    durationMs,
+    submissionsPerSec: perSecond(planned.length, durationMs),
+    eventsPerSec: perSecond(events, durationMs),
+    latencyMs: null,
+    putRecordsRequests,
+    cpu: cpuFigures(usage, events),
+    verify: figures,
+  };
+}
+
+async function runRawConfig(
+  ctx: TemporalContext,
+  r: { queueUrl: string; streamName: string },
+  planned: readonly PlannedSubmission[],
+  input: ReturnType<typeof drainInputSchema.parse>,
+): Promise<ConfigResult> {
+  const submissions = await preload(ctx.clients.sqs, r.queueUrl, planned);
+  const { sqs, kinesis } = productClients(ctx);
+  const clockBefore = await ctx.clock.offsetMs();
+  const meter = new ResourceMeter();
+  const startedAt = Date.now();
+  const stats = await runRawLoop({ sqs, kinesis, queueUrl: r.queueUrl, streamName: r.streamName }, input);
+  const durationMs = Date.now() - startedAt;
+  const usage = meter.stop();
+  const events = expectedEvents(planned);
+  const { figures, latency, clockOffsetMs } = await verifyWithClock(ctx, submissions, r, clockBefore);
+  return {
+    name: `raw loop (${input.lanes} lanes)`,
+    kind: 'raw',
+    lanes: input.lanes,
+    workers: 0,
+    submissions: planned.length,
+    validSubmissions: stats.valid,
+    events,
+    durationMs,
+    submissionsPerSec: perSecond(planned.length, durationMs),
+    eventsPerSec: perSecond(events, durationMs),
+    latencyMs: latency,
+    clockOffsetMs,
+    putRecordsRequests: stats.putRecordsRequests,
+    cpu: cpuFigures(usage, events),
+    verify: figures,
+  };
+}
+
+/** The whole command as a function (tests call it in-process); exit code as the result. */
+export function runBenchCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  const explained = async (args: string[]): Promise<number | void> => {
+    try {
+      return await main(args);
+    } catch (err) {
+      throw err instanceof StackNotUpError ? new OperatorError(err.message) : err;
+    }
+  };
+  return executeCommand(HELP, explained, argv, io);
+}
+
+if (require.main === module) {
+  void runBenchCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,185 @@
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createActivities } from '../../activities';
+import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
+import { dataConverterFromEnv } from '../../src/codec/data-converter';
+import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
+import { drainInputSchema, type DrainInputOverrides } from '../../workflows/drain-input';
+import type { PlannedSubmission } from '../fleet/generate';
+import { WORKFLOW_TYPE } from '../../workflows/names';
+import { fetchRunChain, putRecordsRequestsOf, summarizeHistories } from './history';
+import { expectedEvents, preload, verifyWithClock } from './load';
+import { cpuFigures, ResourceMeter, type ArrivalClock, type BenchResources } from './stack';
+import { perSecond } from './stats';
+import type { ConfigResult } from './types';
+
+const PROJECT_ROOT = resolve(__dirname, '..', '..');
+
+export interface TemporalContext {
+  client: Client;
+  connection: NativeConnection;
+  bundle: WorkflowBundleWithSourceMap;
+  clients: { sqs: SQSClient; kinesis: KinesisClient };
+  aws: { region: string; sqsEndpoint?: string; kinesisEndpoint?: string };
+  temporalAddress: string;
+  namespace: string;
+  clock: ArrivalClock;
+}
+
+/** The product's own AWS clients (keep-alive agents, no SDK retries), as src/worker.ts builds them. */
+export function productClients(ctx: Pick<TemporalContext, 'aws'>): { sqs: SQSClient; kinesis: KinesisClient } {
+  const config = {
+    AWS_REGION: ctx.aws.region,
+    AWS_ENDPOINT_URL: undefined,
+    AWS_ENDPOINT_URL_SQS: ctx.aws.sqsEndpoint,
+    AWS_ENDPOINT_URL_KINESIS: ctx.aws.kinesisEndpoint,
+  };
+  return { sqs: createSqsClient(config), kinesis: createKinesisClient(config) };
+}
+
+export async function createInProcessWorker(
+  ctx: TemporalContext,
+  r: BenchResources,
+  maxConcurrentActivityTaskExecutions = 32,
+): Promise<Worker> {
+  const { sqs, kinesis } = productClients(ctx);
+  return Worker.create({
+    connection: ctx.connection,
+    namespace: ctx.namespace,
+    taskQueue: r.taskQueue,
+    workflowBundle: ctx.bundle,
+    activities: createActivities({
+      sqs,
+      kinesis,
+      queueUrl: r.queueUrl,
+      streamName: r.streamName,
+      limits: DEFAULT_VALIDATION_LIMITS,
+    }),
+    maxConcurrentActivityTaskExecutions,
+    // The codec of the spawned src/worker.ts (G8): both workers of a run must read each other's payloads.
+    dataConverter: dataConverterFromEnv(),
+    shutdownGraceTime: '5s',
+  });
+}
+
+/** A second worker exactly as deployed: `src/worker.ts` in its own process (tsx loaded in-process, so one pid). */
+export interface WorkerProcess {
+  pid: number;
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function spawnWorker(ctx: TemporalContext, r: BenchResources): WorkerProcess {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      SQS_QUEUE_URL: r.queueUrl,
+      KINESIS_STREAM_NAME: r.streamName,
+      TEMPORAL_TASK_QUEUE: r.taskQueue,
+      TEMPORAL_ADDRESS: ctx.temporalAddress,
+      TEMPORAL_NAMESPACE: ctx.namespace,
+      METRICS_PORT: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error('could not start a worker process');
+  let output = '';
+  const exited = new Promise<void>((r2) => child.once('exit', () => r2()));
+  const ready = new Promise<void>((resolveReady, rejectReady) => {
+    const onData = (chunk: Buffer): void => {
+      output = (output + chunk.toString('utf8')).slice(-20_000);
+      if (output.includes('worker polling task queue')) resolveReady();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then(() =>
+      rejectReady(new Error(`worker process exited before it was ready:\n${output.slice(-2000)}`)),
+    );
+  });
+  ready.catch(() => undefined);
+  return {
+    pid: child.pid,
+    ready,
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface BacklogRunOptions {
+  name: string;
+  lanes: number;
+  workers: 1 | 2;
+  input: DrainInputOverrides;
+}
+
+/**
+ * Backlog mode on Temporal: preload the queue, start the worker(s), start one drainQueue run with the run input,
+ * and time it from start to completion. The run drains until a receive comes back empty.
+ */
+export async function runTemporalBacklog(
+  ctx: TemporalContext,
+  r: BenchResources,
+  planned: readonly PlannedSubmission[],
+  o: BacklogRunOptions,
+): Promise<ConfigResult> {
+  const worker = await createInProcessWorker(ctx, r);
+  const second = o.workers === 2 ? spawnWorker(ctx, r) : undefined;
+  try {
+    await second?.ready;
+    // Preload last, right before the run starts, so queue waiting time is comparable across configurations.
+    const submissions = await preload(ctx.clients.sqs, r.queueUrl, planned);
+    const input = drainInputSchema.parse({ mode: 'drain', ...o.input, lanes: o.lanes, searchAttributes: true });
+    const workflowId = `${r.taskQueue}-run`;
+    const clockBefore = await ctx.clock.offsetMs();
+    const meter = new ResourceMeter(second ? [second.pid] : []);
+    const startedAt = Date.now();
+    let firstRunId: string | undefined;
+    await worker.runUntil(async () => {
+      const handle = await ctx.client.workflow.start(WORKFLOW_TYPE, {
+        taskQueue: r.taskQueue,
+        workflowId,
+        args: [input],
+      });
+      firstRunId = handle.firstExecutionRunId;
+      // result() follows the continue-as-new chain to the last run's result (a failed run throws here).
+      await handle.result();
+    });
+    const durationMs = Date.now() - startedAt;
+    const usage = meter.stop();
+    await second?.stop();
+
+    const events = expectedEvents(planned);
+    const { figures, latency, clockOffsetMs } = await verifyWithClock(ctx, submissions, r, clockBefore);
+    const runs = await fetchRunChain(ctx.client, workflowId, firstRunId);
+    const validSubmissions = planned.filter((p) => p.status === 'valid').length;
+    return {
+      name: o.name,
+      kind: 'temporal',
+      lanes: o.lanes,
+      workers: o.workers,
+      submissions: planned.length,
+      validSubmissions,
+      events,
+      durationMs,
+      submissionsPerSec: perSecond(planned.length, durationMs),
+      eventsPerSec: perSecond(events, durationMs),
+      latencyMs: latency,
+      clockOffsetMs,
+      putRecordsRequests: putRecordsRequestsOf(runs),
+      cpu: cpuFigures(usage, events),
+      verify: figures,
+      temporal: summarizeHistories(runs, events),
+    };
+  } finally {
+    await second?.stop().catch(() => undefined);
+  }
+}

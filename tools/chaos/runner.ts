@@ -1,0 +1,521 @@
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  NativeConnection,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
+import { createActivities } from '../../activities';
+import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
+import { dataConverterFromEnv } from '../../src/codec/data-converter';
+import type { DrainInputOverrides } from '../../workflows/drain-input';
+import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
+import { generateSubmissions } from '../fleet/generate';
+import type { SubmissionEntry } from '../fleet/manifest';
+import { sendSubmissions, toManifestEntry } from '../fleet/send';
+import { RUN_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { WORKFLOW_TYPE } from '../../workflows/names';
+import {
+  formatReport,
+  judge,
+  readAllRecords,
+  readQueueDepth,
+  isDrained,
+  type JudgeReport,
+  type QueueDepth,
+} from '../verify';
+import { activityStatsOf, fetchHistory, type ActivityStats } from './activity-stats';
+import { startFaultProxy, type FaultProxy } from './proxy';
+import { retryWhileTemporalUnreachable } from './temporal-retry';
+import { startPrivateTemporal, type PrivateTemporalServer } from './temporal-server';
+import { spawnWorkerProcess, type WorkerProcess } from './workers';
+
+/** What a scenario's fault plan gets: the two proxies, the workers, and clocks that end early once the queue drained. */
+export interface ChaosContext {
+  sqsProxy: FaultProxy;
+  kinesisProxy: FaultProxy;
+  /** Worker processes (scenarios with `workerProcesses` > 0), in start order. */
+  workers: WorkerProcess[];
+  /** Starts one more worker process on the scenario's task queue; resolves once it polls. */
+  startWorker(): Promise<WorkerProcess>;
+  /** Waits `ms`, or less if the pipeline already drained everything. */
+  faultWindow(ms: number): Promise<void>;
+  /**
+   * Resolves once the Kinesis proxy has seen `n` PutRecords requests while the queue still has messages held by a run
+   * (publishing really is under way); rejects if the pipeline drained first, so a fault never lands on an idle pipeline
+   * unnoticed.
+   */
+  publishing(n?: number): Promise<InFlight>;
+  /** PutRecords requests so far and messages held by runs right now (read from the emulator, not the proxy). */
+  inFlight(): Promise<InFlight>;
+  /**
+   * Records what proves the fault hit work in flight (e.g. PutRecords requests after the fault). The scenario fails
+   * unless it recorded at least one and every one is above zero.
+   */
+  evidence(label: string, value: number): void;
+  /**
+   * SIGKILLs the scenario's private Temporal server, keeps it down for `downMs`, starts it again on the same SQLite file
+   * and ports, and resolves once it is healthy (`readyMs`: from the new start to healthy). Needs `privateTemporal`.
+   */
+  restartTemporal(downMs: number): Promise<{ readyMs: number }>;
+  /** Records a fault the proxies do not count (a killed process, a down window) for the result table. */
+  recordFault(rule: string, count: number): void;
+  /** Scale factor of the run (1 at full size), for fault windows that should grow with the load. */
+  scale: number;
+  log(message: string): void;
+}
+
+export interface InFlight {
+  putRecords: number;
+  held: number;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  /** Run input overrides of every drainQueue run (e.g. a short visibility timeout). */
+  runInput?: DrainInputOverrides;
+  /** Real worker processes on the scenario's task queue instead of the in-process worker. */
+  workerProcesses?: number;
+  /**
+   * Run on a Temporal dev server of the scenario's own (fresh SQLite file, free ports) instead of TEMPORAL_ADDRESS:
+   * for faults of the server itself, which must never hit the shared one.
+   */
+  privateTemporal?: true;
+  /** The fault plan; resolves when the faults have stopped (every fault is bounded). */
+  inject(ctx: ChaosContext): Promise<void>;
+  /** Scenario-specific failures beyond the verifier's (e.g. "a delete activity missed its heartbeat"). */
+  verdict?(result: ChaosResult): string[];
+}
+
+export interface ChaosOptions {
+  submissions: number;
+  seed?: number;
+  /** Share of broken submissions in the fleet load. */
+  brokenShare?: number;
+  /**
+   * Visibility timeout of every run unless the scenario sets its own. Short, so a message hidden by a failed attempt
+   * (e.g. a receive that failed after its first ReceiveMessage) comes back quickly; the product default is 120 s.
+   */
+  visibilityTimeoutSeconds?: number;
+  /** Entry point of worker processes (default `src/worker.ts`). */
+  workerScript?: string;
+  /** Give up on draining after this long. */
+  timeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface ChaosResult {
+  scenario: string;
+  sent: number;
+  valid: number;
+  expectedEvents: number;
+  /** Records on the stream (events plus duplicates). */
+  published: number;
+  duplicatesSameId: number;
+  duplicatesDifferentId: number;
+  lost: number;
+  reordered: number;
+  leaked: number;
+  queue: QueueDepth;
+  runs: number;
+  failedRuns: number;
+  /** Faults injected, per proxy rule (read just before the rules were removed). */
+  injected: { proxy: 'sqs' | 'kinesis' | 'runner'; rule: string; injected: number }[];
+  /** Connections refused or reset while an upstream was "down" (refused connections are not counted: never seen). */
+  downRejections: number;
+  /** What the scenario recorded as proof that its fault hit work in flight. */
+  evidence: { label: string; value: number }[];
+  /** Messages SQS handed out again after an earlier receive (seen by the SQS proxy): redeliveries. */
+  redelivered: number;
+  /** Requests whose client went away before the proxy answered (a killed worker, a client timeout). */
+  abandoned: number;
+  /** Per activity type, from the runs' histories: retries and heartbeat timeouts. */
+  activities: Record<string, ActivityStats>;
+  /** Why the scenario failed beyond the verifier: missing evidence, the scenario's own verdict. */
+  problems: string[];
+  /** From the moment the last fault stopped until the queue was drained and the last run finished. */
+  drainAfterFaultMs: number;
+  totalMs: number;
+  ok: boolean;
+  report: JudgeReport;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  const noop = (): void => undefined;
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop },
+  });
+  return bundle;
+}
+
+function installQuietRuntime(): void {
+  try {
+    // Activity warnings about injected faults would drown the output; errors still show.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // A runtime already exists (a test file installed one): keep it.
+  }
+}
+
+function awsConfig(endpoints: { sqs?: string; kinesis?: string } = {}) {
+  return {
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs ?? process.env.AWS_ENDPOINT_URL_SQS ?? 'http://127.0.0.1:9324',
+    AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis ?? process.env.AWS_ENDPOINT_URL_KINESIS ?? 'http://127.0.0.1:4568',
+  };
+}
+
+async function createStream(kinesis: KinesisClient, name: string): Promise<void> {
+  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
+  for (let i = 0; i < 100; i++) {
+    const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await sleep(200);
+  }
+  throw new Error(`stream ${name} did not become ACTIVE`);
+}
+
+async function createQueue(sqs: SQSClient, name: string): Promise<string> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  if (!QueueUrl) throw new Error(`no queue url for ${name}`);
+  return QueueUrl;
+}
+
+/** How long a start or a result may keep failing with "Temporal unreachable" (a restarting server) before we give up. */
+const TEMPORAL_OUTAGE_TOLERANCE_MS = 120_000;
+
+/**
+ * Starts one drainQueue run and waits for its end, riding out a Temporal outage: both calls are retried while the
+ * server is unreachable. A start whose answer was lost may have started the run: the retry then finds the workflow id
+ * taken (REJECT_DUPLICATE, so a run that already ended is not started twice) and follows that run.
+ */
+async function runDrain(
+  client: Client,
+  run: { taskQueue: string; workflowId: string; input: DrainInputOverrides; log: (message: string) => void },
+): Promise<void> {
+  const retry = { timeoutMs: TEMPORAL_OUTAGE_TOLERANCE_MS, log: run.log };
+  const handle = await retryWhileTemporalUnreachable(
+    'start',
+    async () => {
+      try {
+        return await client.workflow.start(WORKFLOW_TYPE, {
+          taskQueue: run.taskQueue,
+          workflowId: run.workflowId,
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [run.input],
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(run.workflowId);
+        throw err;
+      }
+    },
+    retry,
+  );
+  await retryWhileTemporalUnreachable('result', () => handle.result(), retry);
+}
+
+/**
+ * One chaos scenario end to end on the local stack: a fresh queue and stream, fault proxies in front of both
+ * emulators, a fleet load, real workers with the real activities whose clients go through the proxies, drainQueue runs
+ * started back to back (as the schedule would) until the queue is drained, and the verifier's judgement of the stream.
+ */
+export async function runScenario(scenario: Scenario, options: ChaosOptions): Promise<ChaosResult> {
+  const log = options.log ?? ((): void => undefined);
+  const started = Date.now();
+  const id = `${scenario.name}-${randomUUID().slice(0, 8)}`;
+  const direct = { sqs: createSqsClient(awsConfig()), kinesis: createKinesisClient(awsConfig()) };
+  const upstream = awsConfig();
+  const sqsProxy = await startFaultProxy({ upstream: upstream.AWS_ENDPOINT_URL_SQS });
+  const kinesisProxy = await startFaultProxy({ upstream: upstream.AWS_ENDPOINT_URL_KINESIS });
+  const streamName = `chaos-${id}`;
+  const taskQueue = `chaos-${id}`;
+  let queueUrl: string | undefined;
+  const workers: WorkerProcess[] = [];
+  let inProcess: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
+  let connection: Connection | undefined;
+  let privateTemporal: PrivateTemporalServer | undefined;
+
+  try {
+    queueUrl = await createQueue(direct.sqs, `chaos-${id}`);
+    await createStream(direct.kinesis, streamName);
+
+    // The fleet load goes straight to the emulator: the faults are the pipeline's problem, not the sensors'.
+    const planned = generateSubmissions(
+      {
+        seed: options.seed ?? 20261128,
+        devices: 10,
+        brokenShare: options.brokenShare ?? 0.2,
+        eventsMin: 1,
+        eventsMax: 5,
+        plainJsonShare: 0.1,
+        startTimeMs: Date.now(),
+      },
+      options.submissions,
+    );
+    const sent = await sendSubmissions(direct.sqs, planned, { queueUrl, concurrency: 16 });
+    const submissions = sent
+      .map((r) => toManifestEntry(r))
+      .filter((e): e is SubmissionEntry => e.kind === 'submission');
+    if (submissions.length !== options.submissions) {
+      throw new Error(`only ${submissions.length} of ${options.submissions} submissions could be sent`);
+    }
+    log(`${scenario.name}: sent ${submissions.length} submissions in ${Math.round((Date.now() - started) / 1000)} s`);
+
+    const productAws = awsConfig({ sqs: sqsProxy.url, kinesis: kinesisProxy.url });
+    const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+    if (scenario.privateTemporal) {
+      // The runs upsert the product's search attributes (run input `searchAttributes`, on by default): register them
+      // as the local stack does, so the scenario runs the pipeline as deployed rather than with them switched off.
+      privateTemporal = await startPrivateTemporal({ namespace, searchAttributes: RUN_SEARCH_ATTRIBUTES });
+      log(`${scenario.name}: private Temporal dev server on ${privateTemporal.address} (${privateTemporal.dbFile})`);
+    }
+    const temporalAddress = privateTemporal?.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+    const startWorker = async (): Promise<WorkerProcess> => {
+      const worker = spawnWorkerProcess(
+        {
+          SQS_QUEUE_URL: queueUrl ?? '',
+          KINESIS_STREAM_NAME: streamName,
+          AWS_ENDPOINT_URL_SQS: sqsProxy.url,
+          AWS_ENDPOINT_URL_KINESIS: kinesisProxy.url,
+          TEMPORAL_ADDRESS: temporalAddress,
+          TEMPORAL_NAMESPACE: namespace,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          METRICS_PORT: '0',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        options.workerScript,
+      );
+      workers.push(worker);
+      await worker.ready;
+      return worker;
+    };
+    if ((scenario.workerProcesses ?? 0) > 0) {
+      for (let i = 0; i < (scenario.workerProcesses ?? 0); i++) void startWorker().catch(() => undefined);
+      await Promise.all(workers.map((w) => w.ready));
+      log(`${scenario.name}: ${workers.length} worker processes ready`);
+    } else {
+      installQuietRuntime();
+      const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+      const activityClients = {
+        sqs: createSqsClient(productAws),
+        kinesis: createKinesisClient(productAws),
+      };
+      const worker = await Worker.create({
+        connection: nativeConnection,
+        namespace,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: createActivities({
+          ...activityClients,
+          queueUrl,
+          streamName,
+          limits: DEFAULT_VALIDATION_LIMITS,
+        }),
+        dataConverter: dataConverterFromEnv(),
+      });
+      inProcess = { worker, running: worker.run(), connection: nativeConnection };
+    }
+
+    connection = await Connection.connect({ address: temporalAddress });
+    // The worker processes' codec (G8): they load the same keys, so this client reads their results.
+    const client = new Client({ connection, namespace, dataConverter: dataConverterFromEnv() });
+
+    let drained = false;
+    let drainedResolve: () => void = () => undefined;
+    const drainedSignal = new Promise<void>((r) => (drainedResolve = r));
+    const injected: ChaosResult['injected'] = [];
+    const evidence: ChaosResult['evidence'] = [];
+    const inFlight = async (): Promise<InFlight> => ({
+      putRecords: kinesisProxy.stats().requests['PutRecords'] ?? 0,
+      held: (await readQueueDepth(direct.sqs, queueUrl ?? '')).notVisible,
+    });
+    const ctx: ChaosContext = {
+      evidence: (label, value) => {
+        evidence.push({ label, value });
+        log(`${scenario.name}: evidence: ${label} = ${value}`);
+      },
+      inFlight,
+      recordFault: (rule, count) => void injected.push({ proxy: 'runner', rule, injected: count }),
+      restartTemporal: async (downMs) => {
+        const server = privateTemporal;
+        if (!server) throw new Error(`${scenario.name}: restartTemporal needs a scenario with privateTemporal`);
+        await server.kill();
+        await sleep(downMs);
+        const restartedAt = Date.now();
+        await server.start();
+        return { readyMs: Date.now() - restartedAt };
+      },
+      sqsProxy,
+      kinesisProxy,
+      workers,
+      startWorker,
+      scale: options.submissions / 10_000,
+      log,
+      // The timer is cleared once drained: a pending fault window must not keep the process (or jest) alive.
+      faultWindow: (ms) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          void drainedSignal.then(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+      publishing: async (n = 1) => {
+        for (;;) {
+          if (drained) {
+            throw new Error(
+              `${scenario.name}: the queue drained before publishing reached ${n} PutRecords requests with messages ` +
+                'held: the fault would land on an idle pipeline (a larger --submissions gives it work to hit)',
+            );
+          }
+          if ((kinesisProxy.stats().requests['PutRecords'] ?? 0) >= n) {
+            const now = await inFlight();
+            if (now.held > 0) return now;
+          }
+          await sleep(50);
+        }
+      },
+    };
+    let faultsStoppedAt: number | undefined;
+    const faults = scenario.inject(ctx).then(async () => {
+      for (const [proxy, p] of [
+        ['sqs', sqsProxy],
+        ['kinesis', kinesisProxy],
+      ] as const) {
+        for (const r of p.stats().rules) injected.push({ proxy, rule: r.name, injected: r.injected });
+      }
+      await sqsProxy.reset();
+      await kinesisProxy.reset();
+      faultsStoppedAt = Math.max(
+        Date.now(),
+        sqsProxy.stats().lastFaultAtMs ?? 0,
+        kinesisProxy.stats().lastFaultAtMs ?? 0,
+      );
+      log(`${scenario.name}: faults stopped after ${Math.round((faultsStoppedAt - started) / 1000)} s`);
+    });
+
+    // Runs back to back, like the schedule under load (BUFFER_ONE): a new run whenever the previous one ended and the
+    // queue still holds messages (visible, or invisible until a dead run's lease runs out).
+    let runs = 0;
+    let failedRuns = 0;
+    const workflowIds: string[] = [];
+    const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+    let depth = await readQueueDepth(direct.sqs, queueUrl);
+    while (Date.now() < deadline) {
+      runs += 1;
+      workflowIds.push(`${taskQueue}-run-${runs}`);
+      try {
+        await runDrain(client, {
+          taskQueue,
+          workflowId: `${taskQueue}-run-${runs}`,
+          input: {
+            mode: 'drain',
+            lanes: 4,
+            receiveWaitSeconds: 1,
+            visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 20,
+            ...scenario.runInput,
+          },
+          log: (message) => log(`${scenario.name}: run ${runs}: ${message}`),
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowFailedError)) throw err;
+        failedRuns += 1;
+        log(`${scenario.name}: run ${runs} failed (${err.cause?.message ?? err.message}); the next run picks up`);
+      }
+      depth = await readQueueDepth(direct.sqs, queueUrl);
+      if (isDrained(depth) && faultsStoppedAt !== undefined) break;
+      if (isDrained(depth)) {
+        drained = true;
+        drainedResolve();
+        await faults;
+        depth = await readQueueDepth(direct.sqs, queueUrl);
+        if (isDrained(depth)) break;
+        drained = false;
+      }
+      // Only invisible messages left: wait for their lease to run out rather than spin empty runs.
+      if (depth.visible === 0) await sleep(1_000);
+    }
+    drained = true;
+    drainedResolve();
+    await faults;
+    const drainedAt = Date.now();
+    const records = await readAllRecords(direct.kinesis, streamName);
+    depth = await readQueueDepth(direct.sqs, queueUrl);
+    const report = judge(submissions, records, {
+      allowDuplicates: true,
+      queue: { visible: depth.visible, notVisible: depth.notVisible, delayed: depth.delayed },
+    });
+    if (!report.ok) log(formatReport(report));
+    const activities = activityStatsOf(await Promise.all(workflowIds.map((w) => fetchHistory(client, w))));
+    const c = report.checks;
+    const result: ChaosResult = {
+      scenario: scenario.name,
+      sent: submissions.length,
+      valid: report.counts.validSubmissions,
+      expectedEvents: report.counts.expectedEvents,
+      published: report.counts.records,
+      duplicatesSameId: c.duplicate_same_id.count,
+      duplicatesDifferentId: c.duplicate_different_id.count,
+      lost: c.lost.count,
+      reordered: c.order.count,
+      leaked: c.leaked.count,
+      queue: depth,
+      runs,
+      failedRuns,
+      injected,
+      downRejections: sqsProxy.stats().downRejections + kinesisProxy.stats().downRejections,
+      evidence,
+      redelivered: sqsProxy.stats().received.redelivered,
+      abandoned: sqsProxy.stats().abandoned + kinesisProxy.stats().abandoned,
+      activities,
+      problems: [],
+      drainAfterFaultMs: Math.max(0, drainedAt - (faultsStoppedAt ?? drainedAt)),
+      totalMs: drainedAt - started,
+      ok: report.ok,
+      report,
+    };
+    result.problems = [...evidenceProblems(evidence), ...(scenario.verdict?.(result) ?? [])];
+    result.ok = report.ok && result.problems.length === 0;
+    for (const problem of result.problems) log(`${scenario.name}: FAIL: ${problem}`);
+    return result;
+  } finally {
+    await Promise.all(workers.map((w) => w.stop(5_000)));
+    if (inProcess) {
+      inProcess.worker.shutdown();
+      await inProcess.running.catch(() => undefined);
+      await inProcess.connection.close();
+    }
+    await connection?.close();
+    // After the workers: their graceful shutdown talks to the server.
+    await privateTemporal?.dispose();
+    await sqsProxy.close();
+    await kinesisProxy.close();
+    if (queueUrl) await direct.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+    await direct.kinesis
+      .send(new DeleteStreamCommand({ StreamName: streamName, EnforceConsumerDeletion: true }))
+      .catch(() => undefined);
+    direct.sqs.destroy();
+    direct.kinesis.destroy();
+  }
+}
+
+/** A scenario proves its fault hit work in flight, or it fails: no evidence at all, or any zero, is a problem. */
+export function evidenceProblems(evidence: readonly { label: string; value: number }[]): string[] {
+  if (evidence.length === 0) return ['the scenario recorded no evidence that its fault hit work in flight'];
+  return evidence
+    .filter((e) => !(e.value > 0))
+    .map((e) => `no evidence the fault hit work in flight: ${e.label} = ${e.value}`);
+}

@@ -1,0 +1,120 @@
+/**
+ * What one scheduled run did, as the Temporal UI shows it (query while running, result when done). Pure data and
+ * pure helpers: the workflow imports this file, so it must stay free of Node and AWS.
+ */
+
+export interface InvalidSample {
+  messageId: string;
+  reason: string;
+  detail: string;
+}
+
+export interface StageFailure {
+  stage: 'receive' | 'validate' | 'publish' | 'delete';
+  messages: number;
+  error: string;
+}
+
+export interface RunTotals {
+  batches: number;
+  received: number;
+  valid: number;
+  invalid: number;
+  invalidByReason: Record<string, number>;
+  /** The first invalid submissions of the run, with their reasons (bounded: history must stay small). */
+  invalidSamples: InvalidSample[];
+  eventsPublished: number;
+  deleted: number;
+  publishRetriedEntries: number;
+  deleteRetriedEntries: number;
+  /** Messages handed back to the queue because a batch hit its byte budget (each at most once: on a first receive). */
+  releasedOverBudget: number;
+  /** Messages over a batch's byte budget that were kept and processed in a batch of their own (received before). */
+  deferredOverBudget: number;
+  /** Invalid submissions copied to the quarantine queue before deletion. */
+  quarantined: number;
+  /** Visibility extensions (message × extension) made while publishing, keeping leases alive (G5, docs/contract.md). */
+  leaseExtensions: number;
+  /** Messages whose lease expired before deletion: they will be redelivered (same event ids). */
+  staleReceipts: number;
+  /** Valid submissions that carried unknown fields (dropped from the output, not forwarded). */
+  unknownFieldSubmissions: number;
+  /** Those submissions per field path, at most MAX_UNKNOWN_FIELD_PATHS_KEPT paths (the rest under `other`). */
+  unknownFieldsByPath: Record<string, number>;
+  /** Stages that failed after their retry policy was exhausted; those messages stay in the queue. */
+  failures: StageFailure[];
+  continuedAsNew: number;
+}
+
+export const MAX_INVALID_SAMPLES = 50;
+export const MAX_FAILURES_KEPT = 20;
+export const MAX_UNKNOWN_FIELD_PATHS_KEPT = 32;
+
+export function emptyTotals(): RunTotals {
+  return {
+    batches: 0,
+    received: 0,
+    valid: 0,
+    invalid: 0,
+    invalidByReason: {},
+    invalidSamples: [],
+    eventsPublished: 0,
+    deleted: 0,
+    publishRetriedEntries: 0,
+    deleteRetriedEntries: 0,
+    releasedOverBudget: 0,
+    deferredOverBudget: 0,
+    quarantined: 0,
+    leaseExtensions: 0,
+    staleReceipts: 0,
+    unknownFieldSubmissions: 0,
+    unknownFieldsByPath: {},
+    failures: [],
+    continuedAsNew: 0,
+  };
+}
+
+export function recordInvalid(totals: RunTotals, invalid: readonly InvalidSample[]): void {
+  totals.invalid += invalid.length;
+  for (const sample of invalid) {
+    totals.invalidByReason[sample.reason] = (totals.invalidByReason[sample.reason] ?? 0) + 1;
+    if (totals.invalidSamples.length < MAX_INVALID_SAMPLES) totals.invalidSamples.push(sample);
+  }
+}
+
+/** Adds `count` under `key`, or under `other` once `counts` holds `maxKeys` keys: history must stay small. */
+export function addBounded(counts: Record<string, number>, key: string, maxKeys: number, count = 1): void {
+  const slot = key in counts || Object.keys(counts).length < maxKeys ? key : 'other';
+  counts[slot] = (counts[slot] ?? 0) + count;
+}
+
+export function recordUnknownFields(
+  totals: RunTotals,
+  counts: { submissions: number; byPath: Record<string, number> },
+): void {
+  totals.unknownFieldSubmissions += counts.submissions;
+  for (const [path, count] of Object.entries(counts.byPath)) {
+    addBounded(totals.unknownFieldsByPath, path, MAX_UNKNOWN_FIELD_PATHS_KEPT, count);
+  }
+}
+
+export function recordFailure(totals: RunTotals, failure: StageFailure): void {
+  if (totals.failures.length < MAX_FAILURES_KEPT) totals.failures.push(failure);
+}
+
+export type LaneStop = 'queue-empty' | 'run-budget-spent' | 'history-full' | 'stage-failed';
+
+export interface RunSummary extends RunTotals {
+  lanes: LaneStop[];
+  durationMs: number;
+}
+
+/** One line for logs and the UI: "received 120 (valid 110, invalid 10), published 880 events, deleted 120". */
+export function describeTotals(t: RunTotals): string {
+  return (
+    `received ${t.received} (valid ${t.valid}, invalid ${t.invalid}), published ${t.eventsPublished} events, ` +
+    `deleted ${t.deleted}` +
+    (t.unknownFieldSubmissions > 0 ? `, ${t.unknownFieldSubmissions} with unknown fields (dropped)` : '') +
+    (t.failures.length > 0 ? `, ${t.failures.length} failed stage(s)` : '')
+  );
+}
