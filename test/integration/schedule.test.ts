@@ -203,6 +203,7 @@ describe('schedule tuning', () => {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowBundle: await workflowBundle(),
       activities,
+      dataConverter: testDataConverter(),
     });
     const handle = await createSchedule(config);
 
