@@ -26,6 +26,8 @@ describe('readScheduleHealth', () => {
       SCHEDULE_ID: uniqueName('health'),
       SCHEDULE_INTERVAL: '999h',
       RUN_BUDGET_SECONDS: '120',
+      // A run that ends at the (fake, empty) queue's first empty receive: its close time is what is read.
+      RUN_MODE: 'drain',
     });
     const handle = await env.client.schedule.create(scheduleOptions(config));
     try {

@@ -61,6 +61,7 @@ describe('search attributes missing on the namespace', () => {
       SQS_QUEUE_URL: c.SQS_QUEUE_URL,
       KINESIS_STREAM_NAME: c.KINESIS_STREAM_NAME,
       SEARCH_ATTRIBUTES: String(c.SEARCH_ATTRIBUTES),
+      RUN_MODE: c.RUN_MODE,
       METRICS_PORT: '0',
     };
   }
@@ -105,6 +106,8 @@ describe('search attributes missing on the namespace', () => {
       TEMPORAL_TASK_QUEUE: uniqueName('sa-off-tq'),
       SEARCH_ATTRIBUTES: 'false',
       SCHEDULE_INTERVAL: '2s',
+      // Runs that end at an empty queue, so completions can be counted (continuous runs last their whole budget).
+      RUN_MODE: 'drain',
     });
     expect(await applySchedule(client, c)).toBe('created');
     const worker = spawnWorkerProcess(workerEnv(c));
