@@ -148,11 +148,17 @@ describe('schedule tuning', () => {
   it('after a run is terminated, the next tick starts a run that consumes (the schedule supervises)', async () => {
     const config = testConfig({ SCHEDULE_INTERVAL: '2s', RUN_BUDGET_SECONDS: '30', IDLE_WAIT_SECONDS: '1' });
     const queue: ReceivedMessage[] = [];
+    let terminatedRunId: string | undefined;
     const published: { messageId: string; workflowId: string; runId: string }[] = [];
     const activities: PipelineActivities = {
       receiveSubmissions: async () => {
         // An empty queue answers after a short poll, as a long poll would.
         if (queue.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+        // A receive still in flight for the terminated run takes nothing: this fake has no visibility timeout to
+        // hand such a message back, as SQS would.
+        if (Context.current().info.workflowExecution?.runId === terminatedRunId) {
+          return { messages: [], releasedOverBudget: 0 };
+        }
         return { messages: queue.splice(0), releasedOverBudget: 0 };
       },
       validateAndTransform: createValidateAndTransform({ limits: DEFAULT_VALIDATION_LIMITS }),
@@ -213,6 +219,7 @@ describe('schedule tuning', () => {
       const first = published.find((p) => p.messageId === 'before');
       if (!first) throw new Error('unreachable: waited for it');
       const dying = env.client.workflow.getHandle(first.workflowId, first.runId);
+      terminatedRunId = first.runId;
       await dying.terminate('test: the run dies');
 
       send('after');
