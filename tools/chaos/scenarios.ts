@@ -267,7 +267,9 @@ export const workerKilled: Scenario = {
   // The product default: longer than publish's heartbeat timeout (45 s) plus its first retry interval plus one
   // extension period, so the retried attempt resumes from the victim's last heartbeat before the victim's messages
   // reappear in the queue. (With 30 s the survivor's lanes re-receive and republish them whole: see the docs.)
-  runInput: { visibilityTimeoutSeconds: 120 },
+  // Many small batches in parallel lanes, so both workers hold publish activities when the kill comes (with 2 lanes of
+  // 100-message batches the survivor could take every activity and the kill would hit an idle worker).
+  runInput: { visibilityTimeoutSeconds: 120, lanes: 8, receivesPerBatch: 1 },
   async inject(ctx) {
     // Slow publishing down so the victim is inside a PutRecords round when it dies, not between activities.
     ctx.kinesisProxy.set([
