@@ -153,13 +153,19 @@ async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: numbe
     totals.releasedOverBudget += batch.releasedOverBudget;
     totals.deferredOverBudget += groups.slice(1).reduce((n, g) => n + g.messages.length, 0);
 
-    // Deferred messages are still held: they are processed before this lane receives again (never released twice).
-    for (const group of groups) {
+    // Deferred messages are still held: they are processed before this lane receives again (never released twice),
+    // and each publish keeps their lease too, or they would reappear while the groups before them are published.
+    for (const [index, group] of groups.entries()) {
       totals.batches += 1;
-      const completed = await processBatch(input, totals, group.messages, group.payloadBytes > byteBudget);
+      const waiting = groups.slice(index + 1).flatMap((g) => g.messages.map(leasedMessage));
+      const completed = await processBatch(input, totals, group.messages, group.payloadBytes > byteBudget, waiting);
       if (!completed) return 'stage-failed';
     }
   }
+}
+
+function leasedMessage({ messageId, receiptHandle, receivedAtMs }: ReceivedMessage): LeasedMessage {
+  return { messageId, receiptHandle, ...(receivedAtMs === undefined ? {} : { receivedAtMs }) };
 }
 
 function batchGroups(batch: ReceivedBatch): MessageGroup[] {
@@ -196,12 +202,16 @@ function receiveSummary(input: DrainInput): string {
   return `receive up to ${most} messages (${input.receivesPerBatch} × ${input.maxNumberOfMessages}, ≤ ${Math.round(laneByteBudget(input) / 1024)} KiB)`;
 }
 
-/** Validates a batch, then publishes-then-deletes the valid submissions while the invalid ones are deleted. */
+/**
+ * Validates a batch, then publishes-then-deletes the valid submissions while the invalid ones are deleted. `waiting`
+ * are messages of this receive still held for later batches: the publish extends their visibility with its own.
+ */
 async function processBatch(
   input: DrainInput,
   totals: RunTotals,
   messages: ReceivedMessage[],
   heavy: boolean,
+  waiting: LeasedMessage[],
 ): Promise<boolean> {
   const transformed = await attempt(totals, 'validate', messages.length, () =>
     scheduledAlone(heavy, () =>
@@ -223,12 +233,7 @@ async function processBatch(
 
   const byId = new Map(messages.map((m) => [m.messageId, m]));
   const sentAt = new Map(messages.map((m) => [m.messageId, m.sentAtMs]));
-  const receipts = new Map(
-    messages.map((m): [string, LeasedMessage] => [
-      m.messageId,
-      { messageId: m.messageId, receiptHandle: m.receiptHandle, receivedAtMs: m.receivedAtMs },
-    ]),
-  );
+  const receipts = new Map(messages.map((m): [string, LeasedMessage] => [m.messageId, leasedMessage(m)]));
   const receiptsOf = (ids: { messageId: string }[]): LeasedMessage[] =>
     ids.flatMap(({ messageId }) => receipts.get(messageId) ?? []);
 
@@ -238,6 +243,7 @@ async function processBatch(
       totals,
       transformed.valid.map((s) => ({ ...s, sentAtMs: sentAt.get(s.messageId) ?? null })),
       receiptsOf(transformed.valid),
+      waiting,
       heavy,
     ),
     dropInvalid(
@@ -259,6 +265,7 @@ async function publishThenDelete(
   totals: RunTotals,
   valid: ValidSubmission[],
   receipts: LeasedMessage[],
+  waiting: LeasedMessage[],
   heavy: boolean,
 ): Promise<boolean> {
   if (valid.length === 0) return true;
@@ -273,7 +280,7 @@ async function publishThenDelete(
             records,
             sentAtMs,
           })),
-          lease: { messages: receipts, visibilityTimeoutSeconds: input.visibilityTimeoutSeconds },
+          lease: { messages: [...receipts, ...waiting], visibilityTimeoutSeconds: input.visibilityTimeoutSeconds },
         },
       ]),
     ),

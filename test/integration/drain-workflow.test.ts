@@ -23,6 +23,10 @@ class FakePipeline {
   /** Every receive request, in order; `beforeReceive` runs first (e.g. a submission arriving while a lane polls). */
   readonly receives: ReceiveRequest[] = [];
   beforeReceive: (receiveNumber: number) => void = () => undefined;
+  /** Messages a receive hands back as deferred (held over the byte budget), one group each, like the real one. */
+  deferLast = 0;
+  /** Receipt handles whose visibility each publish was asked to keep extending, in publish order. */
+  readonly publishLeases: string[][] = [];
 
   send(body: string): string {
     const messageId = `m-${this.queue.length + this.inFlight.size + this.deletedIds.length}-${Math.random()}`;
@@ -47,12 +51,16 @@ class FakePipeline {
             bodyBytes: Buffer.byteLength(m.body),
             sentAtMs: null,
             receiveCount: 1,
+            receivedAtMs: Date.now(),
           };
         });
-        return { messages, releasedOverBudget: 0 };
+        const kept = messages.length - Math.min(this.deferLast, Math.max(0, messages.length - 1));
+        const deferred = messages.slice(kept).map((m) => ({ messages: [m], payloadBytes: m.bodyBytes }));
+        return { messages: messages.slice(0, kept), releasedOverBudget: 0, deferred };
       },
       validateAndTransform: createValidateAndTransform({ limits: DEFAULT_VALIDATION_LIMITS }),
       publishEvents: async (request) => {
+        this.publishLeases.push(request.lease?.messages.map((m) => m.receiptHandle) ?? []);
         if (request.submissions.some((s) => this.failPublishFor.has(s.messageId))) {
           throw ApplicationFailure.nonRetryable('stream unavailable (fake)', 'ResourceNotFoundException');
         }
@@ -155,6 +163,19 @@ describe('drainQueue workflow', () => {
       ]);
     }
   }, 30_000); // the suite's first run also bundles the workflow code, slow on a loaded machine
+
+  it('keeps the lease of messages deferred over the byte budget while earlier groups of their receive publish', async () => {
+    const pipeline = new FakePipeline();
+    pipeline.deferLast = 2;
+    const ids = Array.from({ length: 4 }, () => pipeline.send(asBase64(validSubmission())));
+
+    const summary = await run(pipeline, { mode: 'drain', maxNumberOfMessages: 4, receivesPerBatch: 1, lanes: 1 });
+
+    expect(summary).toMatchObject({ received: 4, valid: 4, deleted: 4, batches: 3, deferredOverBudget: 2 });
+    const rh = (i: number): string => `rh-${ids[i] ?? ''}`;
+    // The first publish holds its two messages and both still waiting; the second holds its own and the last one.
+    expect(pipeline.publishLeases).toEqual([[rh(0), rh(1), rh(2), rh(3)], [rh(2), rh(3)], [rh(3)]]);
+  });
 
   it('never deletes a message whose events were not all published, and fails the run visibly', async () => {
     const pipeline = new FakePipeline();
