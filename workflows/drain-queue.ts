@@ -5,6 +5,7 @@ import {
   continueAsNew,
   defineQuery,
   log,
+  patched,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -74,9 +75,11 @@ export async function drainQueue(rawInput?: unknown, carried?: CarriedState): Pr
   let activeLanes = input.lanes;
   setHandler(progressQuery, () => ({ ...totals, activeLanes, input }));
 
+  // Runs started by code before this patch delete before they receive again; replaying them must do the same.
+  const deleteInBackground = patched(DELETE_IN_BACKGROUND_PATCH);
   const lanes = await Promise.all(
     Array.from({ length: input.lanes }, async () => {
-      const stop = await drainLane(input, totals, deadlineMs);
+      const stop = await drainLane(input, totals, deadlineMs, new LaneDeletes(deleteInBackground));
       activeLanes -= 1;
       return stop;
     }),
@@ -118,10 +121,61 @@ function parseInput(rawInput: unknown): DrainInput {
   return parsed.data;
 }
 
-async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: number): Promise<LaneStop> {
+/**
+ * A published batch's delete does not hold up its lane: the lane receives again while the messages are deleted (the
+ * events are already on the stream, so the delete is off the latency path). At most one delete per lane is in flight;
+ * a failed one stops the lane at its next step, and a lane never ends with a delete still open.
+ */
+export const DELETE_IN_BACKGROUND_PATCH = 'lane-deletes-in-background';
+
+class LaneDeletes {
+  private pending: Promise<boolean> = Promise.resolve(true);
+  private failed = false;
+
+  constructor(readonly inBackground: boolean) {}
+
+  /** Runs a delete: awaited at once, or (patched runs) started after the previous one and left running. */
+  async run(deletion: () => Promise<boolean>): Promise<boolean> {
+    if (!this.inBackground) return deletion();
+    if (!(await this.settled())) return false;
+    this.pending = deletion().then((ok) => {
+      this.failed ||= !ok;
+      return ok;
+    });
+    return true;
+  }
+
+  get hasFailed(): boolean {
+    return this.failed;
+  }
+
+  /** Waits for the delete in flight; false if any delete of this lane failed. */
+  async settled(): Promise<boolean> {
+    await this.pending;
+    return !this.failed;
+  }
+}
+
+async function drainLane(
+  input: DrainInput,
+  totals: RunTotals,
+  deadlineMs: number,
+  deletes: LaneDeletes,
+): Promise<LaneStop> {
+  const stop = await consumeUntilStop(input, totals, deadlineMs, deletes);
+  return (await deletes.settled()) ? stop : 'stage-failed';
+}
+
+async function consumeUntilStop(
+  input: DrainInput,
+  totals: RunTotals,
+  deadlineMs: number,
+  deletes: LaneDeletes,
+): Promise<LaneStop> {
   const byteBudget = laneByteBudget(input);
   let expectedMessageBytes = 0;
   for (;;) {
+    if (deletes.hasFailed) return 'stage-failed';
     if (Date.now() >= deadlineMs) return 'run-budget-spent';
     if (workflowInfo().continueAsNewSuggested) return 'history-full';
 
@@ -158,7 +212,8 @@ async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: numbe
     for (const [index, group] of groups.entries()) {
       totals.batches += 1;
       const waiting = groups.slice(index + 1).flatMap((g) => g.messages.map(leasedMessage));
-      const completed = await processBatch(input, totals, group.messages, group.payloadBytes > byteBudget, waiting);
+      const batch = { messages: group.messages, heavy: group.payloadBytes > byteBudget, waiting, deletes };
+      const completed = await processBatch(input, totals, batch);
       if (!completed) return 'stage-failed';
     }
   }
@@ -206,13 +261,16 @@ function receiveSummary(input: DrainInput): string {
  * Validates a batch, then publishes-then-deletes the valid submissions while the invalid ones are deleted. `waiting`
  * are messages of this receive still held for later batches: the publish extends their visibility with its own.
  */
-async function processBatch(
-  input: DrainInput,
-  totals: RunTotals,
-  messages: ReceivedMessage[],
-  heavy: boolean,
-  waiting: LeasedMessage[],
-): Promise<boolean> {
+interface LaneBatch {
+  messages: ReceivedMessage[];
+  /** Over the lane's byte budget: its activities are scheduled alone (scheduledAlone). */
+  heavy: boolean;
+  waiting: LeasedMessage[];
+  deletes: LaneDeletes;
+}
+
+async function processBatch(input: DrainInput, totals: RunTotals, batch: LaneBatch): Promise<boolean> {
+  const { messages, heavy, waiting } = batch;
   const transformed = await attempt(totals, 'validate', messages.length, () =>
     scheduledAlone(heavy, () =>
       validateAndTransform.executeWithOptions({ summary: `validate ${messages.length} submissions` }, [
@@ -243,8 +301,7 @@ async function processBatch(
       totals,
       transformed.valid.map((s) => ({ ...s, sentAtMs: sentAt.get(s.messageId) ?? null })),
       receiptsOf(transformed.valid),
-      waiting,
-      heavy,
+      batch,
     ),
     dropInvalid(
       totals,
@@ -265,8 +322,7 @@ async function publishThenDelete(
   totals: RunTotals,
   valid: ValidSubmission[],
   receipts: LeasedMessage[],
-  waiting: LeasedMessage[],
-  heavy: boolean,
+  { waiting, heavy, deletes }: LaneBatch,
 ): Promise<boolean> {
   if (valid.length === 0) return true;
   const events = valid.reduce((sum, s) => sum + s.records.length, 0);
@@ -290,7 +346,7 @@ async function publishThenDelete(
   totals.publishRetriedEntries += published.retriedEntries;
   totals.leaseExtensions += published.leaseExtensions;
   // Only now, with every event acknowledged, may these messages leave the queue (G1, docs/contract.md).
-  return deleteBatch(totals, receipts, 'delete published');
+  return deletes.run(() => deleteBatch(totals, receipts, 'delete published'));
 }
 
 async function deleteBatch(totals: RunTotals, receipts: MessageReceipt[], purpose: string): Promise<boolean> {

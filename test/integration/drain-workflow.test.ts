@@ -25,6 +25,10 @@ class FakePipeline {
   beforeReceive: (receiveNumber: number) => void = () => undefined;
   /** Messages a receive hands back as deferred (held over the byte budget), one group each, like the real one. */
   deferLast = 0;
+  /** What the fake did, in order (receive / delete start / delete end), to check which step waits for which. */
+  readonly steps: string[] = [];
+  deleteDelayMs = 0;
+  failDeletes = false;
   /** Receipt handles whose visibility each publish was asked to keep extending, in publish order. */
   readonly publishLeases: string[][] = [];
 
@@ -38,6 +42,7 @@ class FakePipeline {
     return {
       receiveSubmissions: async (request) => {
         this.receives.push(request);
+        this.steps.push('receive');
         this.beforeReceive(this.receives.length);
         // An empty queue answers after a short poll, as a long poll would (shortened: the test measures no latency).
         if (this.queue.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -78,7 +83,13 @@ class FakePipeline {
           leaseExtensions: 0,
         };
       },
-      deleteMessages: async (request) => this.delete(request.messages),
+      deleteMessages: async (request) => {
+        this.steps.push('delete-start');
+        await new Promise((resolve) => setTimeout(resolve, this.deleteDelayMs));
+        if (this.failDeletes) throw ApplicationFailure.nonRetryable('queue unavailable (fake)', 'AccessDenied');
+        this.steps.push('delete-end');
+        return this.delete(request.messages);
+      },
       dropInvalidSubmissions: async (request) => {
         this.dropped.push(...request.messages.map((m) => ({ messageId: m.messageId, reason: m.reason, body: m.body })));
         return { ...this.delete(request.messages), quarantined: 0, notQuarantined: 0 };
@@ -175,6 +186,43 @@ describe('drainQueue workflow', () => {
     const rh = (i: number): string => `rh-${ids[i] ?? ''}`;
     // The first publish holds its two messages and both still waiting; the second holds its own and the last one.
     expect(pipeline.publishLeases).toEqual([[rh(0), rh(1), rh(2), rh(3)], [rh(2), rh(3)], [rh(3)]]);
+  });
+
+  it('receives the next batch while the published batch is still being deleted', async () => {
+    const pipeline = new FakePipeline();
+    pipeline.deleteDelayMs = 1_500;
+    for (let i = 0; i < 2; i++) pipeline.send(asBase64(validSubmission()));
+
+    const summary = await run(pipeline, { mode: 'drain', maxNumberOfMessages: 1, receivesPerBatch: 1, lanes: 1 });
+
+    expect(summary).toMatchObject({ received: 2, deleted: 2, lanes: ['queue-empty'] });
+    // The second receive starts before the first delete ends; the run still ends only after every delete.
+    expect(pipeline.steps).toEqual([
+      'receive',
+      'delete-start',
+      'receive',
+      'delete-end',
+      'delete-start',
+      'receive',
+      'delete-end',
+    ]);
+    expect(pipeline.inFlight.size).toBe(0);
+  });
+
+  it('stops a lane whose background delete failed, and fails the run visibly', async () => {
+    const pipeline = new FakePipeline();
+    pipeline.failDeletes = true;
+    for (let i = 0; i < 3; i++) pipeline.send(asBase64(validSubmission()));
+
+    const error = await run(pipeline, { mode: 'drain', maxNumberOfMessages: 1, receivesPerBatch: 1, lanes: 1 }).catch(
+      (err: unknown) => err,
+    );
+
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(((error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('RunIncomplete');
+    // The lane noticed the failure before taking a third batch; nothing was deleted.
+    expect(pipeline.receives.length).toBeLessThanOrEqual(2);
+    expect(pipeline.deletedIds).toHaveLength(0);
   });
 
   it('never deletes a message whose events were not all published, and fails the run visibly', async () => {
