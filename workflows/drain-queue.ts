@@ -270,7 +270,7 @@ interface LaneBatch {
 }
 
 async function processBatch(input: DrainInput, totals: RunTotals, batch: LaneBatch): Promise<boolean> {
-  const { messages, heavy, waiting } = batch;
+  const { messages, heavy } = batch;
   const transformed = await attempt(totals, 'validate', messages.length, () =>
     scheduledAlone(heavy, () =>
       validateAndTransform.executeWithOptions({ summary: `validate ${messages.length} submissions` }, [
