@@ -14,7 +14,7 @@ import type { PublishRequest, PublishResult } from './types';
 /**
  * Heartbeat details: what Kinesis already acknowledged, so a retried attempt resumes instead of re-publishing, and when
  * (worker clock): the retry scans the stream from there for what the lost attempt published after it. `atMs` is absent
- * in heartbeats of attempts that ran older code: those resume from the progress alone.
+ * in heartbeats of attempts that ran older code.
  */
 const heartbeatSchema = z.object({
   progress: z.record(z.string(), z.number().int().nonnegative()),
@@ -49,17 +49,22 @@ export function createPublishEvents(deps: ActivityDeps) {
     return response.Records;
   }
 
-  /** A retry's starting point: the last recorded progress, moved past what the lost attempt left on the stream. */
+  /**
+   * A retry's starting point: the last recorded progress, moved past what the lost attempt left on the stream after
+   * it. Without a heartbeat with a time (the attempt died in its first round, or ran older code) the lost attempt
+   * began after the activity was first scheduled, so the scan starts there.
+   */
   async function resumedProgress(request: PublishRequest): Promise<AckProgress> {
-    const heartbeat = lastHeartbeat();
-    if (!heartbeat) return {};
-    const progress = heartbeat.progress;
-    if (heartbeat.atMs === undefined) return progress;
     const ctx = Context.current();
+    const heartbeat = lastHeartbeat();
+    const progress = heartbeat?.progress ?? {};
+    if (!heartbeat && ctx.info.attempt <= 1) return progress;
+    const sinceMs = heartbeat?.atMs ?? ctx.info.scheduledTimestampMs;
     const scan = await advancePastStreamedEvents(deps.kinesis, deps.streamName, request.submissions, progress, {
-      heartbeatAtMs: heartbeat.atMs,
+      heartbeatAtMs: sinceMs,
       budgetMs: RESUME_SCAN_BUDGET_MS,
-      onPage: () => ctx.heartbeat(heartbeat),
+      // Keeps the attempt alive, and keeps the scan's start for the next attempt should this one die too.
+      onPage: () => ctx.heartbeat({ progress: heartbeat?.progress ?? {}, atMs: sinceMs } satisfies PublishHeartbeat),
     });
     pipelineMetrics().resumedFromStream(scan.found);
     const logged = { found: scan.found, recordsRead: scan.recordsRead, attempt: ctx.info.attempt };

@@ -19,7 +19,10 @@ import { awsErrorName } from './aws-failure';
  * (docs/reliability.md, "Duplicates per worker kill").
  */
 export interface StreamResumeOptions {
-  /** Worker-clock time of the heartbeat the progress comes from: nothing of this submission set arrived later unseen. */
+  /**
+   * Worker-clock time of the heartbeat the progress comes from (or of the activity's first schedule when there is no
+   * heartbeat): everything published after that progress arrived after this moment.
+   */
   heartbeatAtMs: number;
   /** Gives up (keeping what it found) after this long: a slow scan must not outlast the activity's heartbeat timeout. */
   budgetMs: number;

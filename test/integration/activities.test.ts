@@ -197,13 +197,25 @@ describe('activities against the emulators', () => {
     expect(records.sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'b0', 'b1']);
   });
 
-  it('resumes from the progress alone when the heartbeat has no time (recorded by older code): duplicates, no loss', async () => {
+  it('a retry without a heartbeat (its attempt died in the first round) scans from the first schedule', async () => {
+    const submissions = [{ messageId: 'b', partitionKey: 'q', records: ['b0', 'b1'] }];
+    const scheduledTimestampMs = Date.now();
+    await putDirectly('q', ['b0']);
+    const { publishEvents } = createActivities(deps());
+    const env = quietActivityEnvironment({ attempt: 2, scheduledTimestampMs });
+
+    const result = await runActivity(publishEvents, [{ submissions }], env);
+
+    expect(result).toMatchObject({ eventsPublished: 1, resumedEvents: 1 });
+    expect((await readStream(kinesis, streamName)).map((r) => r.data)).toEqual(['b0', 'b1']);
+  });
+
+  it('a first attempt never reads the stream: what is there already is published anyway', async () => {
     const submissions = [{ messageId: 'b', partitionKey: 'q', records: ['b0', 'b1'] }];
     await putDirectly('q', ['b0']);
     const { publishEvents } = createActivities(deps());
-    const env = quietActivityEnvironment({ heartbeatDetails: { progress: { b: 0 } } });
 
-    const result = await runActivity(publishEvents, [{ submissions }], env);
+    const result = await runActivity(publishEvents, [{ submissions }], quietActivityEnvironment());
 
     expect(result).toMatchObject({ eventsPublished: 2, resumedEvents: 0 });
     expect((await readStream(kinesis, streamName)).map((r) => r.data)).toEqual(['b0', 'b0', 'b1']);
