@@ -47,6 +47,7 @@ export interface StreamResumeResult {
  */
 export const CLOCK_SKEW_MARGIN_MS = 15_000;
 const PAGE_LIMIT = 10_000;
+const PARALLEL_SHARDS = 4;
 /** GetRecords allows 5 calls per second per shard; an empty or throttled shard is read again after this pause. */
 const RETRY_PAUSE_MS = 250;
 
@@ -63,24 +64,22 @@ export async function advancePastStreamedEvents(
   const now = options.now ?? Date.now;
   const deadlineMs = now() + options.budgetMs;
   const seen = new Set<string>();
+  const scan: ShardScan = {
+    since: new Date(options.heartbeatAtMs - CLOCK_SKEW_MARGIN_MS),
+    deadlineMs,
+    now,
+    onRecord: (data) => {
+      result.recordsRead += 1;
+      if (pending.has(data)) seen.add(data);
+    },
+    onPage: options.onPage,
+  };
   try {
-    for (const shardId of await listShardIds(kinesis, streamName)) {
-      const read = await scanShard(
-        kinesis,
-        streamName,
-        shardId,
-        new Date(options.heartbeatAtMs - CLOCK_SKEW_MARGIN_MS),
-        {
-          deadlineMs,
-          now,
-          onRecord: (data) => {
-            result.recordsRead += 1;
-            if (pending.has(data)) seen.add(data);
-          },
-          onPage: options.onPage,
-        },
-      );
-      if (!read) {
+    const shards = await listShardIds(kinesis, streamName);
+    // A few shards at a time: each has its own read limits, so the scan time does not grow with the shard count.
+    for (let start = 0; start < shards.length; start += PARALLEL_SHARDS) {
+      const reads = shards.slice(start, start + PARALLEL_SHARDS).map((id) => scanShard(kinesis, streamName, id, scan));
+      if (!(await Promise.all(reads)).every(Boolean)) {
         result.complete = false;
         result.problem = 'scan budget spent';
         break;
@@ -133,6 +132,7 @@ async function listShardIds(kinesis: KinesisClient, streamName: string): Promise
 }
 
 interface ShardScan {
+  since: Date;
   deadlineMs: number;
   now: () => number;
   onRecord: (data: string) => void;
@@ -144,7 +144,6 @@ async function scanShard(
   kinesis: KinesisClient,
   streamName: string,
   shardId: string,
-  since: Date,
   scan: ShardScan,
 ): Promise<boolean> {
   const start = await kinesis.send(
@@ -152,7 +151,7 @@ async function scanShard(
       StreamName: streamName,
       ShardId: shardId,
       ShardIteratorType: 'AT_TIMESTAMP',
-      Timestamp: since,
+      Timestamp: scan.since,
     }),
   );
   let iterator = start.ShardIterator;
