@@ -19,12 +19,13 @@ export interface ActivityDeps {
 
 /**
  * Worker option maxHeartbeatThrottleInterval for every worker that runs these activities. The SDK otherwise sends at
- * most one heartbeat per 0.8 × heartbeatTimeout (36 s for publish), and a retried publishEvents resumes from the last
- * heartbeat that reached the server: a worker killed mid-publish re-publishes up to 36 s of acknowledged records.
- * At 2 s it re-publishes about the rounds of the last 2 s (docs/reliability.md, "Duplicates per worker kill", for the
- * measured duplicates and the heartbeat actions this costs).
+ * most one heartbeat per 0.8 × heartbeatTimeout (36 s for publish). A retried publishEvents resumes from the last
+ * heartbeat the server recorded and then scans the stream from that heartbeat's time for what the lost attempt
+ * published after it (activities/stream-resume.ts), so a stale heartbeat no longer means duplicates, only a longer scan:
+ * 10 s keeps the scan short while a typical publish (a few seconds) still sends one heartbeat per attempt
+ * (docs/reliability.md, "Duplicates per worker kill").
  */
-export const HEARTBEAT_THROTTLE_INTERVAL = '2s';
+export const HEARTBEAT_THROTTLE_INTERVAL = '10s';
 
 export interface InActivityRetry {
   /** Rounds in a row without any acknowledged entry before the attempt gives up and Temporal retries it. */

@@ -19,6 +19,8 @@ export interface PipelineMetrics {
   deleteFailedEntries(count: number, code: string): void;
   staleReceipts(count: number): void;
   visibilityExtensions(count: number): void;
+  /** Events a retried publish found already on the stream (sent by the lost attempt) and did not send again. */
+  resumedFromStream(count: number): void;
   /** SQS send → Kinesis acknowledgement of a submission's last event. */
   endToEndLagMs(ms: number): void;
 }
@@ -75,6 +77,10 @@ export function pipelineMetrics(): PipelineMetrics {
       add('edr_delete_failed_entries', 'DeleteMessageBatch entries that failed and were retried')(count, { code }),
     staleReceipts: add('edr_stale_receipts', 'Messages whose receipt handle expired before deletion (redelivered)'),
     visibilityExtensions: add('edr_visibility_extensions', 'Visibility extensions while publishing'),
+    resumedFromStream: add(
+      'edr_publish_resumed_from_stream',
+      'Events a retried publish found already on the stream and did not send again',
+    ),
     endToEndLagMs: (ms) => lag.record(Math.max(0, Math.round(ms))),
   };
 }

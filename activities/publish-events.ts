@@ -7,16 +7,28 @@ import { applyResults, isComplete, planRound, type AckProgress, type PutEntry } 
 import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
 import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
 import { keepLease } from './lease';
+import { advancePastStreamedEvents } from './stream-resume';
 import { pipelineMetrics, type PipelineMetrics } from './metrics';
 import type { PublishRequest, PublishResult } from './types';
 
-/** Heartbeat details: what Kinesis already acknowledged, so a retried attempt resumes instead of re-publishing. */
-const heartbeatSchema = z.object({ progress: z.record(z.string(), z.number().int().nonnegative()) });
+/**
+ * Heartbeat details: what Kinesis already acknowledged, so a retried attempt resumes instead of re-publishing, and when
+ * (worker clock): the retry scans the stream from there for what the lost attempt published after it. `atMs` is absent
+ * in heartbeats of attempts that ran older code.
+ */
+const heartbeatSchema = z.object({
+  progress: z.record(z.string(), z.number().int().nonnegative()),
+  atMs: z.number().optional(),
+});
+type PublishHeartbeat = z.infer<typeof heartbeatSchema>;
 
-function resumedProgress(): AckProgress {
+function lastHeartbeat(): PublishHeartbeat | undefined {
   const parsed = heartbeatSchema.safeParse(Context.current().info.heartbeatDetails);
-  return parsed.success ? { ...parsed.data.progress } : {};
+  return parsed.success ? { ...parsed.data, progress: { ...parsed.data.progress } } : undefined;
 }
+
+/** How long a retry may spend reading the stream: well inside publish's 45 s heartbeat timeout (it heartbeats too). */
+const RESUME_SCAN_BUDGET_MS = 20_000;
 
 /**
  * Publishes every event of every submission, in order per submission (see src/publish/plan.ts for why that holds
@@ -37,8 +49,36 @@ export function createPublishEvents(deps: ActivityDeps) {
     return response.Records;
   }
 
+  /**
+   * A retry's starting point: the last recorded progress, moved past what the lost attempt left on the stream after
+   * it. Without a heartbeat with a time (the attempt died in its first round, or ran older code) the lost attempt
+   * began after the activity was first scheduled, so the scan starts there.
+   */
+  async function resumedProgress(request: PublishRequest): Promise<AckProgress> {
+    const ctx = Context.current();
+    const heartbeat = lastHeartbeat();
+    const progress = heartbeat?.progress ?? {};
+    if (!heartbeat && ctx.info.attempt <= 1) return progress;
+    const sinceMs = heartbeat?.atMs ?? ctx.info.scheduledTimestampMs;
+    const scan = await advancePastStreamedEvents(deps.kinesis, deps.streamName, request.submissions, progress, {
+      heartbeatAtMs: sinceMs,
+      budgetMs: RESUME_SCAN_BUDGET_MS,
+      // Keeps the attempt alive, and keeps the scan's start for the next attempt should this one die too.
+      onPage: () => ctx.heartbeat({ progress: heartbeat?.progress ?? {}, atMs: sinceMs } satisfies PublishHeartbeat),
+    });
+    pipelineMetrics().resumedFromStream(scan.found);
+    const logged = { found: scan.found, recordsRead: scan.recordsRead, attempt: ctx.info.attempt };
+    if (scan.complete) log.info('retried publish: events already on the stream are not sent again', logged);
+    else
+      log.warn('retried publish: stream scan incomplete; some events may be sent twice', {
+        ...logged,
+        problem: scan.problem,
+      });
+    return progress;
+  }
+
   return async function publishEvents(request: PublishRequest): Promise<PublishResult> {
-    const progress = resumedProgress();
+    const progress = await resumedProgress(request);
     const resumedEvents = Object.values(progress).reduce((sum, n) => sum + n, 0);
     const result: PublishResult = {
       eventsPublished: 0,
@@ -99,7 +139,7 @@ export function createPublishEvents(deps: ActivityDeps) {
       metrics.putRecordsRequests(requests.length);
       for (const [code, count] of countBy(failed.map((f) => f.errorCode))) metrics.publishRetriedEntries(count, code);
       recordLagOfCompleted(request, progress, completed, metrics);
-      ctx.heartbeat({ progress });
+      ctx.heartbeat({ progress, atMs: Date.now() } satisfies PublishHeartbeat);
 
       if (failed.length === 0) {
         roundsWithoutProgress = 0;

@@ -1,4 +1,4 @@
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
@@ -167,6 +167,60 @@ describe('activities against the emulators', () => {
     expect(records.map((r) => r.data).sort()).toEqual(['a2', 'b0', 'b1']);
   });
 
+  /** What a lost attempt left behind: records it put on the stream after its last recorded heartbeat. */
+  async function putDirectly(partitionKey: string, records: string[]): Promise<void> {
+    await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: streamName,
+        Records: records.map((data) => ({ Data: Buffer.from(data), PartitionKey: partitionKey })),
+      }),
+    );
+  }
+
+  it('does not publish again what the lost attempt put on the stream after its last recorded heartbeat', async () => {
+    const submissions = [
+      { messageId: 'a', partitionKey: 'p', records: ['a0', 'a1', 'a2', 'a3'] },
+      { messageId: 'b', partitionKey: 'q', records: ['b0', 'b1'] },
+    ];
+    const heartbeatAtMs = Date.now();
+    // Acknowledged before the heartbeat (in its progress), then a2 and b0 landed after it (acknowledged too late, or
+    // in flight when the worker died).
+    await putDirectly('p', ['a0', 'a1', 'a2']);
+    await putDirectly('q', ['b0']);
+    const { publishEvents } = createActivities(deps());
+    const env = quietActivityEnvironment({ heartbeatDetails: { progress: { a: 2, b: 0 }, atMs: heartbeatAtMs } });
+
+    const result = await runActivity(publishEvents, [{ submissions }], env);
+
+    expect(result).toMatchObject({ eventsPublished: 2, resumedEvents: 4 });
+    const records = (await readStream(kinesis, streamName)).map((r) => r.data);
+    expect(records.sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'b0', 'b1']);
+  });
+
+  it('a retry without a heartbeat (its attempt died in the first round) scans from the first schedule', async () => {
+    const submissions = [{ messageId: 'b', partitionKey: 'q', records: ['b0', 'b1'] }];
+    const scheduledTimestampMs = Date.now();
+    await putDirectly('q', ['b0']);
+    const { publishEvents } = createActivities(deps());
+    const env = quietActivityEnvironment({ attempt: 2, scheduledTimestampMs });
+
+    const result = await runActivity(publishEvents, [{ submissions }], env);
+
+    expect(result).toMatchObject({ eventsPublished: 1, resumedEvents: 1 });
+    expect((await readStream(kinesis, streamName)).map((r) => r.data)).toEqual(['b0', 'b1']);
+  });
+
+  it('a first attempt never reads the stream: what is there already is published anyway', async () => {
+    const submissions = [{ messageId: 'b', partitionKey: 'q', records: ['b0', 'b1'] }];
+    await putDirectly('q', ['b0']);
+    const { publishEvents } = createActivities(deps());
+
+    const result = await runActivity(publishEvents, [{ submissions }], quietActivityEnvironment());
+
+    expect(result).toMatchObject({ eventsPublished: 2, resumedEvents: 0 });
+    expect((await readStream(kinesis, streamName)).map((r) => r.data)).toEqual(['b0', 'b0', 'b1']);
+  });
+
   it('fails an attempt that makes no progress as retryable, keeping the acknowledged prefix in its heartbeat', async () => {
     injectPutRecordsFaults(kinesis, {
       entryFault: (call) => (call === 0 ? undefined : 'ProvisionedThroughputExceededException'),
@@ -181,7 +235,7 @@ describe('activities against the emulators', () => {
     const error = await runActivity(publishEvents, [{ submissions }], env).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect(error).toMatchObject({ type: PUBLISH_STALLED, nonRetryable: false });
-    expect(heartbeats.at(-1)).toEqual({ progress: { a: 1 } });
+    expect(heartbeats.at(-1)).toEqual({ progress: { a: 1 }, atMs: expect.any(Number) as number });
     expect((await readStream(kinesis, streamName)).map((r) => r.data)).toEqual(['a0']);
   });
 

@@ -31,7 +31,7 @@ import {
   type JudgeReport,
   type QueueDepth,
 } from '../verify';
-import { activityStatsOf, fetchHistory, type ActivityStats } from './activity-stats';
+import { activityStatsOf, fetchChainHistories, type ActivityStats } from './activity-stats';
 import { startFaultProxy, type FaultProxy } from './proxy';
 import { retryWhileTemporalUnreachable } from './temporal-retry';
 import { startPrivateTemporal, type PrivateTemporalServer } from './temporal-server';
@@ -459,7 +459,8 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
       queue: { visible: depth.visible, notVisible: depth.notVisible, delayed: depth.delayed },
     });
     if (!report.ok) log(formatReport(report));
-    const activities = activityStatsOf(await Promise.all(workflowIds.map((w) => fetchHistory(client, w))));
+    const chains = await Promise.all(workflowIds.map((w) => fetchChainHistories(client, w)));
+    const activities = activityStatsOf(chains.flat());
     const c = report.checks;
     const result: ChaosResult = {
       scenario: scenario.name,

@@ -258,42 +258,70 @@ export const sqsLatency: Scenario = {
   },
 };
 
-export const workerKilled: Scenario = {
+interface WorkerKill {
+  name: string;
+  title: string;
+  runInput: Record<string, unknown>;
+  /** PutRecords requests (while messages are held) before the kill: later means deeper into the victim's batches. */
+  killAfterPutRecords: number;
+}
+
+function workerKilledScenario({ name, title, runInput, killAfterPutRecords }: WorkerKill): Scenario {
+  return {
+    name,
+    title,
+    // Both workers poll from the start: a survivor started only after publishing began needs seconds to come up, and
+    // at CI size the load could be published by then, so the kill would hit an idle worker.
+    workerProcesses: 2,
+    runInput,
+    async inject(ctx) {
+      // Slow publishing down so the victim is inside a PutRecords round when it dies, not between activities.
+      ctx.kinesisProxy.set([
+        { operations: ['PutRecords'], fault: { kind: 'latency', ms: 1_000 }, limit: { durationMs: 120_000 } },
+      ]);
+      const [victim, survivor] = ctx.workers;
+      if (!victim || !survivor) throw new Error(`${name} needs two worker processes`);
+      const atKill = await ctx.publishing(killAfterPutRecords);
+      const abandonedBefore = ctx.kinesisProxy.stats().abandoned + ctx.sqsProxy.stats().abandoned;
+      ctx.log(`${name}: SIGKILL to worker process group ${victim.pid} (survivor: ${survivor.pid})`);
+      victim.kill();
+      ctx.recordFault('SIGKILL worker process', 1);
+      ctx.evidence('messages held by runs at the kill', atKill.held);
+      await sleep(1_000); // the kernel closes the victim's sockets; the proxies see their requests abandoned
+      const abandoned = ctx.kinesisProxy.stats().abandoned + ctx.sqsProxy.stats().abandoned - abandonedBefore;
+      ctx.evidence('AWS requests the killed worker left unanswered', abandoned);
+      await ctx.kinesisProxy.reset();
+    },
+    // The victim's activity was taken over: some activity needed a second attempt.
+    verdict: (r) =>
+      retriedActivities(r, Object.keys(r.activities)) > 0
+        ? []
+        : ['no activity was retried after the kill: the kill did not interrupt an activity'],
+  };
+}
+
+export const workerKilled = workerKilledScenario({
   name: 'worker-killed',
   title: 'a worker process killed with SIGKILL mid-publish while a second worker runs',
-  // Both workers poll from the start: a survivor started only after publishing began needs seconds to come up, and at
-  // CI size the load could be published by then, so the kill would hit an idle worker.
-  workerProcesses: 2,
-  // The product default: longer than publish's heartbeat timeout (45 s) plus its first retry interval plus one
-  // extension period, so the retried attempt resumes from the victim's last heartbeat before the victim's messages
-  // reappear in the queue. (With 30 s the survivor's lanes re-receive and republish them whole: see the docs.)
-  // Many small batches in parallel lanes, so both workers hold publish activities when the kill comes (with 2 lanes of
-  // 100-message batches the survivor could take every activity and the kill would hit an idle worker).
+  // The product default visibility: longer than publish's heartbeat timeout (45 s) plus its first retry interval plus
+  // one extension period, so the retried attempt resumes before the victim's messages reappear in the queue. (With
+  // 30 s the survivor's lanes re-receive and republish them whole: see the docs.) Many small batches in parallel
+  // lanes, so both workers hold publish activities when the kill comes (with 2 lanes of 100-message batches the
+  // survivor could take every activity and the kill would hit an idle worker).
   runInput: { visibilityTimeoutSeconds: 120, lanes: 8, receivesPerBatch: 1 },
-  async inject(ctx) {
-    // Slow publishing down so the victim is inside a PutRecords round when it dies, not between activities.
-    ctx.kinesisProxy.set([
-      { operations: ['PutRecords'], fault: { kind: 'latency', ms: 1_000 }, limit: { durationMs: 120_000 } },
-    ]);
-    const [victim, survivor] = ctx.workers;
-    if (!victim || !survivor) throw new Error('worker-killed needs two worker processes');
-    const atKill = await ctx.publishing(2);
-    const abandonedBefore = ctx.kinesisProxy.stats().abandoned + ctx.sqsProxy.stats().abandoned;
-    ctx.log(`worker-killed: SIGKILL to worker process group ${victim.pid} (survivor: ${survivor.pid})`);
-    victim.kill();
-    ctx.recordFault('SIGKILL worker process', 1);
-    ctx.evidence('messages held by runs at the kill', atKill.held);
-    await sleep(1_000); // the kernel closes the victim's sockets; the proxies see their requests abandoned
-    const abandoned = ctx.kinesisProxy.stats().abandoned + ctx.sqsProxy.stats().abandoned - abandonedBefore;
-    ctx.evidence('AWS requests the killed worker left unanswered', abandoned);
-    await ctx.kinesisProxy.reset();
-  },
-  // The victim's activity was taken over: some activity needed a second attempt.
-  verdict: (r) =>
-    retriedActivities(r, Object.keys(r.activities)) > 0
-      ? []
-      : ['no activity was retried after the kill: the kill did not interrupt an activity'],
-};
+  killAfterPutRecords: 2,
+});
+
+/**
+ * The duplicates-per-kill measurement (docs/reliability.md): full 100-message batches, the kill several rounds into
+ * the victim's publishes, where a retry that resumed from a stale heartbeat would send many rounds again.
+ */
+export const workerKilledMidBatch = workerKilledScenario({
+  name: 'worker-killed-mid-batch',
+  title: 'a worker process killed with SIGKILL several rounds into publishing full batches',
+  runInput: { visibilityTimeoutSeconds: 120, lanes: 4 },
+  killAfterPutRecords: 20,
+});
 
 export const temporalRestarted: Scenario = {
   name: 'temporal-restart',
@@ -328,6 +356,7 @@ export const SCENARIOS: readonly Scenario[] = [
   slowPublishLeaseLost,
   sqsLatency,
   workerKilled,
+  workerKilledMidBatch,
   temporalRestarted,
 ];
 

@@ -1,0 +1,181 @@
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type GetRecordsCommandOutput,
+  type KinesisClient,
+  type ListShardsCommandInput,
+} from '@aws-sdk/client-kinesis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AckProgress, SubmissionRecords } from '../src/publish/plan';
+import { awsErrorName } from './aws-failure';
+
+/**
+ * A retried publish resumes from the progress of the last heartbeat the server recorded. Whatever the lost attempt
+ * acknowledged after that heartbeat — and the requests it had in flight when it died, which usually land — is already
+ * on the stream; publishing it again makes duplicates (allowed by G3, docs/contract.md, but each one is work for the
+ * analysts' pipeline). This scan reads the stream from just before that heartbeat and moves each submission's progress
+ * past the events it finds there, in order, so the retry publishes only what is really missing
+ * (docs/reliability.md, "Duplicates per worker kill").
+ */
+export interface StreamResumeOptions {
+  /**
+   * Worker-clock time of the heartbeat the progress comes from (or of the activity's first schedule when there is no
+   * heartbeat): everything published after that progress arrived after this moment.
+   */
+  heartbeatAtMs: number;
+  /** Gives up (keeping what it found) after this long: a slow scan must not outlast the activity's heartbeat timeout. */
+  budgetMs: number;
+  /** Called between pages, so the attempt keeps heartbeating while it reads. */
+  onPage: () => void;
+  now?: () => number;
+}
+
+export interface StreamResumeResult {
+  /** Events found on the stream and added to the progress. */
+  found: number;
+  recordsRead: number;
+  /** False when the budget ran out or a shard could not be read: some events may still be published twice. */
+  complete: boolean;
+  /** Why the scan stopped early, for the log. */
+  problem?: string;
+}
+
+/**
+ * Records arrive at Kinesis after the heartbeat that preceded their request (a round's requests start after the round's
+ * heartbeat), so reading from the heartbeat time, less this margin for clock skew between worker and Kinesis, sees them.
+ */
+export const CLOCK_SKEW_MARGIN_MS = 15_000;
+const PAGE_LIMIT = 10_000;
+const PARALLEL_SHARDS = 4;
+/** GetRecords allows 5 calls per second per shard; an empty or throttled shard is read again after this pause. */
+const RETRY_PAUSE_MS = 250;
+
+export async function advancePastStreamedEvents(
+  kinesis: KinesisClient,
+  streamName: string,
+  submissions: readonly SubmissionRecords[],
+  progress: AckProgress,
+  options: StreamResumeOptions,
+): Promise<StreamResumeResult> {
+  const pending = pendingRecords(submissions, progress);
+  const result: StreamResumeResult = { found: 0, recordsRead: 0, complete: true };
+  if (pending.size === 0) return result;
+  const now = options.now ?? Date.now;
+  const deadlineMs = now() + options.budgetMs;
+  const seen = new Set<string>();
+  const scan: ShardScan = {
+    since: new Date(options.heartbeatAtMs - CLOCK_SKEW_MARGIN_MS),
+    deadlineMs,
+    now,
+    onRecord: (data) => {
+      result.recordsRead += 1;
+      if (pending.has(data)) seen.add(data);
+    },
+    onPage: options.onPage,
+  };
+  try {
+    const shards = await listShardIds(kinesis, streamName);
+    // A few shards at a time: each has its own read limits, so the scan time does not grow with the shard count.
+    for (let start = 0; start < shards.length; start += PARALLEL_SHARDS) {
+      const reads = shards.slice(start, start + PARALLEL_SHARDS).map((id) => scanShard(kinesis, streamName, id, scan));
+      if (!(await Promise.all(reads)).every(Boolean)) {
+        result.complete = false;
+        result.problem = 'scan budget spent';
+        break;
+      }
+    }
+  } catch (err) {
+    result.complete = false;
+    result.problem = awsErrorName(err);
+  }
+  result.found = advanceProgress(submissions, progress, seen);
+  return result;
+}
+
+/** The records not yet acknowledged, by their exact data (an event's record is deterministic: same bytes each time). */
+function pendingRecords(submissions: readonly SubmissionRecords[], progress: AckProgress): Set<string> {
+  const pending = new Set<string>();
+  for (const s of submissions) for (const record of s.records.slice(progress[s.messageId] ?? 0)) pending.add(record);
+  return pending;
+}
+
+/**
+ * Moves each submission's progress over the events found, stopping at the first one not found: a submission's events
+ * went out in order, one unacknowledged at a time (G2), so those found form an unbroken run after the progress.
+ */
+export function advanceProgress(
+  submissions: readonly SubmissionRecords[],
+  progress: AckProgress,
+  seen: ReadonlySet<string>,
+): number {
+  let found = 0;
+  for (const s of submissions) {
+    let next = progress[s.messageId] ?? 0;
+    while (next < s.records.length && seen.has(s.records[next] ?? '')) next += 1;
+    found += next - (progress[s.messageId] ?? 0);
+    if (next > 0) progress[s.messageId] = next;
+  }
+  return found;
+}
+
+async function listShardIds(kinesis: KinesisClient, streamName: string): Promise<string[]> {
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const input: ListShardsCommandInput = nextToken ? { NextToken: nextToken } : { StreamName: streamName };
+    const page = await kinesis.send(new ListShardsCommand(input));
+    ids.push(...(page.Shards ?? []).flatMap((s) => (s.ShardId ? [s.ShardId] : [])));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return ids;
+}
+
+interface ShardScan {
+  since: Date;
+  deadlineMs: number;
+  now: () => number;
+  onRecord: (data: string) => void;
+  onPage: () => void;
+}
+
+/** Reads one shard from `since` to its tip; false when the deadline came first. */
+async function scanShard(
+  kinesis: KinesisClient,
+  streamName: string,
+  shardId: string,
+  scan: ShardScan,
+): Promise<boolean> {
+  const start = await kinesis.send(
+    new GetShardIteratorCommand({
+      StreamName: streamName,
+      ShardId: shardId,
+      ShardIteratorType: 'AT_TIMESTAMP',
+      Timestamp: scan.since,
+    }),
+  );
+  let iterator = start.ShardIterator;
+  while (iterator) {
+    if (scan.now() >= scan.deadlineMs) return false;
+    const page = await getRecordsPaced(kinesis, iterator);
+    scan.onPage();
+    if (!page) continue;
+    for (const record of page.Records ?? [])
+      scan.onRecord(Buffer.from(record.Data ?? new Uint8Array()).toString('utf8'));
+    // At the tip: nothing published before the scan started is left unread.
+    if ((page.Records ?? []).length === 0 && (page.MillisBehindLatest ?? 0) === 0) return true;
+    iterator = page.NextShardIterator;
+  }
+  return true; // a closed shard (resharded): read to its end
+}
+
+async function getRecordsPaced(kinesis: KinesisClient, iterator: string): Promise<GetRecordsCommandOutput | undefined> {
+  try {
+    return await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: PAGE_LIMIT }));
+  } catch (err) {
+    // Reads share the shard's 5 calls/s with the stream's consumers: back off and try again within the budget.
+    if (awsErrorName(err) !== 'ProvisionedThroughputExceededException') throw err;
+    await sleep(RETRY_PAUSE_MS);
+    return undefined;
+  }
+}
