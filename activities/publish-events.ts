@@ -8,7 +8,8 @@ import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps'
 import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
 import { keepLease } from './lease';
 import { pipelineMetrics, type PipelineMetrics } from './metrics';
-import type { PublishRequest, PublishResult } from './types';
+import { recordsToPublish } from './publish-records';
+import type { PublishInput, PublishRequest, PublishResult } from './types';
 
 /** Heartbeat details: what Kinesis already acknowledged, so a retried attempt resumes instead of re-publishing. */
 const heartbeatSchema = z.object({ progress: z.record(z.string(), z.number().int().nonnegative()) });
@@ -37,7 +38,9 @@ export function createPublishEvents(deps: ActivityDeps) {
     return response.Records;
   }
 
-  return async function publishEvents(request: PublishRequest): Promise<PublishResult> {
+  return async function publishEvents(input: PublishInput): Promise<PublishResult> {
+    // Before anything is sent: a body that does not derive its validated records fails the whole batch.
+    const request = recordsToPublish(input);
     const progress = resumedProgress();
     const resumedEvents = Object.values(progress).reduce((sum, n) => sum + n, 0);
     const result: PublishResult = {

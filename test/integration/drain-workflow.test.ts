@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { PipelineActivities, ReceivedMessage, ReceiveRequest } from '../../activities';
 import { createValidateAndTransform } from '../../activities/validate-and-transform';
+import { recordsToPublish } from '../../activities/publish-records';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import type { RunSummary } from '../../workflows/run-summary';
 import { drainQueue } from '../../workflows';
@@ -59,7 +60,8 @@ class FakePipeline {
         return { messages: messages.slice(0, kept), releasedOverBudget: 0, deferred };
       },
       validateAndTransform: createValidateAndTransform({ limits: DEFAULT_VALIDATION_LIMITS }),
-      publishEvents: async (request) => {
+      publishEvents: async (input) => {
+        const request = recordsToPublish(input);
         this.publishLeases.push(request.lease?.messages.map((m) => m.receiptHandle) ?? []);
         if (request.submissions.some((s) => this.failPublishFor.has(s.messageId))) {
           throw ApplicationFailure.nonRetryable('stream unavailable (fake)', 'ResourceNotFoundException');

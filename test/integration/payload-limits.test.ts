@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { createActivities, type PipelineActivities } from '../../activities';
 import { encodedBytes } from '../../activities/payload-cost';
+import { recordsToPublish } from '../../activities/publish-records';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { drainInputSchema, laneByteBudget, TEMPORAL_PAYLOAD_LIMIT_BYTES } from '../../workflows/drain-input';
 import { drainQueue } from '../../workflows';
@@ -73,8 +74,9 @@ describe('payload limits at the top of every configurable range', () => {
     let largestPublishInput = 0;
     const activities: PipelineActivities = {
       ...real,
-      publishEvents: async (request) => {
-        largestPublishInput = Math.max(largestPublishInput, encodedBytes(request));
+      publishEvents: async (input) => {
+        largestPublishInput = Math.max(largestPublishInput, encodedBytes(input));
+        const request = recordsToPublish(input);
         return {
           eventsPublished: request.submissions.reduce((n, s) => n + s.records.length, 0),
           submissions: request.submissions.length,
