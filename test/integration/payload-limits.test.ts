@@ -155,7 +155,7 @@ describe('payload limits at the top of every configurable range', () => {
       `limits: ${summary.batches} batches, ${summary.continuedAsNew} continue-as-new, ${events.length} history events, largest payload ${largestPayload} B, ` +
         `largest publish input ${largestPublishInput} B, force-closed tasks ${failedTasks.length}, released ${summary.releasedOverBudget}, deferred ${summary.deferredOverBudget}`,
     );
-    // The heaviest submission's records really travelled through history, under the payload limit.
+    // The heaviest bodies really travelled through history (the records never do), under the payload limit.
     expect(largestPayload).toBeGreaterThan(600_000);
     expect(largestPayload).toBeLessThan(TEMPORAL_PAYLOAD_LIMIT_BYTES);
   });
