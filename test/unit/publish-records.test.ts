@@ -105,6 +105,14 @@ describe('records derived by the publish step', () => {
     expect(old).toEqual(now);
   });
 
+  it('judges a body travelling as its text by the body as delivered (its size limit counts the base64)', async () => {
+    const [first] = transit;
+    if (!first) throw new Error('sample missing');
+    const limits = { ...DEFAULT_VALIDATION_LIMITS, maxBodyBytes: Buffer.byteLength(first.body) + 1 };
+    const verdicts = await runActivity(validate, [{ ...validateRequest([first]), limits }]);
+    expect(verdicts.invalid.map((m) => m.reason)).toEqual(['body_too_large']);
+  });
+
   it('publishes a publish input of older code (records in it) as it is', async () => {
     const { kinesis, sent } = recordingKinesis();
     const result = await runActivity(publishActivity(kinesis), [recordsAsBefore()]);
