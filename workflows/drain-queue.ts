@@ -248,9 +248,11 @@ async function processBatch(
   const receipts = new Map(messages.map((m): [string, LeasedMessage] => [m.messageId, leasedMessage(m)]));
   const receiptsOf = (ids: { messageId: string }[]): LeasedMessage[] =>
     ids.flatMap(({ messageId }) => receipts.get(messageId) ?? []);
+  // Only the submissions actually handed to the publish are deleted after it (G1 no loss).
+  const publishing = toPublish(transformed, byId);
 
   const [validDone, invalidDone] = await Promise.all([
-    publishThenDelete(input, totals, toPublish(transformed, byId), receiptsOf(transformed.valid), waiting, heavy),
+    publishThenDelete(input, totals, publishing, receiptsOf(publishing.request.submissions), waiting, heavy),
     dropInvalid(
       totals,
       heavy,
