@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
+import { originalBody } from '../src/domain/decode-body';
 import { QUARANTINE_INCOMPLETE } from '../workflows/failure-types';
 import { deleteProgressSchema, deleteResumable, NO_DELETE_PROGRESS } from './delete-messages';
 import { DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
@@ -14,8 +15,9 @@ export function quarantineRecord(message: InvalidMessage, quarantinedAt: Date): 
     reason: message.reason,
     detail: message.detail,
     quarantined_at: quarantinedAt.toISOString(),
-    // Oversized bodies are not carried through the workflow; their size is recorded instead.
-    body: message.body,
+    // Oversized bodies are not carried through the workflow; their size is recorded instead. A base64 body that
+    // travelled as its text is re-encoded: the copy holds the body exactly as the sensor sent it.
+    body: message.body === null ? null : originalBody(message.body, message.bodyEncoding),
     body_bytes: message.bodyBytes,
   });
 }

@@ -9,7 +9,8 @@ import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aw
 import { keepLease } from './lease';
 import { advancePastStreamedEvents } from './stream-resume';
 import { pipelineMetrics, type PipelineMetrics } from './metrics';
-import type { PublishRequest, PublishResult } from './types';
+import { recordsToPublish } from './publish-records';
+import type { PublishInput, PublishRequest, PublishResult } from './types';
 
 /**
  * Heartbeat details: what Kinesis already acknowledged, so a retried attempt resumes instead of re-publishing, and when
@@ -77,22 +78,25 @@ export function createPublishEvents(deps: ActivityDeps) {
     return progress;
   }
 
-  return async function publishEvents(request: PublishRequest): Promise<PublishResult> {
-    const progress = await resumedProgress(request);
-    const resumedEvents = Object.values(progress).reduce((sum, n) => sum + n, 0);
+  return async function publishEvents(input: PublishInput): Promise<PublishResult> {
+    // Before anything is sent: a body that does not derive its validated records fails the whole batch.
+    const request = recordsToPublish(input);
+    const metrics = pipelineMetrics();
+    // Held from the start: a retry's stream scan may take seconds before the first round.
+    const lease = request.lease
+      ? keepLease(deps, request.lease.messages, request.lease.visibilityTimeoutSeconds)
+      : undefined;
     const result: PublishResult = {
       eventsPublished: 0,
       submissions: request.submissions.length,
       putRecordsRequests: 0,
       retriedEntries: 0,
-      resumedEvents,
+      resumedEvents: 0,
       leaseExtensions: 0,
     };
-    const metrics = pipelineMetrics();
-    const lease = request.lease
-      ? keepLease(deps, request.lease.messages, request.lease.visibilityTimeoutSeconds)
-      : undefined;
     try {
+      const progress = await resumedProgress(request);
+      result.resumedEvents = Object.values(progress).reduce((sum, n) => sum + n, 0);
       await publishAll(request, progress, result, metrics);
     } finally {
       lease?.release();

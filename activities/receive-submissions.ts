@@ -1,5 +1,6 @@
 import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { log } from '@temporalio/activity';
+import { bodyForTransit } from '../src/domain/decode-body';
 import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './aws-failure';
 import { pipelineMetrics } from './metrics';
@@ -15,7 +16,7 @@ function toReceived(message: Message, maxBodyBytes: number, receivedAtMs: number
   return {
     messageId: message.MessageId,
     receiptHandle: message.ReceiptHandle,
-    body: bodyBytes > maxBodyBytes ? null : body,
+    ...(bodyBytes > maxBodyBytes ? { body: null } : bodyForTransit(body)),
     bodyBytes,
     sentAtMs: Number.isFinite(sentAt) ? sentAt : null,
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
@@ -31,7 +32,8 @@ function toReceived(message: Message, maxBodyBytes: number, receivedAtMs: number
  * at most once: its next receive is not a first one), otherwise kept and returned deferred, for the lane to process
  * next: every receive counts towards the redrive policy, and a valid message must never reach the dead-letter queue
  * without an attempt (G1 no loss). The first message of a batch is always kept, whatever its cost. Bodies over the
- * validation size limit travel as null: they are invalid anyway.
+ * validation size limit travel as null: they are invalid anyway. A base64 body travels as the JSON text it encodes
+ * when that is exactly reversible (bodyForTransit): base64 barely compresses, its text does.
  */
 export function createReceiveSubmissions(deps: ActivityDeps) {
   return async function receiveSubmissions(request: ReceiveRequest): Promise<ReceivedBatch> {

@@ -1,3 +1,4 @@
+import type { BodyEncoding } from '../src/domain/decode-body';
 import type { ValidationLimits } from '../src/domain/limits';
 import type { InvalidReason } from '../src/domain/reasons';
 import type { UnknownFieldPolicy } from '../src/domain/unknown-fields';
@@ -33,6 +34,12 @@ export interface ReceivedMessage {
   receiptHandle: string;
   /** Null when the body is over the size limit: it is rejected without carrying it through history. */
   body: string | null;
+  /**
+   * `base64`: SQS delivered standard base64 of `body`, which travels as its JSON text (see bodyForTransit in
+   * src/domain/decode-body.ts: exactly reversible); absent: `body` is exactly as delivered (and in older histories).
+   */
+  bodyEncoding?: BodyEncoding;
+  /** Bytes of the body as SQS delivered it. */
   bodyBytes: number;
   /** SQS SentTimestamp (ms since epoch), for end-to-end lag. */
   sentAtMs: number | null;
@@ -61,7 +68,8 @@ export interface ReceivedBatch {
 }
 
 export interface TransformRequest {
-  messages: Pick<ReceivedMessage, 'messageId' | 'body' | 'bodyBytes'>[];
+  /** Bodies as received; those scheduled by older code carry no `bodyEncoding` (exactly as delivered). */
+  messages: Pick<ReceivedMessage, 'messageId' | 'body' | 'bodyEncoding' | 'bodyBytes'>[];
   partitionKey: PartitionKeyField;
   includeProvenance: boolean;
   /** The run's policy; absent in activities scheduled before it existed: the default (accept and count). */
@@ -78,9 +86,24 @@ export interface UnknownFieldCounts {
   byPath: Record<string, number>;
 }
 
-export interface ValidSubmission extends SubmissionRecords {
-  submissionId: string;
-  deviceId: string;
+/**
+ * A valid submission's verdict. Its records do not travel through history: the publish step derives them again from
+ * the body with the batch's derivation (same domain code, same settings, same processing time: the same records).
+ */
+export interface ValidSubmission {
+  messageId: string;
+  /** Events the submission yields: the publish step checks that its derivation gives exactly these. */
+  events: number;
+}
+
+/** Everything besides the body that decides a submission's records, as the validate step used it. */
+export interface RecordDerivation {
+  /** ISO 8601 (UTC): every record's time_created. */
+  processedAt: string;
+  partitionKey: PartitionKeyField;
+  includeProvenance: boolean;
+  unknownFields: UnknownFieldPolicy;
+  limits: ValidationLimits;
 }
 
 export interface InvalidSubmission {
@@ -94,13 +117,57 @@ export interface TransformedBatch {
   invalid: InvalidSubmission[];
   /** Absent when no valid submission carried an unknown field. */
   unknownFields?: UnknownFieldCounts;
+  derivation: RecordDerivation;
 }
 
+/** A valid submission as the validate step of older code returned it: with its records (still in older histories). */
+export interface ValidSubmissionWithRecords extends SubmissionRecords {
+  submissionId: string;
+  deviceId: string;
+}
+
+/** A validate result written by older code (replayed from history): records instead of verdicts, no derivation. */
+export interface TransformedBatchWithRecords {
+  valid: ValidSubmissionWithRecords[];
+  invalid: InvalidSubmission[];
+  unknownFields?: UnknownFieldCounts;
+  derivation?: undefined;
+}
+
+/** A valid submission to publish: its body (as it travelled), from which the publish step derives its records. */
+export interface SubmissionToPublish {
+  messageId: string;
+  body: string;
+  bodyEncoding?: BodyEncoding;
+  /** The validate step's event count: a derivation giving any other count fails the publish (never partial data). */
+  events: number;
+  /** SQS SentTimestamp of the message (ms), for the end-to-end lag metric. */
+  sentAtMs: number | null;
+}
+
+/** The publish input: bodies and how to derive their records (see RecordDerivation). */
+export interface PublishBodiesRequest {
+  submissions: SubmissionToPublish[];
+  derivation: RecordDerivation;
+  lease?: PublishLease;
+}
+
+/** Messages to keep invisible while publishing (their visibility is extended every third of the timeout). */
+export interface PublishLease {
+  messages: LeasedMessage[];
+  visibilityTimeoutSeconds: number;
+}
+
+/**
+ * The records to publish, derived from a PublishBodiesRequest at the top of the activity; also the publish input
+ * older code scheduled (records already in it), which the activity still accepts while such runs are open.
+ */
 export interface PublishRequest {
   submissions: SubmissionRecords[];
-  /** Messages to keep invisible while publishing (their visibility is extended every third of the timeout). */
-  lease?: { messages: LeasedMessage[]; visibilityTimeoutSeconds: number };
+  lease?: PublishLease;
 }
+
+export type PublishInput = PublishBodiesRequest | PublishRequest;
 
 export interface PublishResult {
   eventsPublished: number;
@@ -133,6 +200,8 @@ export interface InvalidMessage extends MessageReceipt {
   detail: string;
   /** Null when the body was over the size limit and not carried through the workflow. */
   body: string | null;
+  /** As in ReceivedMessage: the quarantine copy re-encodes a `base64` body to the original exactly. */
+  bodyEncoding?: BodyEncoding;
   bodyBytes: number;
 }
 

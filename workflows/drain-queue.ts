@@ -17,9 +17,12 @@ import type {
   LeasedMessage,
   MessageGroup,
   MessageReceipt,
+  PublishInput,
   ReceivedBatch,
   ReceivedMessage,
-  ValidSubmission,
+  SubmissionToPublish,
+  TransformedBatch,
+  TransformedBatchWithRecords,
 } from '../activities/types';
 import { drainInputSchema, laneByteBudget, type DrainInput } from './drain-input';
 import {
@@ -271,18 +274,28 @@ interface LaneBatch {
 
 async function processBatch(input: DrainInput, totals: RunTotals, batch: LaneBatch): Promise<boolean> {
   const { messages, heavy } = batch;
-  const transformed = await attempt(totals, 'validate', messages.length, () =>
-    scheduledAlone(heavy, () =>
-      validateAndTransform.executeWithOptions({ summary: `validate ${messages.length} submissions` }, [
-        {
-          messages: messages.map(({ messageId, body, bodyBytes }) => ({ messageId, body, bodyBytes })),
-          partitionKey: input.partitionKey,
-          includeProvenance: input.includeProvenance,
-          unknownFields: input.unknownFields,
-          ...(input.validationLimits ? { limits: input.validationLimits } : {}),
-        },
-      ]),
-    ),
+  // A result of older code (replayed from a history recorded before verdicts) carries records instead.
+  const transformed: TransformedBatch | TransformedBatchWithRecords | undefined = await attempt(
+    totals,
+    'validate',
+    messages.length,
+    () =>
+      scheduledAlone(heavy, () =>
+        validateAndTransform.executeWithOptions({ summary: `validate ${messages.length} submissions` }, [
+          {
+            messages: messages.map(({ messageId, body, bodyEncoding, bodyBytes }) => ({
+              messageId,
+              body,
+              ...(bodyEncoding ? { bodyEncoding } : {}),
+              bodyBytes,
+            })),
+            partitionKey: input.partitionKey,
+            includeProvenance: input.includeProvenance,
+            unknownFields: input.unknownFields,
+            ...(input.validationLimits ? { limits: input.validationLimits } : {}),
+          },
+        ]),
+      ),
   );
   if (transformed === undefined) return false;
   totals.valid += transformed.valid.length;
@@ -290,26 +303,29 @@ async function processBatch(input: DrainInput, totals: RunTotals, batch: LaneBat
   if (transformed.unknownFields) recordUnknownFields(totals, transformed.unknownFields);
 
   const byId = new Map(messages.map((m) => [m.messageId, m]));
-  const sentAt = new Map(messages.map((m) => [m.messageId, m.sentAtMs]));
   const receipts = new Map(messages.map((m): [string, LeasedMessage] => [m.messageId, leasedMessage(m)]));
   const receiptsOf = (ids: { messageId: string }[]): LeasedMessage[] =>
     ids.flatMap(({ messageId }) => receipts.get(messageId) ?? []);
+  // Only the submissions actually handed to the publish are deleted after it (G1 no loss).
+  const publishing = toPublish(transformed, byId);
 
   const [validDone, invalidDone] = await Promise.all([
-    publishThenDelete(
-      input,
-      totals,
-      transformed.valid.map((s) => ({ ...s, sentAtMs: sentAt.get(s.messageId) ?? null })),
-      receiptsOf(transformed.valid),
-      batch,
-    ),
+    publishThenDelete(input, totals, publishing, receiptsOf(publishing.request.submissions), batch),
     dropInvalid(
       totals,
       heavy,
       transformed.invalid.flatMap((invalid) => {
         const message = byId.get(invalid.messageId);
         return message
-          ? [{ ...invalid, receiptHandle: message.receiptHandle, body: message.body, bodyBytes: message.bodyBytes }]
+          ? [
+              {
+                ...invalid,
+                receiptHandle: message.receiptHandle,
+                body: message.body,
+                ...(message.bodyEncoding ? { bodyEncoding: message.bodyEncoding } : {}),
+                bodyBytes: message.bodyBytes,
+              },
+            ]
           : [];
       }),
     ),
@@ -317,25 +333,61 @@ async function processBatch(input: DrainInput, totals: RunTotals, batch: LaneBat
   return validDone && invalidDone;
 }
 
+/** What the publish step needs of a batch's valid submissions, with the number of events they make. */
+interface ToPublish {
+  request: PublishInput;
+  submissions: number;
+  events: number;
+}
+
+/**
+ * The valid submissions' bodies (already held from the receive) and the validate step's derivation: the publish
+ * derives the records itself, so they never cross the history. A validate result of older code carries records: they
+ * are passed on as that code did, and the activity still accepts them.
+ */
+function toPublish(
+  transformed: TransformedBatch | TransformedBatchWithRecords,
+  byId: Map<string, ReceivedMessage>,
+): ToPublish {
+  if (transformed.derivation === undefined) {
+    const submissions = transformed.valid.map(({ messageId, partitionKey, records }) => ({
+      messageId,
+      partitionKey,
+      records,
+      sentAtMs: byId.get(messageId)?.sentAtMs ?? null,
+    }));
+    const events = submissions.reduce((sum, s) => sum + s.records.length, 0);
+    return { request: { submissions }, submissions: submissions.length, events };
+  }
+  const submissions = transformed.valid.flatMap(({ messageId, events }): SubmissionToPublish[] => {
+    const message = byId.get(messageId);
+    // Only a body over the size limit travels as null, and such a body is never valid.
+    if (!message || message.body === null) return [];
+    const { body, bodyEncoding, sentAtMs } = message;
+    return [{ messageId, body, ...(bodyEncoding ? { bodyEncoding } : {}), events, sentAtMs }];
+  });
+  const events = submissions.reduce((sum, s) => sum + s.events, 0);
+  return {
+    request: { submissions, derivation: transformed.derivation },
+    submissions: submissions.length,
+    events,
+  };
+}
+
 async function publishThenDelete(
   input: DrainInput,
   totals: RunTotals,
-  valid: ValidSubmission[],
+  toPublish: ToPublish,
   receipts: LeasedMessage[],
   { waiting, heavy, deletes }: LaneBatch,
 ): Promise<boolean> {
-  if (valid.length === 0) return true;
-  const events = valid.reduce((sum, s) => sum + s.records.length, 0);
-  const published = await attempt(totals, 'publish', valid.length, () =>
+  const { request, submissions, events } = toPublish;
+  if (submissions === 0) return true;
+  const published = await attempt(totals, 'publish', submissions, () =>
     scheduledAlone(heavy, () =>
-      publishEvents.executeWithOptions({ summary: `publish ${events} events of ${valid.length} submissions` }, [
+      publishEvents.executeWithOptions({ summary: `publish ${events} events of ${submissions} submissions` }, [
         {
-          submissions: valid.map(({ messageId, partitionKey, records, sentAtMs }) => ({
-            messageId,
-            partitionKey,
-            records,
-            sentAtMs,
-          })),
+          ...request,
           lease: { messages: [...receipts, ...waiting], visibilityTimeoutSeconds: input.visibilityTimeoutSeconds },
         },
       ]),

@@ -51,3 +51,36 @@ export function decodeBody(body: string): DecodeBodyResult {
     return { ok: false, reason: 'undecodable_body', detail: 'base64 body does not decode to valid UTF-8' };
   }
 }
+
+/**
+ * How a body travels through the workflow's history. Base64 barely compresses, so a base64 body travels as the JSON
+ * text it encodes, marked `base64`, but only when that is exactly reversible: standard padded base64 of valid UTF-8
+ * that re-encodes to the very same string, and JSON text (first significant character `{` or `[`), so that the text
+ * read without its mark means the same submission (decodeBody reads it as JSON text). Anything else travels as
+ * received. `originalBody` gives back the body as SQS delivered it, for validation and the quarantine copy.
+ */
+export type BodyEncoding = 'base64';
+
+export interface BodyInTransit {
+  body: string;
+  bodyEncoding?: BodyEncoding;
+}
+
+export function bodyForTransit(body: string): BodyInTransit {
+  // Cheap rejections first: JSON text, or anything that is not whole quads of the standard alphabet.
+  if (body.length === 0 || body.length % 4 !== 0 || !BASE64.test(body)) return { body };
+  let text: string;
+  try {
+    text = utf8.decode(Buffer.from(body, 'base64'));
+  } catch {
+    return { body };
+  }
+  const first = trimJsonWhitespace(text).charAt(0);
+  if (first !== '{' && first !== '[') return { body };
+  if (Buffer.from(text, 'utf8').toString('base64') !== body) return { body };
+  return { body: text, bodyEncoding: 'base64' };
+}
+
+export function originalBody(body: string, bodyEncoding: BodyEncoding | undefined): string {
+  return bodyEncoding === 'base64' ? Buffer.from(body, 'utf8').toString('base64') : body;
+}

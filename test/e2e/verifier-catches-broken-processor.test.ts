@@ -1,5 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import { createActivities, type PipelineActivities } from '../../activities';
+import { recordsToPublish } from '../../activities/publish-records';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { judge, readAllRecords, type CheckCode } from '../../tools/verify';
 import { drainQueue } from '../../workflows';
@@ -35,11 +36,14 @@ describe('the verifier catches a broken processor', () => {
     const real = createActivities({ sqs, kinesis, queueUrl, streamName, limits: DEFAULT_VALIDATION_LIMITS });
     const broken: PipelineActivities = {
       ...real,
-      publishEvents: (request) =>
-        real.publishEvents({
+      publishEvents: (input) => {
+        // The records the real activity would derive, sabotaged, handed to it in the records form it also accepts.
+        const request = recordsToPublish(input);
+        return real.publishEvents({
           ...request,
           submissions: request.submissions.map((s) => ({ ...s, records: sabotage(s.records) })),
-        }),
+        });
+      },
     };
     const taskQueue = uniqueName('sabotage-tq');
     const worker = await Worker.create({

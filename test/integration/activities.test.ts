@@ -1,7 +1,15 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities, type ActivityDeps } from '../../activities';
+import {
+  createActivities,
+  type ActivityDeps,
+  type PublishBodiesRequest,
+  type ReceivedMessage,
+  type TransformedBatch,
+} from '../../activities';
+import { encodedBytes } from '../../activities/payload-cost';
+import { recordsToPublish } from '../../activities/publish-records';
 import { PUBLISH_STALLED } from '../../workflows/failure-types';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import {
@@ -19,6 +27,19 @@ import { injectPutRecordsFaults } from '../helpers/kinesis-faults';
 import { slowDownPutRecords } from '../helpers/kinesis-latency';
 import { asBase64, validSubmission } from '../helpers/submissions';
 import { quietActivityEnvironment, runActivity, uniqueName } from '../helpers/temporal';
+
+/** The publish input the workflow builds: each valid submission's body as received, and the batch's derivation. */
+function publishInputFor(messages: ReceivedMessage[], transformed: TransformedBatch): PublishBodiesRequest {
+  return {
+    submissions: transformed.valid.map(({ messageId, events }) => {
+      const message = messages.find((m) => m.messageId === messageId);
+      if (!message?.body) throw new Error(`no body for ${messageId}`);
+      const { body, bodyEncoding, sentAtMs } = message;
+      return { messageId, body, ...(bodyEncoding ? { bodyEncoding } : {}), events, sentAtMs };
+    }),
+    derivation: transformed.derivation,
+  };
+}
 
 /** The AWS-facing activities against the real SQS and Kinesis emulators of the local stack. */
 describe('activities against the emulators', () => {
@@ -73,7 +94,7 @@ describe('activities against the emulators', () => {
     expect(rest.messages.every((m) => m.sentAtMs !== null && m.body === body)).toBe(true);
   });
 
-  it('budgets a batch by the events it becomes when they are larger than the bodies', async () => {
+  it('budgets a batch by its bodies as they travel, not by the events it becomes (records never travel)', async () => {
     const tiny = (): string =>
       JSON.stringify({
         ...validSubmission({ processes: 0, connections: 0 }),
@@ -85,13 +106,17 @@ describe('activities against the emulators', () => {
     const transformed = await runActivity(validateAndTransform, [
       { messages: batch.messages, partitionKey: 'device_id', includeProvenance: false },
     ]);
-    const bodyBytes = batch.messages.reduce((sum, m) => sum + m.bodyBytes, 0);
-    const eventBytes = transformed.valid.flatMap((v) => v.records).reduce((sum, r) => sum + Buffer.byteLength(r), 0);
-    // Each body is ~1.4 KB but becomes ~9 KB of events: the budget holds for the events, not only the bodies.
-    expect(eventBytes).toBeGreaterThan(5 * bodyBytes);
-    expect(eventBytes).toBeLessThanOrEqual(25_000);
-    expect(batch.messages.length).toBeGreaterThanOrEqual(1);
-    expect(batch.releasedOverBudget).toBeGreaterThan(0);
+    const records = recordsToPublish(publishInputFor(batch.messages, transformed)).submissions.flatMap(
+      (s) => s.records,
+    );
+    const eventBytes = records.reduce((sum, r) => sum + Buffer.byteLength(r), 0);
+    // Each body is ~1.4 KB but becomes ~9 KB of events, derived inside the publish: all ten fit the budget, which
+    // their events (~90 KB) would not.
+    expect(records).toHaveLength(10 * 50);
+    expect(eventBytes).toBeGreaterThan(25_000);
+    expect(batch.messages).toHaveLength(10);
+    expect(batch.releasedOverBudget).toBe(0);
+    expect(encodedBytes(publishInputFor(batch.messages, transformed))).toBeLessThanOrEqual(25_000);
   });
 
   it('carries an oversized body as null so it never travels through history', async () => {
@@ -130,7 +155,9 @@ describe('activities against the emulators', () => {
           : undefined,
       lieOnCalls: new Set([1]),
     });
-    const result = await runActivity(publishEvents, [{ submissions: transformed.valid }]);
+    const input = publishInputFor(received.messages, transformed);
+    const expected = recordsToPublish(input).submissions;
+    const result = await runActivity(publishEvents, [input]);
     expect(result.eventsPublished).toBe(12 * 7);
     expect(result.retriedEntries).toBeGreaterThan(0);
     expect(faults.calls()).toBeGreaterThan(7);
@@ -140,7 +167,7 @@ describe('activities against the emulators', () => {
     for (const [i, messageId] of ids.entries()) {
       const own = records
         .map((r) => ({ ...r, event: JSON.parse(r.data) as { event_index: number; device_id: string; type: string } }))
-        .filter((r) => transformed.valid.find((s) => s.messageId === messageId)?.records.includes(r.data));
+        .filter((r) => expected.find((s) => s.messageId === messageId)?.records.includes(r.data));
       expect(own).toHaveLength(7);
       // One shard per submission (partition key = device_id) and sequence numbers in submission order.
       expect(new Set(own.map((r) => r.shardId)).size).toBe(1);
@@ -267,7 +294,7 @@ describe('activities against the emulators', () => {
         visibilityTimeoutSeconds: 3,
       };
       const result = await runActivity(publishEvents, [
-        { submissions: transformed.valid, lease: withLease ? lease : undefined },
+        { ...publishInputFor(received.messages, transformed), lease: withLease ? lease : undefined },
       ]);
 
       // 5 s after a 3 s visibility timeout: only the lease keeps the message from being handed to someone else.
@@ -288,7 +315,9 @@ describe('activities against the emulators', () => {
   it('copies invalid submissions to the quarantine queue (body + reason) before deleting them', async () => {
     const quarantineUrl = await createTestQueue(sqs, uniqueName('quarantine'));
     try {
-      await sendBodies(sqs, queueUrl, ['not json at all', '{"submission_id":"not-an-uuid"}']);
+      // The third travels as its decoded text (exactly reversible base64): the copy must hold the base64 as sent.
+      const base64Body = asBase64({ submission_id: 'not-an-uuid' });
+      await sendBodies(sqs, queueUrl, ['not json at all', '{"submission_id":"not-an-uuid"}', base64Body]);
       const { receiveSubmissions, validateAndTransform, dropInvalidSubmissions } = createActivities(
         deps({ quarantineQueueUrl: quarantineUrl }),
       );
@@ -296,22 +325,33 @@ describe('activities against the emulators', () => {
       const transformed = await runActivity(validateAndTransform, [
         { messages: batch.messages, partitionKey: 'device_id', includeProvenance: false },
       ]);
-      expect(transformed.invalid).toHaveLength(2);
+      expect(transformed.invalid).toHaveLength(3);
+      expect(batch.messages.filter((m) => m.bodyEncoding === 'base64').map((m) => m.body)).toEqual([
+        '{"submission_id":"not-an-uuid"}',
+      ]);
       const invalid = transformed.invalid.map((i) => {
         const m = batch.messages.find((b) => b.messageId === i.messageId);
         if (!m) throw new Error('unknown message');
-        return { ...i, receiptHandle: m.receiptHandle, body: m.body, bodyBytes: m.bodyBytes };
+        return {
+          ...i,
+          receiptHandle: m.receiptHandle,
+          body: m.body,
+          bodyEncoding: m.bodyEncoding,
+          bodyBytes: m.bodyBytes,
+        };
       });
 
       const result = await runActivity(dropInvalidSubmissions, [{ messages: invalid }]);
 
-      expect(result).toMatchObject({ quarantined: 2, notQuarantined: 0, deleted: 2 });
+      expect(result).toMatchObject({ quarantined: 3, notQuarantined: 0, deleted: 3 });
       expect(await queueDepth(sqs, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
       const copies = await runActivity(createActivities(deps({ queueUrl: quarantineUrl })).receiveSubmissions, [
         { ...receiveRequest, byteBudget: 100_000 },
       ]);
       const records = copies.messages.map((m) => JSON.parse(m.body ?? '') as Record<string, unknown>);
-      expect(records.map((r) => r.body).sort()).toEqual(['not json at all', '{"submission_id":"not-an-uuid"}']);
+      expect(records.map((r) => r.body).sort()).toEqual(
+        [base64Body, 'not json at all', '{"submission_id":"not-an-uuid"}'].sort(),
+      );
       expect(records.map((r) => r.reason).sort()).toEqual(invalid.map((i) => i.reason).sort());
       expect(records.every((r) => invalid.some((i) => i.messageId === r.original_message_id))).toBe(true);
     } finally {
@@ -344,11 +384,11 @@ describe('activities against the emulators', () => {
         const transformed = await runActivity(activities.validateAndTransform, [
           { messages: batch.messages, partitionKey: 'device_id', includeProvenance: false },
         ]);
-        await expect(runActivity(activities.publishEvents, [{ submissions: transformed.valid }])).rejects.toMatchObject(
-          {
-            type: 'ResourceNotFoundException',
-          },
-        );
+        await expect(
+          runActivity(activities.publishEvents, [publishInputFor(batch.messages, transformed)]),
+        ).rejects.toMatchObject({
+          type: 'ResourceNotFoundException',
+        });
         await sqs.send(
           new ChangeMessageVisibilityCommand({
             QueueUrl: redriveQueueUrl,

@@ -2,8 +2,17 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { PipelineActivities, ReceivedMessage, ReceiveRequest } from '../../activities';
+import type {
+  PipelineActivities,
+  PublishInput,
+  ReceivedMessage,
+  ReceiveRequest,
+  TransformedBatchWithRecords,
+  TransformRequest,
+} from '../../activities';
+import { transformSubmission } from '../../src/domain/transform-submission';
 import { createValidateAndTransform } from '../../activities/validate-and-transform';
+import { recordsToPublish } from '../../activities/publish-records';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import type { RunSummary } from '../../workflows/run-summary';
 import { drainQueue } from '../../workflows';
@@ -64,7 +73,8 @@ class FakePipeline {
         return { messages: messages.slice(0, kept), releasedOverBudget: 0, deferred };
       },
       validateAndTransform: createValidateAndTransform({ limits: DEFAULT_VALIDATION_LIMITS }),
-      publishEvents: async (request) => {
+      publishEvents: async (input) => {
+        const request = recordsToPublish(input);
         this.publishLeases.push(request.lease?.messages.map((m) => m.receiptHandle) ?? []);
         if (request.submissions.some((s) => this.failPublishFor.has(s.messageId))) {
           throw ApplicationFailure.nonRetryable('stream unavailable (fake)', 'ResourceNotFoundException');
@@ -121,14 +131,19 @@ describe('drainQueue workflow', () => {
     await env?.teardown();
   });
 
-  async function run(pipeline: FakePipeline, input: unknown): Promise<RunSummary> {
+  // `activities`: any implementation the worker registers (older result shapes included), the fake's by default.
+  async function run(
+    pipeline: FakePipeline,
+    input: unknown,
+    activities: object = pipeline.activities(),
+  ): Promise<RunSummary> {
     const taskQueue = uniqueName('drain-test');
     const worker = await Worker.create({
       dataConverter: testDataConverter(),
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: pipeline.activities(),
+      activities,
     });
     return worker.runUntil(
       env.client.workflow.execute(drainQueue, { taskQueue, workflowId: uniqueName('drain'), args: [input] }),
@@ -174,6 +189,54 @@ describe('drainQueue workflow', () => {
       ]);
     }
   }, 30_000); // the suite's first run also bundles the workflow code, slow on a loaded machine
+
+  it('publishes the records of a validate result written by older code as that code did (a run open during a deploy)', async () => {
+    const pipeline = new FakePipeline();
+    const ids = Array.from({ length: 3 }, () => pipeline.send(asBase64(validSubmission())));
+    pipeline.send(brokenBodies.notJson());
+    const fake = pipeline.activities();
+    const recordsOf = new Map<string, string[]>();
+    const publishInputs: PublishInput[] = [];
+    // The validate result of the code before verdicts: the records themselves, no derivation.
+    const legacyValidate = async (request: TransformRequest): Promise<TransformedBatchWithRecords> => {
+      const batch: TransformedBatchWithRecords = { valid: [], invalid: [] };
+      for (const { messageId, body } of request.messages) {
+        const result = transformSubmission(body ?? '', {
+          messageId,
+          processedAt: new Date(0),
+          includeProvenance: false,
+          partitionKeyField: 'device_id',
+        });
+        if (!result.valid) {
+          batch.invalid.push({ messageId, reason: result.reason, detail: result.detail });
+          continue;
+        }
+        recordsOf.set(messageId, result.records);
+        const { submissionId, deviceId, partitionKey, records } = result;
+        batch.valid.push({ messageId, submissionId, deviceId, partitionKey, records });
+      }
+      return batch;
+    };
+    const summary = await run(
+      pipeline,
+      { mode: 'drain', lanes: 1 },
+      {
+        ...fake,
+        validateAndTransform: legacyValidate,
+        publishEvents: (input: PublishInput) => {
+          publishInputs.push(input);
+          return fake.publishEvents(input);
+        },
+      },
+    );
+
+    expect(summary).toMatchObject({ received: 4, valid: 3, invalid: 1, eventsPublished: 12, deleted: 4 });
+    // The publish input carried those records, as the older workflow code scheduled it.
+    expect(publishInputs.every((input) => !('derivation' in input))).toBe(true);
+    for (const id of ids) {
+      expect(pipeline.stream.filter((r) => r.messageId === id).map((r) => r.data)).toEqual(recordsOf.get(id));
+    }
+  });
 
   it('keeps the lease of messages deferred over the byte budget while earlier groups of their receive publish', async () => {
     const pipeline = new FakePipeline();

@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import type { PipelineActivities, ReceivedMessage, ReceiveRequest } from '../../activities';
 import { createValidateAndTransform } from '../../activities/validate-and-transform';
+import { recordsToPublish } from '../../activities/publish-records';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { configSchema, type Config } from '../../src/config';
 import { applySchedule } from '../../src/schedule/apply-schedule';
@@ -162,7 +163,8 @@ describe('schedule tuning', () => {
         return { messages: queue.splice(0), releasedOverBudget: 0 };
       },
       validateAndTransform: createValidateAndTransform({ limits: DEFAULT_VALIDATION_LIMITS }),
-      publishEvents: async (request) => {
+      publishEvents: async (input) => {
+        const request = recordsToPublish(input);
         const execution = Context.current().info.workflowExecution;
         if (!execution) throw new Error('a workflow activity has its execution');
         const { workflowId, runId } = execution;

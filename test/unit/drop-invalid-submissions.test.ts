@@ -8,7 +8,7 @@ import type {
 } from '@aws-sdk/client-sqs';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MockActivityEnvironment } from '@temporalio/testing';
-import { createDropInvalidSubmissions, entryBytes } from '../../activities/drop-invalid-submissions';
+import { createDropInvalidSubmissions, entryBytes, quarantineRecord } from '../../activities/drop-invalid-submissions';
 import type { InvalidMessage } from '../../activities/types';
 import { QUARANTINE_INCOMPLETE } from '../../workflows/failure-types';
 import { stubbedSqs } from '../helpers/stub-sqs';
@@ -193,5 +193,23 @@ describe('dropInvalidSubmissions: quarantine copies', () => {
     const allCopies = [...first.copies, ...second.copies, ...third.copies].sort();
     expect(allCopies).toEqual(messages.map((m) => m.messageId).sort());
     expect(third.deleted.sort()).toEqual(messages.map((m) => m.messageId).sort());
+  });
+});
+
+describe('quarantineRecord', () => {
+  it('holds a base64 body that travelled as its text exactly as the sensor sent it', () => {
+    const sent = Buffer.from('{"submission_id":"not-an-uuid"}', 'utf8').toString('base64');
+    const message: InvalidMessage = {
+      ...invalid(1, 0),
+      body: '{"submission_id":"not-an-uuid"}',
+      bodyEncoding: 'base64',
+      bodyBytes: sent.length,
+    };
+    const copy: unknown = JSON.parse(quarantineRecord(message, new Date(0)));
+    expect(copy).toMatchObject({ body: sent, body_bytes: sent.length });
+    // A body without the mark (as received, or scheduled by older code) is copied as it is.
+    expect(JSON.parse(quarantineRecord({ ...message, bodyEncoding: undefined }, new Date(0)))).toMatchObject({
+      body: '{"submission_id":"not-an-uuid"}',
+    });
   });
 });

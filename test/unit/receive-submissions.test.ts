@@ -1,6 +1,8 @@
 import type { Message, ReceiveMessageRequest } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { encodedBytes } from '../../activities/payload-cost';
+import type { PublishBodiesRequest } from '../../activities/types';
+import { originalBody } from '../../src/domain/decode-body';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { generateSubmissions } from '../../tools/fleet/generate';
 import { activitiesOverSqs, stubbedSqs } from '../helpers/stub-sqs';
@@ -23,11 +25,16 @@ const request = {
   byteBudget: 524_288,
 };
 
-/** 1,000-event submissions as the fleet sends them near the limit (base64, escape-heavy command lines). */
+/**
+ * 1,000-event submissions as the fleet sends them near the limit (base64, escape-heavy command lines): each costs
+ * ~95 KB as it travels (its decoded text, escaped by the payload converter), more than half of `largeBudget`.
+ */
 const largeBodies = generateSubmissions(
   { seed: 7, devices: 3, brokenShare: 0, eventsMin: 1, eventsMax: 1, plainJsonShare: 0, startTimeMs: 0, largeShare: 1 },
   12,
 ).map((p) => p.body);
+
+const largeBudget = 150_000;
 
 function sqsMessage(id: number, body: string, receiveCount: number): Message {
   return {
@@ -86,8 +93,10 @@ describe('receiveSubmissions', () => {
       return { Messages: answer, $metadata: {} };
     });
     const released = recordReleases(sqs);
-    const batch = await runActivity(activitiesOverSqs(sqs).receiveSubmissions, [request]);
-    // One 1,000-event submission costs more than half of 512 KiB: after it, no request could bring one that fits.
+    const batch = await runActivity(activitiesOverSqs(sqs).receiveSubmissions, [
+      { ...request, byteBudget: largeBudget },
+    ]);
+    // One 1,000-event submission costs more than half of the budget: after it, no request could bring one that fits.
     expect(batch.messages).toHaveLength(1);
     expect(asked).toEqual([10]);
     expect(released).toEqual([]);
@@ -100,18 +109,20 @@ describe('receiveSubmissions', () => {
       $metadata: {},
     }));
     const released = recordReleases(sqs);
-    const batch = await runActivity(activitiesOverSqs(sqs).receiveSubmissions, [request]);
+    const batch = await runActivity(activitiesOverSqs(sqs).receiveSubmissions, [
+      { ...request, byteBudget: largeBudget },
+    ]);
     expect(batch.messages.map((m) => m.messageId)).toEqual(['m0']);
     // m1 is on its first receive: handed back once, and its next receive is not a first one.
     expect(released).toEqual(['rh1-1']);
     expect(batch.releasedOverBudget).toBe(1);
     // m2 and m3 were received before: never released again, each kept for a batch of its own (both do not fit one).
     expect(batch.deferred?.map((g) => g.messages.map((m) => m.messageId))).toEqual([['m2'], ['m3']]);
-    for (const group of batch.deferred ?? []) expect(group.payloadBytes).toBeGreaterThan(request.byteBudget / 2);
+    for (const group of batch.deferred ?? []) expect(group.payloadBytes).toBeGreaterThan(largeBudget / 2);
   });
 
-  it('budgets by the bytes Temporal stores: escaped records, receipts and lease entries, with the run options', async () => {
-    // Escape-heavy events: every quote and backslash is escaped in the record and escaped again in the payload.
+  it('budgets by the bytes Temporal stores: bodies as they travel, receipts and lease entries, with the run options', async () => {
+    // Escape-heavy events: every quote and backslash of the decoded text is escaped by the payload converter.
     const doc = validSubmission({ processes: 200, connections: 0 });
     doc.events.new_process = doc.events.new_process.map(() => ({ cmdl: 'cmd "\\\\"'.repeat(30), user: '"u"' }));
     const bodies = Array.from({ length: 10 }, () => asBase64({ ...doc, submission_id: crypto.randomUUID() }));
@@ -129,26 +140,22 @@ describe('receiveSubmissions', () => {
         { ...request, byteBudget: 10_000_000, includeProvenance, partitionKey: 'submission_id' as const },
       ]);
 
-    const plain = await receive(false);
-    const withProvenance = await receive(true);
-    expect(plain.messages).toHaveLength(10);
-    expect(plain.payloadBytes).toBeLessThan(withProvenance.payloadBytes ?? 0);
-
-    for (const [includeProvenance, batch] of [
-      [false, plain],
-      [true, withProvenance],
-    ] as const) {
+    for (const includeProvenance of [false, true]) {
+      const batch = await receive(includeProvenance);
+      expect(batch.messages).toHaveLength(10);
+      // The base64 bodies travel as their text, which gives back the body exactly.
+      expect(batch.messages.map((m) => m.bodyEncoding)).toEqual(bodies.map(() => 'base64'));
+      expect(batch.messages.map((m) => originalBody(m.body ?? '', m.bodyEncoding))).toEqual(bodies);
       const transformed = await runActivity(activities.validateAndTransform, [
         { messages: batch.messages, partitionKey: 'submission_id', includeProvenance },
       ]);
       expect(transformed.valid).toHaveLength(10);
-      const publishInput = {
-        submissions: transformed.valid.map(({ messageId, partitionKey, records }) => ({
-          messageId,
-          partitionKey,
-          records,
-          sentAtMs: 1700000000000,
-        })),
+      const publishInput: PublishBodiesRequest = {
+        submissions: transformed.valid.map(({ messageId, events }) => {
+          const message = batch.messages.find((m) => m.messageId === messageId);
+          return { messageId, body: message?.body ?? '', bodyEncoding: 'base64', events, sentAtMs: 1700000000000 };
+        }),
+        derivation: transformed.derivation,
         lease: {
           messages: batch.messages.map(({ messageId, receiptHandle, receivedAtMs }) => ({
             messageId,
@@ -158,14 +165,15 @@ describe('receiveSubmissions', () => {
           visibilityTimeoutSeconds: 60,
         },
       };
-      const rawRecordBytes = transformed.valid.flatMap((v) => v.records).reduce((n, r) => n + Buffer.byteLength(r), 0);
-      // What the converter stores is far more than the records' own bytes (escaped again) ...
-      expect(encodedBytes(transformed)).toBeGreaterThan(1.3 * rawRecordBytes);
-      // ... and the budgeted cost covers every payload the batch produces, envelope aside.
-      const envelope = 200;
+      // The records are not in the validate result: it is a small fraction of the bodies.
+      expect(encodedBytes(transformed)).toBeLessThan(0.05 * encodedBytes(batch));
+      // The budgeted cost covers every payload the batch produces, envelope aside (the derivation is part of it).
+      const envelope = 400;
       expect(encodedBytes(batch)).toBeLessThanOrEqual((batch.payloadBytes ?? 0) + envelope);
       expect(encodedBytes(transformed)).toBeLessThanOrEqual((batch.payloadBytes ?? 0) + envelope);
       expect(encodedBytes(publishInput)).toBeLessThanOrEqual((batch.payloadBytes ?? 0) + envelope);
+      // ... and not by much: the publish input, the largest payload, is within 10 % of the budgeted cost.
+      expect(encodedBytes(publishInput)).toBeGreaterThan(0.9 * (batch.payloadBytes ?? 0));
     }
   });
 });
@@ -187,6 +195,6 @@ describe('receiveSubmissions judges body size by the run, not by the worker', ()
       call === 0 ? { Messages: [sqsMessage(1, body, 1)], $metadata: {} } : { Messages: [], $metadata: {} },
     );
     const batch = await runActivity(activitiesOverSqs(sqs).receiveSubmissions, [request]);
-    expect(batch.messages.map((m) => m.body)).toEqual([body]);
+    expect(batch.messages.map((m) => originalBody(m.body ?? '', m.bodyEncoding))).toEqual([body]);
   });
 });

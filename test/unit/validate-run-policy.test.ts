@@ -1,5 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
+import { recordsToPublish } from '../../activities/publish-records';
 import { createValidateAndTransform } from '../../activities/validate-and-transform';
 import { MAX_UNKNOWN_FIELD_LABELS, unknownFieldLabel } from '../../activities/metrics';
 import { validationLimitsSchema } from '../../src/domain/limits';
@@ -46,6 +47,9 @@ describe('validateAndTransform with the run input', () => {
     expect(byRun.valid).toHaveLength(3);
     const byWorker = await runActivity(validate, [{ ...request, limits: undefined }]);
     expect(byWorker.invalid.map((m) => m.reason)).toEqual(['too_many_events', 'too_many_events', 'too_many_events']);
+    // The publish derives the records with the limits the verdict was given under, not its own worker's.
+    expect(byRun.derivation.limits).toEqual(request.limits);
+    expect(byWorker.derivation.limits).toEqual(workerLimits);
   });
 
   it('accepts and counts unknown fields, output unchanged, one log sample per batch', async () => {
@@ -58,9 +62,20 @@ describe('validateAndTransform with the run input', () => {
       submissions: 2,
       byPath: { sensor_version: 2, 'events.new_process[].pid': 1 },
     });
-    // The records of the upgraded submissions are those of the plain one (other event ids aside).
+    // The records the publish derives for the upgraded submissions are those of the plain one (event ids aside).
+    const derived = recordsToPublish({
+      submissions: request.messages.map(({ messageId, body }, i) => ({
+        messageId,
+        body,
+        events: result.valid[i]?.events ?? -1,
+        sentAtMs: null,
+      })),
+      derivation: result.derivation,
+    });
     const strip = (records: string[]) => records.map((r) => r.replace(/"event_id":"[^"]+",/, ''));
-    expect(strip(result.valid[0]?.records ?? [])).toEqual(strip(result.valid[2]?.records ?? []));
+    const [upgraded, , plain] = derived.submissions;
+    expect(upgraded?.records).toHaveLength(2);
+    expect(strip(upgraded?.records ?? [])).toEqual(strip(plain?.records ?? []));
     const samples = entries.filter((e) => e.message.startsWith('unknown fields dropped'));
     expect(samples).toHaveLength(1);
     expect(samples[0]?.meta).toMatchObject({ messageId: 'm1', paths: ['sensor_version', 'events.new_process[].pid'] });

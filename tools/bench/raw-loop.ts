@@ -5,6 +5,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { bodyForTransit } from '../../src/domain/decode-body';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { transformSubmission } from '../../src/domain/transform-submission';
 import type { DrainInput } from '../../workflows/drain-input';
@@ -121,11 +122,9 @@ async function receiveBatch(deps: { sqs: SQSClient; queueUrl: string }, input: D
               limits: DEFAULT_VALIDATION_LIMITS,
             });
       const records = result?.valid ? result.records : null;
-      // The same byte budget as the product's receive (bodies, or their events when larger), computed once.
-      const cost = Math.max(
-        bodyBytes,
-        (records ?? []).reduce((s, r) => s + Buffer.byteLength(r, 'utf8'), 0),
-      );
+      // The same byte budget as the product's receive: bodies as they travel through its history (base64 as its
+      // text where exactly reversible); the records never do, they are derived where they are published.
+      const cost = Buffer.byteLength(bodyForTransit(body).body, 'utf8');
       if (byId.size > 0 && budgetUsed + cost > input.batchByteBudget) {
         overBudget.push(m.ReceiptHandle);
         continue;

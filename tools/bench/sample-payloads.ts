@@ -1,8 +1,13 @@
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import type { PublishRequest, ReceivedBatch, ReceivedMessage } from '../../activities/types';
-import { DEFAULT_VALIDATION_LIMITS, transformSubmission } from '../../src/domain';
+import type {
+  PublishBodiesRequest,
+  ReceivedBatch,
+  ReceivedMessage,
+  RecordDerivation,
+  SubmissionToPublish,
+} from '../../activities/types';
+import { bodyForTransit, DEFAULT_VALIDATION_LIMITS, transformSubmission } from '../../src/domain';
 import { generateSubmissions, type FleetOptions } from '../fleet/generate';
-import type { SubmissionRecords } from '../../src/publish/plan';
 
 /**
  * Realistic Temporal payloads built from the fleet simulator's submissions, for the codec benchmark and tests:
@@ -19,8 +24,8 @@ const FLEET: FleetOptions = {
 };
 
 /**
- * A receive result of `count` messages, bodies as the fleet sends them (mostly base64); like the receive activity,
- * it leaves out bodies over the size limit.
+ * A receive result of `count` messages, bodies as the fleet sends them (mostly base64) and as the receive activity
+ * carries them: base64 as its JSON text where exactly reversible (bodyForTransit), bodies over the size limit left out.
  */
 export function sampleReceivedBatch(count = 100): ReceivedBatch {
   const messages: ReceivedMessage[] = generateSubmissions(FLEET, count).map((s, i) => {
@@ -28,7 +33,7 @@ export function sampleReceivedBatch(count = 100): ReceivedBatch {
     return {
       messageId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
       receiptHandle: Buffer.from(`receipt-${i}-${s.seq}`).toString('base64').repeat(4),
-      body: bodyBytes > DEFAULT_VALIDATION_LIMITS.maxBodyBytes ? null : s.body,
+      ...(bodyBytes > DEFAULT_VALIDATION_LIMITS.maxBodyBytes ? { body: null } : bodyForTransit(s.body)),
       bodyBytes,
       sentAtMs: FLEET.startTimeMs + i,
       receiveCount: 1,
@@ -37,9 +42,20 @@ export function sampleReceivedBatch(count = 100): ReceivedBatch {
   return { messages, releasedOverBudget: 0 };
 }
 
-/** A publish input holding at least `minEvents` event records, transformed by the product's own domain code. */
-export function samplePublishRequest(minEvents = 1000): PublishRequest {
-  const submissions: SubmissionRecords[] = [];
+const DERIVATION: RecordDerivation = {
+  processedAt: new Date(FLEET.startTimeMs).toISOString(),
+  partitionKey: 'device_id',
+  includeProvenance: false,
+  unknownFields: 'accept',
+  limits: DEFAULT_VALIDATION_LIMITS,
+};
+
+/**
+ * A publish input whose valid submissions hold at least `minEvents` events, judged by the product's own domain code:
+ * bodies as the receive activity carries them and the batch's derivation (the records are derived in the activity).
+ */
+export function samplePublishRequest(minEvents = 1000): PublishBodiesRequest {
+  const submissions: SubmissionToPublish[] = [];
   let events = 0;
   let seq = 0;
   while (events < minEvents) {
@@ -47,21 +63,21 @@ export function samplePublishRequest(minEvents = 1000): PublishRequest {
       const messageId = `msg-${seq}-${s.seq}`;
       const result = transformSubmission(s.body, {
         messageId,
-        processedAt: new Date(FLEET.startTimeMs),
-        includeProvenance: false,
-        partitionKeyField: 'device_id',
+        processedAt: new Date(DERIVATION.processedAt),
+        includeProvenance: DERIVATION.includeProvenance,
+        partitionKeyField: DERIVATION.partitionKey,
       });
       if (!result.valid) continue;
-      submissions.push({ messageId, partitionKey: result.partitionKey, records: result.records, sentAtMs: 0 });
+      submissions.push({ messageId, ...bodyForTransit(s.body), events: result.records.length, sentAtMs: 0 });
       events += result.records.length;
       if (events >= minEvents) break;
     }
   }
-  return { submissions };
+  return { submissions, derivation: DERIVATION };
 }
 
-export function countEvents(request: PublishRequest): number {
-  return request.submissions.reduce((n, s) => n + s.records.length, 0);
+export function countEvents(request: PublishBodiesRequest): number {
+  return request.submissions.reduce((n, s) => n + s.events, 0);
 }
 
 /** The payload the SDK's default converter writes for a value (JSON, `json/plain`). */

@@ -1,0 +1,59 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { originalBody } from '../src/domain/decode-body';
+import { transformSubmission } from '../src/domain/transform-submission';
+import type { SubmissionRecords } from '../src/publish/plan';
+import type { PublishBodiesRequest, PublishInput, PublishRequest } from './types';
+
+/**
+ * Raised when a body the validate step accepted does not derive the records it counted. It cannot happen with the same
+ * code and the same derivation; if it does, nothing of the batch is published (never partially-derived data) and
+ * retrying cannot help: the stage fails, its messages stay in the queue and are judged again by a later run.
+ */
+export const RECORD_DERIVATION_MISMATCH = 'RecordDerivationMismatch';
+
+/**
+ * The records to publish: derived from the bodies with the validate step's derivation (the same domain code, settings
+ * and processing time give the same records and event ids, so a retried publish sends the same data), or taken as they
+ * are from an input scheduled by older code, which carried them. Every submission is derived before any is published.
+ */
+export function recordsToPublish(input: PublishInput): PublishRequest {
+  if (!('derivation' in input)) return input;
+  return {
+    submissions: input.submissions.map((submission) => deriveRecords(submission, input.derivation)),
+    ...(input.lease ? { lease: input.lease } : {}),
+  };
+}
+
+function deriveRecords(
+  submission: PublishBodiesRequest['submissions'][number],
+  derivation: PublishBodiesRequest['derivation'],
+): SubmissionRecords {
+  const result = transformSubmission(originalBody(submission.body, submission.bodyEncoding), {
+    messageId: submission.messageId,
+    processedAt: new Date(derivation.processedAt),
+    includeProvenance: derivation.includeProvenance,
+    partitionKeyField: derivation.partitionKey,
+    limits: derivation.limits,
+    unknownFields: derivation.unknownFields,
+  });
+  // The message names the message and the reason code only: a detail may quote part of the body, and failure
+  // messages are stored unencrypted (docs/confidentiality.md).
+  if (!result.valid) {
+    throw ApplicationFailure.nonRetryable(
+      `message ${submission.messageId} was valid when validated but is ${result.reason} when publishing; nothing of this batch was published`,
+      RECORD_DERIVATION_MISMATCH,
+    );
+  }
+  if (result.records.length !== submission.events) {
+    throw ApplicationFailure.nonRetryable(
+      `message ${submission.messageId} derives ${result.records.length} events, validated as ${submission.events}; nothing of this batch was published`,
+      RECORD_DERIVATION_MISMATCH,
+    );
+  }
+  return {
+    messageId: submission.messageId,
+    partitionKey: result.partitionKey,
+    records: result.records,
+    sentAtMs: submission.sentAtMs,
+  };
+}
