@@ -1,5 +1,6 @@
 import type { FaultRule } from './proxy';
 import type { ChaosContext, ChaosResult, Scenario } from './runner';
+import type { WorkerProcess } from './workers';
 
 // The chaos scenarios of issue 4 (docs/reliability.md). Fault windows scale with the load between a CI floor and the
 // full-size length.
@@ -266,6 +267,9 @@ interface WorkerKill {
   killAfterPutRecords: number;
 }
 
+/** Kills until one hits a worker with AWS requests in flight; each kill is counted in the result table. */
+const MAX_KILLS = 3;
+
 function workerKilledScenario({ name, title, runInput, killAfterPutRecords }: WorkerKill): Scenario {
   return {
     name,
@@ -279,16 +283,27 @@ function workerKilledScenario({ name, title, runInput, killAfterPutRecords }: Wo
       ctx.kinesisProxy.set([
         { operations: ['PutRecords'], fault: { kind: 'latency', ms: 1_000 }, limit: { durationMs: 120_000 } },
       ]);
-      const [victim, survivor] = ctx.workers;
-      if (!victim || !survivor) throw new Error(`${name} needs two worker processes`);
-      const atKill = await ctx.publishing(killAfterPutRecords);
-      const abandonedBefore = ctx.kinesisProxy.stats().abandoned + ctx.sqsProxy.stats().abandoned;
-      ctx.log(`${name}: SIGKILL to worker process group ${victim.pid} (survivor: ${survivor.pid})`);
-      victim.kill();
-      ctx.recordFault('SIGKILL worker process', 1);
-      ctx.evidence('messages held by runs at the kill', atKill.held);
-      await sleep(1_000); // the kernel closes the victim's sockets; the proxies see their requests abandoned
-      const abandoned = ctx.kinesisProxy.stats().abandoned + ctx.sqsProxy.stats().abandoned - abandonedBefore;
+      const killed = new Set<WorkerProcess>();
+      let abandoned = 0;
+      // Temporal may have handed every activity to the other worker; a kill that left no request unanswered hit an
+      // idle process, so a fresh worker joins and the other one is killed next (at most MAX_KILLS in all).
+      for (let kill = 1; kill <= MAX_KILLS && abandoned === 0; kill++) {
+        const alive = ctx.workers.filter((w) => !killed.has(w));
+        if (alive.length < 2) alive.push(await ctx.startWorker());
+        const [victim, survivor] = alive;
+        if (!victim || !survivor) throw new Error(`${name} needs two worker processes`);
+        const putRecordsSoFar = ctx.kinesisProxy.stats().requests['PutRecords'] ?? 0;
+        const atKill = await ctx.publishing(kill === 1 ? killAfterPutRecords : putRecordsSoFar + 2);
+        const abandonedBefore = ctx.kinesisProxy.stats().abandoned + ctx.sqsProxy.stats().abandoned;
+        ctx.log(`${name}: SIGKILL ${kill} to worker process group ${victim.pid} (survivor: ${survivor.pid})`);
+        victim.kill();
+        killed.add(victim);
+        ctx.recordFault('SIGKILL worker process', 1);
+        if (kill === 1) ctx.evidence('messages held by runs at the kill', atKill.held);
+        await sleep(1_000); // the kernel closes the victim's sockets; the proxies see their requests abandoned
+        abandoned += ctx.kinesisProxy.stats().abandoned + ctx.sqsProxy.stats().abandoned - abandonedBefore;
+        if (abandoned === 0) ctx.log(`${name}: the killed worker held no AWS request (idle); killing again`);
+      }
       ctx.evidence('AWS requests the killed worker left unanswered', abandoned);
       await ctx.kinesisProxy.reset();
     },
