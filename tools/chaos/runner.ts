@@ -1,5 +1,3 @@
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import {
   bundleWorkflowCode,
@@ -10,8 +8,6 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
-import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { createActivities } from '../../activities';
 import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
@@ -36,6 +32,7 @@ import { startFaultProxy, type FaultProxy } from './proxy';
 import { retryWhileTemporalUnreachable } from './temporal-retry';
 import { startPrivateTemporal, type PrivateTemporalServer } from './temporal-server';
 import { spawnWorkerProcess, type WorkerProcess } from './workers';
+import { createQueue, deleteQueue, deleteStream, ensureStream } from '../stack/aws-resources';
 
 /** What a scenario's fault plan gets: the two proxies, the workers, and clocks that end early once the queue drained. */
 export interface ChaosContext {
@@ -178,22 +175,6 @@ function awsConfig(endpoints: { sqs?: string; kinesis?: string } = {}) {
   };
 }
 
-async function createStream(kinesis: KinesisClient, name: string): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
-  for (let i = 0; i < 100; i++) {
-    const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await sleep(200);
-  }
-  throw new Error(`stream ${name} did not become ACTIVE`);
-}
-
-async function createQueue(sqs: SQSClient, name: string): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  if (!QueueUrl) throw new Error(`no queue url for ${name}`);
-  return QueueUrl;
-}
-
 /** How long a start or a result may keep failing with "Temporal unreachable" (a restarting server) before we give up. */
 const TEMPORAL_OUTAGE_TOLERANCE_MS = 120_000;
 
@@ -250,7 +231,7 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
 
   try {
     queueUrl = await createQueue(direct.sqs, `chaos-${id}`);
-    await createStream(direct.kinesis, streamName);
+    await ensureStream(direct.kinesis, streamName, 2);
 
     // The fleet load goes straight to the emulator: the faults are the pipeline's problem, not the sensors'.
     const planned = generateSubmissions(
@@ -503,10 +484,8 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
     await privateTemporal?.dispose();
     await sqsProxy.close();
     await kinesisProxy.close();
-    if (queueUrl) await direct.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
-    await direct.kinesis
-      .send(new DeleteStreamCommand({ StreamName: streamName, EnforceConsumerDeletion: true }))
-      .catch(() => undefined);
+    if (queueUrl) await deleteQueue(direct.sqs, queueUrl);
+    await deleteStream(direct.kinesis, streamName);
     direct.sqs.destroy();
     direct.kinesis.destroy();
   }

@@ -1,6 +1,6 @@
 import { executeCommand, parseCommandLine, stringFlag, PROCESS_IO, type CliIo } from '../../src/cli-shell';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -15,7 +15,6 @@ import {
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createActivities } from '../../activities';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
@@ -23,6 +22,7 @@ import type { RunSummary } from '../../workflows/run-summary';
 import type { drainQueue } from '../../workflows';
 import { RECORDING_CASES, SMALL_HISTORY_EVENTS, type RecordingCase, type RunOutcome } from './cases';
 import { startKinesis, startSqs, startTemporal, TEMPORAL_BIN } from './private-services';
+import { createQueue, ensureStream } from '../stack/aws-resources';
 
 const execFileAsync = promisify(execFile);
 
@@ -70,22 +70,6 @@ function emulatorClients(sqsEndpoint: string, kinesisEndpoint: string): Emulator
     sqs: new SQSClient({ ...shared, endpoint: sqsEndpoint }),
     kinesis: new KinesisClient({ ...shared, endpoint: kinesisEndpoint }),
   };
-}
-
-async function createStream(kinesis: KinesisClient): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 1 }));
-  for (let i = 0; i < 100; i += 1) {
-    const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: STREAM }));
-    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await sleep(100);
-  }
-  throw new Error(`stream ${STREAM} not ACTIVE`);
-}
-
-async function createQueue(sqs: SQSClient, name: string): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  if (!QueueUrl) throw new Error(`no URL for queue ${name}`);
-  return QueueUrl;
 }
 
 async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: string[]): Promise<void> {
@@ -220,7 +204,7 @@ async function main(argv: string[]): Promise<void> {
   ]);
   try {
     const emulators = emulatorClients(sqs.endpoint, kinesis.endpoint);
-    await createStream(emulators.kinesis);
+    await ensureStream(emulators.kinesis, STREAM, 1);
     for (const recording of RECORDING_CASES) {
       const server = recording.server === 'small-history' ? smallHistory : standard;
       for (const { file, events } of await recordCase(recording, server, emulators, workflowBundle, args.out)) {
