@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -55,7 +56,7 @@ async function pollUntil<T>(what: string, timeoutMs: number, attempt: () => Prom
       last = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs} ms (${last})`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -47,7 +48,7 @@ async function waitForMetrics(url: string): Promise<void> {
       .then((r) => r.ok)
       .catch(() => false);
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error(`worker metrics endpoint ${url} never answered`);
 }
@@ -122,7 +123,7 @@ describe('worker process metrics', () => {
     for (let i = 0; i < 50; i++) {
       exposition = await (await fetch(metricsUrl)).text();
       if (metricTotal(exposition, 'edr_messages_deleted') >= 120) break;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     const received = metricTotal(exposition, 'edr_submissions_received');
     const validCount = metricTotal(exposition, 'edr_submissions_valid');

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -40,7 +41,7 @@ class FakePipeline {
         this.receives.push(request);
         this.beforeReceive(this.receives.length);
         // An empty queue answers after a short poll, as a long poll would (shortened: the test measures no latency).
-        if (this.queue.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+        if (this.queue.length === 0) await sleep(100);
         const taken = this.queue.splice(0, request.maxNumberOfMessages * request.receives);
         const messages: ReceivedMessage[] = taken.map((m) => {
           this.inFlight.set(m.messageId, m.body);

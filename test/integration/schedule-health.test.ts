@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { PipelineActivities } from '../../activities';
@@ -61,7 +62,7 @@ describe('readScheduleHealth', () => {
             await env.client.workflow.getHandle(started).result();
             return (await env.client.workflow.getHandle(started).describe()).closeTime;
           }
-          await new Promise((r) => setTimeout(r, 200));
+          await sleep(200);
         }
         throw new Error('the schedule did not start a run');
       });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ScheduleHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Context } from '@temporalio/activity';
@@ -153,7 +154,7 @@ describe('schedule tuning', () => {
     const activities: PipelineActivities = {
       receiveSubmissions: async () => {
         // An empty queue answers after a short poll, as a long poll would.
-        if (queue.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+        if (queue.length === 0) await sleep(200);
         // A receive still in flight for the terminated run takes nothing: this fake has no visibility timeout to
         // hand such a message back, as SQS would.
         if (Context.current().info.workflowExecution?.runId === terminatedRunId) {
@@ -200,7 +201,7 @@ describe('schedule tuning', () => {
     const waitFor = async (what: string, done: () => boolean | Promise<boolean>): Promise<void> => {
       for (const until = Date.now() + 40_000; Date.now() < until;) {
         if (await done()) return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
       }
       throw new Error(`timed out waiting for ${what}`);
     };
@@ -371,7 +372,7 @@ async function firstRunOf(handle: ScheduleHandle): Promise<string> {
     const { info } = await handle.describe();
     const started = info.recentActions[0]?.action.workflow.workflowId;
     if (started) return started;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error('the schedule did not start a run');
 }

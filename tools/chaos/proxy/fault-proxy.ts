@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Agent,
   createServer,
@@ -94,7 +95,6 @@ const HOP_BY_HOP = new Set([
   'host',
   'proxy-connection',
 ]);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface UpstreamReply {
   status: number;
