@@ -19,6 +19,7 @@ import type { SubmissionEntry } from '../fleet/manifest';
 import { sendSubmissions, toManifestEntry } from '../fleet/send';
 import { RUN_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { WORKFLOW_TYPE } from '../../workflows/names';
+import type { drainQueue } from '../../workflows';
 import {
   formatReport,
   judge,
@@ -191,14 +192,15 @@ async function runDrain(
     'start',
     async () => {
       try {
-        return await client.workflow.start(WORKFLOW_TYPE, {
+        return await client.workflow.start<typeof drainQueue>(WORKFLOW_TYPE, {
           taskQueue: run.taskQueue,
           workflowId: run.workflowId,
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           args: [run.input],
         });
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(run.workflowId);
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          return client.workflow.getHandle<typeof drainQueue>(run.workflowId);
         throw err;
       }
     },

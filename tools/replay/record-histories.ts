@@ -20,6 +20,7 @@ import { createActivities } from '../../activities';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import type { RunSummary } from '../../workflows/run-summary';
 import type { drainQueue } from '../../workflows';
+import { WORKFLOW_TYPE } from '../../workflows/names';
 import { RECORDING_CASES, SMALL_HISTORY_EVENTS, type RecordingCase, type RunOutcome } from './cases';
 import { startKinesis, startSqs, startTemporal, TEMPORAL_BIN } from './private-services';
 import { createQueue, ensureStream } from '../stack/aws-resources';
@@ -125,7 +126,7 @@ async function recordCase(
         limits: DEFAULT_VALIDATION_LIMITS,
       }),
     });
-    const handle = await client.workflow.start<typeof drainQueue>('drainQueue', {
+    const handle = await client.workflow.start<typeof drainQueue>(WORKFLOW_TYPE, {
       taskQueue,
       workflowId: `replay-${recording.name}`,
       args: [recording.input],
