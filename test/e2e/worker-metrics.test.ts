@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -10,6 +9,7 @@ import type { RunSummary } from '../../workflows/run-summary';
 import { drainQueue } from '../../workflows';
 import { createTestQueue, createTestStream, deleteTestQueue, deleteTestStream, emulatorClients } from '../helpers/aws';
 import { connectTestEnv, uniqueName } from '../helpers/temporal';
+import { freePort } from '../../tools/stack/free-port';
 
 /**
  * The real worker entry point (`npm run worker`) as a child process, with its Prometheus endpoint: after a run over a
@@ -17,18 +17,6 @@ import { connectTestEnv, uniqueName } from '../helpers/temporal';
  * submissions, deleted = received) and agree with the run's own summary.
  */
 jest.setTimeout(120_000);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** Sums every sample of a metric over its label sets. */
 function metricTotal(exposition: string, name: string, labelFilter = ''): number {

@@ -10,6 +10,7 @@ import type { RunSummary } from '../../workflows/run-summary';
 import { drainQueue } from '../../workflows';
 import { connectTestEnv, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 import { asBase64, brokenBodies, validSubmission } from '../helpers/submissions';
+import { publishedAll } from '../helpers/fake-activities';
 
 /**
  * The workflow's orchestration against the real Temporal dev server, with in-memory queue and stream fakes in place
@@ -65,19 +66,10 @@ class FakePipeline {
         if (request.submissions.some((s) => this.failPublishFor.has(s.messageId))) {
           throw ApplicationFailure.nonRetryable('stream unavailable (fake)', 'ResourceNotFoundException');
         }
-        let events = 0;
         for (const s of request.submissions) {
           for (const data of s.records) this.stream.push({ messageId: s.messageId, data });
-          events += s.records.length;
         }
-        return {
-          eventsPublished: events,
-          submissions: request.submissions.length,
-          putRecordsRequests: 1,
-          retriedEntries: 0,
-          resumedEvents: 0,
-          leaseExtensions: 0,
-        };
+        return publishedAll(request);
       },
       deleteMessages: async (request) => this.delete(request.messages),
       dropInvalidSubmissions: async (request) => {
