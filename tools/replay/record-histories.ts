@@ -24,6 +24,7 @@ import { WORKFLOW_TYPE } from '../../workflows/names';
 import { RECORDING_CASES, SMALL_HISTORY_EVENTS, type RecordingCase, type RunOutcome } from './cases';
 import { startKinesis, startSqs, startTemporal, TEMPORAL_BIN } from './private-services';
 import { createQueue, ensureStream } from '../stack/aws-resources';
+import { checkoutRoots, withRepositoryRelativePaths } from './relative-paths';
 
 const execFileAsync = promisify(execFile);
 
@@ -147,7 +148,10 @@ async function recordCase(
     }
     const recorded: Recorded[] = [];
     for (const run of runs) {
-      const json = await showHistory(server.address, handle.workflowId, run.runId);
+      const json = withRepositoryRelativePaths(
+        await showHistory(server.address, handle.workflowId, run.runId),
+        checkoutRoots(REPO_ROOT),
+      );
       const file = join(out, `${run.file}.json`);
       writeFileSync(file, json.endsWith('\n') ? json : `${json}\n`);
       recorded.push({ file, events: countEvents(json) });
