@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Agent,
@@ -332,6 +333,21 @@ function phaseOf(fault: TerminalFault): Phase {
 type Forward = (body: Buffer) => Promise<UpstreamReply | undefined>;
 
 /**
+ * Forwards the entries no fault took: the upstream's parsed answer to merge with the injected failures, or the reply to
+ * pass on as it is (an error status, an unreadable body, or undefined: the upstream could not be reached).
+ */
+async function forwardSurvivors<T>(
+  forward: Forward,
+  survivors: unknown,
+  schema: z.ZodType<T>,
+): Promise<{ answer: T } | { passOn: UpstreamReply | undefined }> {
+  const reply = await forward(Buffer.from(JSON.stringify(survivors)));
+  if (reply === undefined || reply.status !== 200) return { passOn: reply };
+  const answer = parseJson(schema, reply.body.toString('utf8'));
+  return answer === undefined ? { passOn: reply } : { answer };
+}
+
+/**
  * Entry faults of PutRecords and the SQS batch operations: failed entries are not forwarded, and the answer is rebuilt
  * in the original order. `null`: no entry fault applies, forward the request as it is; undefined: the upstream could
  * not be reached.
@@ -366,15 +382,11 @@ async function entryFaultReply(
         let k = rule.injected - failed.size;
         const codeFor = (): PutRecordsErrorCode => codes[k++ % codes.length] ?? 'InternalFailure';
         const survivors = survivingPutRecords(parsed, failed);
-        let upstreamBody;
-        if (survivors) {
-          const reply = await forward(Buffer.from(JSON.stringify(survivors)));
-          if (reply === undefined) return undefined;
-          if (reply.status !== 200) return reply;
-          upstreamBody = parseJson(putRecordsResponseSchema, reply.body.toString('utf8'));
-          if (!upstreamBody) return reply;
-        }
-        return jsonReply(target, mergePutRecordsResponse(parsed.Records.length, failed, upstreamBody, codeFor));
+        const upstream = survivors
+          ? await forwardSurvivors(forward, survivors, putRecordsResponseSchema)
+          : { answer: undefined };
+        if (!('answer' in upstream)) return upstream.passOn;
+        return jsonReply(target, mergePutRecordsResponse(parsed.Records.length, failed, upstream.answer, codeFor));
       }
     }
   } else if (SQS_BATCH_OPERATIONS.includes(target.operation)) {
@@ -387,15 +399,11 @@ async function entryFaultReply(
         const code =
           rule.rule.fault.kind === 'sqsBatchEntries' ? (rule.rule.fault.code ?? 'InternalError') : 'InternalError';
         const survivors = survivingSqsBatch(parsed, failed);
-        let upstreamBody;
-        if (survivors) {
-          const reply = await forward(Buffer.from(JSON.stringify(survivors)));
-          if (reply === undefined) return undefined;
-          if (reply.status !== 200) return reply;
-          upstreamBody = parseJson(sqsBatchResponseSchema, reply.body.toString('utf8'));
-          if (!upstreamBody) return reply;
-        }
-        return jsonReply(target, mergeSqsBatchResponse(parsed, failed, upstreamBody, code));
+        const upstream = survivors
+          ? await forwardSurvivors(forward, survivors, sqsBatchResponseSchema)
+          : { answer: undefined };
+        if (!('answer' in upstream)) return upstream.passOn;
+        return jsonReply(target, mergeSqsBatchResponse(parsed, failed, upstream.answer, code));
       }
     }
   }
