@@ -27,7 +27,7 @@ const INDEXED_VALUE_TYPE: Readonly<Record<SearchAttributeType, number>> = {
 };
 
 // The `temporal` CLI's spelling of each type, for the command the message suggests.
-const CLI_TYPE: Readonly<Record<SearchAttributeType, string>> = {
+export const CLI_TYPE: Readonly<Record<SearchAttributeType, string>> = {
   TEXT: 'Text',
   KEYWORD: 'Keyword',
   INT: 'Int',

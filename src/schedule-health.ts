@@ -6,6 +6,7 @@ import {
 } from '@temporalio/client';
 import type { MetricGauge } from '@temporalio/common';
 import { drainInputSchema } from '../workflows/drain-input';
+import { pollEvery } from './poll-every';
 
 /**
  * G7 liveness signal: when did the schedule last complete a run, and how long may a healthy schedule go without one.
@@ -81,26 +82,15 @@ export function monitorScheduleHealth(options: {
   pollMs: number;
   warn: (message: string) => void;
 }): () => void {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const poll = async (): Promise<void> => {
+  return pollEvery(options.pollMs, async (stopped) => {
     try {
       const health = await options.read();
-      if (health && !stopped) {
+      if (health && !stopped()) {
         options.gauges.lastCompleted.set(health.lastCompletedAtMs / 1000);
         options.gauges.healthyGap.set(health.healthyGapSeconds);
       }
     } catch (err) {
       options.warn(`schedule health not read: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (stopped) return;
-    timer = setTimeout(() => void poll(), options.pollMs);
-    // Never the reason the process stays up.
-    timer.unref();
-  };
-  void poll();
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-  };
+  });
 }

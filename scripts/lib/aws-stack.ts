@@ -5,21 +5,13 @@
 //                                                             PutRecords/GetRecords round trips on scratch resources
 // Configuration comes from the environment (stack-up.sh loads .env.example/.env first). Every wait is a bounded poll.
 import {
-  CreateQueueCommand,
   DeleteMessageBatchCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
   ListQueuesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import {
-  CreateStreamCommand,
-  DeleteStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   KinesisClient,
@@ -28,6 +20,8 @@ import {
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deleteQueue, deleteStream, ensureQueue, ensureStream, pollUntil } from '../../tools/stack/aws-resources';
 
 const env = (name: string, fallback: string): string => process.env[name] ?? fallback;
 const region = env('AWS_REGION', 'us-east-1');
@@ -59,71 +53,22 @@ function kinesisClient(): KinesisClient {
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const errorText = (err: unknown): string =>
   err instanceof Error ? `${err.name}: ${err.message}` : typeof err === 'string' ? err : JSON.stringify(err);
-const errorName = (err: unknown): string => (err instanceof Error ? err.name : '');
-
-/** Retry `attempt` until it returns a value other than undefined or the deadline passes (bounded poll). */
-async function pollUntil<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = 'no answer yet';
-  for (let delay = 100; ; delay = Math.min(delay * 2, 1_000)) {
-    try {
-      const value = await attempt();
-      if (value !== undefined) return value;
-      lastError = 'condition not met yet';
-    } catch (err) {
-      lastError = errorText(err);
-    }
-    if (Date.now() + delay > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms (${lastError})`);
-    await sleep(delay);
-  }
-}
-
 const say = (msg: string) => console.log(`[stack] ${msg}`);
 
 // ---------------------------------------------------------------------------------------------------------------- SQS
-async function ensureQueue(
-  sqs: SQSClient,
-  name: string,
-  attributes: Record<string, string>,
-): Promise<{ url: string; arn: string; created: boolean }> {
-  let url: string | undefined;
-  let created = false;
-  try {
-    url = (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
-  } catch (err) {
-    if (!/QueueDoesNotExist|NonExistentQueue/.test(errorName(err))) throw err;
-  }
-  if (!url) {
-    url = (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl;
-    created = true;
-  }
-  if (!url) throw new Error(`no QueueUrl for ${name}`);
-  const current: Record<string, string | undefined> =
-    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
-  const drift = Object.fromEntries(Object.entries(attributes).filter(([k, v]) => current[k] !== v));
-  if (Object.keys(drift).length > 0) {
-    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: drift }));
-    say(`queue ${name}: updated ${Object.keys(drift).join(', ')}`);
-  }
-  const arn = current.QueueArn;
-  if (!arn) throw new Error(`no QueueArn for ${name}`);
-  return { url, arn, created };
-}
-
 async function sqsUp(timeoutMs: number): Promise<void> {
   const sqs = sqsClient();
   const t0 = Date.now();
   await pollUntil('SQS (fauxqs)', timeoutMs, async () => (await sqs.send(new ListQueuesCommand({}))).$metadata);
   say(`SQS answered ListQueues after ${Date.now() - t0} ms`);
-  const dlq = await ensureQueue(sqs, env('SQS_DLQ_NAME', 'submissions-dlq'), {});
+  const dlq = await ensureQueue(sqs, env('SQS_DLQ_NAME', 'submissions-dlq'), {}, say);
   const redrive = JSON.stringify({
     deadLetterTargetArn: dlq.arn,
     maxReceiveCount: Number.parseInt(env('SQS_MAX_RECEIVE_COUNT', '5'), 10),
   });
-  const main = await ensureQueue(sqs, env('SQS_QUEUE_NAME', 'submissions'), { RedrivePolicy: redrive });
+  const main = await ensureQueue(sqs, env('SQS_QUEUE_NAME', 'submissions'), { RedrivePolicy: redrive }, say);
   say(`queue ${dlq.created ? 'created' : 'exists'}: ${dlq.url}`);
   say(`queue ${main.created ? 'created' : 'exists'}: ${main.url} (RedrivePolicy ${redrive})`);
   const configured = process.env.SQS_QUEUE_URL;
@@ -136,36 +81,6 @@ async function sqsUp(timeoutMs: number): Promise<void> {
 }
 
 // ------------------------------------------------------------------------------------------------------------ Kinesis
-async function streamStatus(kinesis: KinesisClient, name: string): Promise<{ status: string; shards: number } | null> {
-  try {
-    const s = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
-    return { status: s?.StreamStatus ?? 'UNKNOWN', shards: s?.OpenShardCount ?? 0 };
-  } catch (err) {
-    if (errorName(err) === 'ResourceNotFoundException') return null;
-    throw err;
-  }
-}
-
-async function ensureStream(kinesis: KinesisClient, name: string, shards: number, timeoutMs: number): Promise<void> {
-  let current = await streamStatus(kinesis, name);
-  if (current === null) {
-    try {
-      await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-      say(`stream ${name}: creating with ${shards} shards`);
-    } catch (err) {
-      if (errorName(err) !== 'ResourceInUseException') throw err; // created concurrently: fine
-    }
-  } else if (current.status === 'ACTIVE' && current.shards !== shards) {
-    console.warn(`[stack] WARNING: stream ${name} exists with ${current.shards} open shards, wanted ${shards}`);
-  }
-  const t0 = Date.now();
-  current = await pollUntil(`stream ${name} ACTIVE`, timeoutMs, async () => {
-    const s = await streamStatus(kinesis, name);
-    return s?.status === 'ACTIVE' ? s : undefined;
-  });
-  say(`stream ${name}: ACTIVE with ${current.shards} open shards (waited ${Date.now() - t0} ms)`);
-}
-
 async function kinesisUp(timeoutMs: number): Promise<void> {
   const kinesis = kinesisClient();
   const t0 = Date.now();
@@ -174,7 +89,7 @@ async function kinesisUp(timeoutMs: number): Promise<void> {
   });
   say(`Kinesis answered ListStreams after ${Date.now() - t0} ms`);
   const shards = Number.parseInt(env('KINESIS_SHARD_COUNT', '2'), 10);
-  await ensureStream(kinesis, env('KINESIS_STREAM_NAME', 'events'), shards, timeoutMs);
+  await ensureStream(kinesis, env('KINESIS_STREAM_NAME', 'events'), shards, { timeoutMs, log: say });
 }
 
 // -------------------------------------------------------------------------------------------------------------- smoke
@@ -244,15 +159,15 @@ async function smokeSqs(): Promise<void> {
       'redrive: after maxReceiveCount receives the message moved to the DLQ',
     );
   } finally {
-    await sqs.send(new DeleteQueueCommand({ QueueUrl: q.url }));
-    await sqs.send(new DeleteQueueCommand({ QueueUrl: dlq.url }));
+    await deleteQueue(sqs, q.url);
+    await deleteQueue(sqs, dlq.url);
   }
 }
 
 async function smokeKinesis(): Promise<void> {
   const kinesis = kinesisClient();
   const name = `stack-smoke-${process.pid}-${Date.now()}`;
-  await ensureStream(kinesis, name, 2, 30_000);
+  await ensureStream(kinesis, name, 2, { timeoutMs: 30_000, log: say });
   try {
     const t0 = Date.now();
     const records = Array.from({ length: 20 }, (_, i) => ({
@@ -298,7 +213,7 @@ async function smokeKinesis(): Promise<void> {
     check(read === 20, 'GetRecords: all 20 records read back');
     say(`Kinesis round trip took ${Date.now() - t0} ms`);
   } finally {
-    await kinesis.send(new DeleteStreamCommand({ StreamName: name }));
+    await deleteStream(kinesis, name);
   }
 }
 

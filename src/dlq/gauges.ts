@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { MetricMeter } from '@temporalio/common';
 import type { Config } from '../config';
+import { pollEvery } from '../poll-every';
 import { queueDepth, resolveDlqPair } from './queues';
 
 /**
@@ -17,34 +18,19 @@ export interface DlqGaugeOptions {
 }
 
 export function monitorDlqDepth(options: DlqGaugeOptions): () => void {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
   let lastWarning: string | undefined;
-  const poll = async (): Promise<void> => {
+  return pollEvery(options.pollMs, async (stopped) => {
     try {
       const { value, tags } = await options.read();
-      if (!stopped) options.gauge.set(value, tags);
+      if (!stopped()) options.gauge.set(value, tags);
+      lastWarning = undefined;
     } catch (err) {
       // Once per distinct problem, not once per poll: a worker without a DLQ would otherwise log it every minute.
       const warning = `dead-letter queue depth not read: ${err instanceof Error ? err.message : String(err)}`;
       if (warning !== lastWarning) options.warn(warning);
       lastWarning = warning;
-      return schedule();
     }
-    lastWarning = undefined;
-    schedule();
-  };
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => void poll(), options.pollMs);
-    // Never the reason the process stays up.
-    timer.unref();
-  };
-  void poll();
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-  };
+  });
 }
 
 /**

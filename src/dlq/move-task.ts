@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ListMessageMoveTasksCommand, StartMessageMoveTaskCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { OperatorError } from '../cli-shell';
 import { formatDurationMs } from '../duration';
@@ -60,7 +61,7 @@ export async function waitForMoveTask(
         reason: `still ${status} after ${formatDurationMs(timeoutMs)}`,
       };
     }
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await sleep(pollMs);
   }
 }
 

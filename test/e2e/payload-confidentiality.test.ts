@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -45,7 +46,7 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
   return true;
 }

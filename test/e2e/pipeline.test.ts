@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { configSchema } from '../../src/config';
@@ -91,7 +92,7 @@ async function firstRunOf(describe: () => Promise<ScheduleRuns>): Promise<string
     const { info } = await describe();
     const started = info.recentActions[0]?.action.workflow?.workflowId;
     if (started) return started;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error('the schedule did not start a run');
 }

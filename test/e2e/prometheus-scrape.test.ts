@@ -1,6 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -20,6 +20,7 @@ import {
   queueArn,
 } from '../helpers/aws';
 import { connectTestEnv, uniqueName } from '../helpers/temporal';
+import { freePort } from '../../tools/stack/free-port';
 
 /**
  * A real Prometheus (Debian's `prometheus`, installed by scripts/install-prometheus.sh) started as a plain process with
@@ -30,18 +31,6 @@ import { connectTestEnv, uniqueName } from '../helpers/temporal';
 jest.setTimeout(180_000);
 
 const ROOT = resolve(__dirname, '../..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 async function pollUntil<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -55,7 +44,7 @@ async function pollUntil<T>(what: string, timeoutMs: number, attempt: () => Prom
       last = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs} ms (${last})`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 

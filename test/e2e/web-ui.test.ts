@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -180,7 +181,7 @@ async function waitForText(page: Page, text: string, timeoutMs = 30_000): Promis
   const deadline = Date.now() + timeoutMs;
   while (!(await page.locator('body').innerText()).includes(text)) {
     if (Date.now() > deadline) throw new Error(`"${text}" not shown on ${page.url()} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 
@@ -198,7 +199,7 @@ async function firstRunOf(describe: () => Promise<ScheduleRuns>): Promise<string
     const { info } = await describe();
     const started = info.recentActions[0]?.action.workflow?.workflowId;
     if (started) return started;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error('the schedule did not start a run');
 }

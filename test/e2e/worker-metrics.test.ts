@@ -1,5 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -9,6 +9,7 @@ import type { RunSummary } from '../../workflows/run-summary';
 import { drainQueue } from '../../workflows';
 import { createTestQueue, createTestStream, deleteTestQueue, deleteTestStream, emulatorClients } from '../helpers/aws';
 import { connectTestEnv, uniqueName } from '../helpers/temporal';
+import { freePort } from '../../tools/stack/free-port';
 
 /**
  * The real worker entry point (`npm run worker`) as a child process, with its Prometheus endpoint: after a run over a
@@ -16,18 +17,6 @@ import { connectTestEnv, uniqueName } from '../helpers/temporal';
  * submissions, deleted = received) and agree with the run's own summary.
  */
 jest.setTimeout(120_000);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** Sums every sample of a metric over its label sets. */
 function metricTotal(exposition: string, name: string, labelFilter = ''): number {
@@ -47,7 +36,7 @@ async function waitForMetrics(url: string): Promise<void> {
       .then((r) => r.ok)
       .catch(() => false);
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error(`worker metrics endpoint ${url} never answered`);
 }
@@ -122,7 +111,7 @@ describe('worker process metrics', () => {
     for (let i = 0; i < 50; i++) {
       exposition = await (await fetch(metricsUrl)).text();
       if (metricTotal(exposition, 'edr_messages_deleted') >= 120) break;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     const received = metricTotal(exposition, 'edr_submissions_received');
     const validCount = metricTotal(exposition, 'edr_submissions_valid');

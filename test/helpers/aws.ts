@@ -1,20 +1,20 @@
 import {
-  CreateStreamCommand,
-  DeleteStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   ListShardsCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageBatchCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
+import { createQueue, deleteQueue, deleteStream, ensureStream } from '../../tools/stack/aws-resources';
+
+// Queues and streams come from the one bootstrap module; these names are what the suites call them.
+export { queueArn } from '../../tools/stack/aws-resources';
+export const createTestQueue = createQueue;
+export const deleteTestQueue = deleteQueue;
+export const deleteTestStream = deleteStream;
+export const createTestStream = (kinesis: KinesisClient, name: string, shards = 2): Promise<void> =>
+  ensureStream(kinesis, name, shards);
 
 export function emulatorClients(): { sqs: SQSClient; kinesis: KinesisClient } {
   const config = {
@@ -24,28 +24,6 @@ export function emulatorClients(): { sqs: SQSClient; kinesis: KinesisClient } {
     AWS_ENDPOINT_URL_KINESIS: process.env.AWS_ENDPOINT_URL_KINESIS,
   };
   return { sqs: createSqsClient(config), kinesis: createKinesisClient(config) };
-}
-
-export async function createTestQueue(
-  sqs: SQSClient,
-  name: string,
-  attributes: Record<string, string> = {},
-): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  if (!QueueUrl) throw new Error(`no queue url for ${name}`);
-  return QueueUrl;
-}
-
-export async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  if (!Attributes?.QueueArn) throw new Error(`no ARN for ${queueUrl}`);
-  return Attributes.QueueArn;
-}
-
-export async function deleteTestQueue(sqs: SQSClient, queueUrl: string): Promise<void> {
-  await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
 }
 
 export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: string[]): Promise<string[]> {
@@ -87,22 +65,6 @@ function requiredCount(attributes: Partial<Record<string, string>> | undefined, 
   const raw = attributes?.[name];
   if (raw === undefined || !/^\d+$/.test(raw)) throw new Error(`GetQueueAttributes: ${name} missing or not a count`);
   return Number(raw);
-}
-
-export async function createTestStream(kinesis: KinesisClient, name: string, shards = 2): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  for (let i = 0; i < 100; i++) {
-    const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`stream ${name} did not become ACTIVE`);
-}
-
-export async function deleteTestStream(kinesis: KinesisClient, name: string): Promise<void> {
-  await kinesis
-    .send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true }))
-    .catch(() => undefined);
 }
 
 export interface StreamRecord {

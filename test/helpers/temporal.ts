@@ -1,7 +1,8 @@
 import { defaultPayloadConverter, type DataConverter, type Payload } from '@temporalio/common';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import type { PipelineActivities } from '../../activities';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { bundleWorkflows } from '../../src/workflow-bundle';
 
@@ -37,6 +38,21 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflows();
   return bundle;
+}
+
+/** A worker on the test server with what every test worker shares: its data converter and the workflow bundle. */
+export async function createTestWorker(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  activities: PipelineActivities,
+): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+    dataConverter: testDataConverter(),
+  });
 }
 
 export function uniqueName(prefix: string): string {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -18,6 +19,7 @@ import type { RunSummary } from '../../workflows/run-summary';
 import { drainQueue } from '../../workflows';
 import { connectTestEnv, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 import { asBase64, brokenBodies, validSubmission } from '../helpers/submissions';
+import { publishedAll } from '../helpers/fake-activities';
 
 /**
  * The workflow's orchestration against the real Temporal dev server, with in-memory queue and stream fakes in place
@@ -54,7 +56,7 @@ class FakePipeline {
         this.steps.push('receive');
         this.beforeReceive(this.receives.length);
         // An empty queue answers after a short poll, as a long poll would (shortened: the test measures no latency).
-        if (this.queue.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+        if (this.queue.length === 0) await sleep(100);
         const taken = this.queue.splice(0, request.maxNumberOfMessages * request.receives);
         const messages: ReceivedMessage[] = taken.map((m) => {
           this.inFlight.set(m.messageId, m.body);
@@ -79,19 +81,10 @@ class FakePipeline {
         if (request.submissions.some((s) => this.failPublishFor.has(s.messageId))) {
           throw ApplicationFailure.nonRetryable('stream unavailable (fake)', 'ResourceNotFoundException');
         }
-        let events = 0;
         for (const s of request.submissions) {
           for (const data of s.records) this.stream.push({ messageId: s.messageId, data });
-          events += s.records.length;
         }
-        return {
-          eventsPublished: events,
-          submissions: request.submissions.length,
-          putRecordsRequests: 1,
-          retriedEntries: 0,
-          resumedEvents: 0,
-          leaseExtensions: 0,
-        };
+        return publishedAll(request);
       },
       deleteMessages: async (request) => {
         this.steps.push('delete-start');

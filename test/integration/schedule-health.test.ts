@@ -1,10 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import type { PipelineActivities } from '../../activities';
 import { configSchema } from '../../src/config';
 import { scheduleOptions } from '../../src/schedule/definition';
 import { readScheduleHealth } from '../../src/schedule-health';
-import { connectTestEnv, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
+import { emptyQueueActivities } from '../helpers/fake-activities';
+import { connectTestEnv, createTestWorker, uniqueName } from '../helpers/temporal';
 
 /** The liveness reading (G7) against the Temporal dev server: a schedule's last completed run and its healthy gap. */
 jest.setTimeout(60_000);
@@ -36,23 +36,7 @@ describe('readScheduleHealth', () => {
       const before = await readScheduleHealth(env.client, config.SCHEDULE_ID);
       expect(before).toEqual({ lastCompletedAtMs: info.createdAt.getTime(), healthyGapSeconds: 999 * 3600 + 120 });
 
-      const unexpected = async (): Promise<never> => {
-        throw new Error('not reached: the fake queue is empty');
-      };
-      const activities: PipelineActivities = {
-        receiveSubmissions: async () => ({ messages: [], releasedOverBudget: 0 }),
-        validateAndTransform: unexpected,
-        publishEvents: unexpected,
-        deleteMessages: unexpected,
-        dropInvalidSubmissions: unexpected,
-      };
-      const worker = await Worker.create({
-        dataConverter: testDataConverter(),
-        connection: env.nativeConnection,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowBundle: await workflowBundle(),
-        activities,
-      });
+      const worker = await createTestWorker(env, config.TEMPORAL_TASK_QUEUE, emptyQueueActivities());
       const closeTime = await worker.runUntil(async () => {
         await handle.trigger();
         for (let i = 0; i < 100; i++) {
@@ -61,7 +45,7 @@ describe('readScheduleHealth', () => {
             await env.client.workflow.getHandle(started).result();
             return (await env.client.workflow.getHandle(started).describe()).closeTime;
           }
-          await new Promise((r) => setTimeout(r, 200));
+          await sleep(200);
         }
         throw new Error('the schedule did not start a run');
       });

@@ -1,7 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ScheduleHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Context } from '@temporalio/activity';
-import { Worker } from '@temporalio/worker';
 import type { PipelineActivities, ReceivedMessage, ReceiveRequest } from '../../activities';
 import { createValidateAndTransform } from '../../activities/validate-and-transform';
 import { recordsToPublish } from '../../activities/publish-records';
@@ -12,8 +12,9 @@ import { scheduleOptions } from '../../src/schedule/definition';
 import { describeDrift, scheduleDrift } from '../../src/schedule/drift';
 import { mergeTuning, updateSchedule } from '../../src/schedule/tune';
 import { drainQueue } from '../../workflows';
-import { connectTestEnv, decodeTestPayload, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, createTestWorker, decodeTestPayload, uniqueName } from '../helpers/temporal';
 import { asBase64, validSubmission } from '../helpers/submissions';
+import { emptyQueueActivities, publishedAll } from '../helpers/fake-activities';
 
 /**
  * Schedule tuning on the Temporal dev server: `npm run schedule:update`'s code path changes what the next run gets,
@@ -75,26 +76,8 @@ describe('schedule tuning', () => {
 
     // Fake activities record what the run asks for; an empty queue ends every lane after one receive.
     const receives: ReceiveRequest[] = [];
-    const unexpected = async (): Promise<never> => {
-      throw new Error('not reached: the fake queue is empty');
-    };
-    const activities: PipelineActivities = {
-      receiveSubmissions: async (request) => {
-        receives.push(request);
-        return { messages: [], releasedOverBudget: 0 };
-      },
-      validateAndTransform: unexpected,
-      publishEvents: unexpected,
-      deleteMessages: unexpected,
-      dropInvalidSubmissions: unexpected,
-    };
-    const worker = await Worker.create({
-      dataConverter: testDataConverter(),
-      connection: env.nativeConnection,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowBundle: await workflowBundle(),
-      activities,
-    });
+    const activities = emptyQueueActivities((request) => receives.push(request));
+    const worker = await createTestWorker(env, config.TEMPORAL_TASK_QUEUE, activities);
 
     const { summary, startInput } = await worker.runUntil(async () => {
       await handle.trigger();
@@ -154,7 +137,7 @@ describe('schedule tuning', () => {
     const activities: PipelineActivities = {
       receiveSubmissions: async () => {
         // An empty queue answers after a short poll, as a long poll would.
-        if (queue.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+        if (queue.length === 0) await sleep(200);
         // A receive still in flight for the terminated run takes nothing: this fake has no visibility timeout to
         // hand such a message back, as SQS would.
         if (Context.current().info.workflowExecution?.runId === terminatedRunId) {
@@ -169,15 +152,7 @@ describe('schedule tuning', () => {
         if (!execution) throw new Error('a workflow activity has its execution');
         const { workflowId, runId } = execution;
         published.push(...request.submissions.map((s) => ({ messageId: s.messageId, workflowId, runId })));
-        const events = request.submissions.reduce((n, s) => n + s.records.length, 0);
-        return {
-          eventsPublished: events,
-          submissions: request.submissions.length,
-          putRecordsRequests: 1,
-          retriedEntries: 0,
-          resumedEvents: 0,
-          leaseExtensions: 0,
-        };
+        return publishedAll(request);
       },
       deleteMessages: async (request) => ({ deleted: request.messages.length, retriedEntries: 0, staleReceipts: [] }),
       dropInvalidSubmissions: async (request) => ({
@@ -202,17 +177,11 @@ describe('schedule tuning', () => {
     const waitFor = async (what: string, done: () => boolean | Promise<boolean>): Promise<void> => {
       for (const until = Date.now() + 40_000; Date.now() < until;) {
         if (await done()) return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
       }
       throw new Error(`timed out waiting for ${what}`);
     };
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowBundle: await workflowBundle(),
-      activities,
-      dataConverter: testDataConverter(),
-    });
+    const worker = await createTestWorker(env, config.TEMPORAL_TASK_QUEUE, activities);
     const handle = await createSchedule(config);
 
     await worker.runUntil(async () => {
@@ -373,7 +342,7 @@ async function firstRunOf(handle: ScheduleHandle): Promise<string> {
     const { info } = await handle.describe();
     const started = info.recentActions[0]?.action.workflow.workflowId;
     if (started) return started;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error('the schedule did not start a run');
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { startPrivateTemporal, type PrivateTemporalServer } from '../../tools/chaos/temporal-server';
 import { spawnWorkerProcess, type WorkerProcess } from '../../tools/chaos/workers';
@@ -124,7 +125,7 @@ describe('search attributes missing on the namespace', () => {
         const { status } = await client.workflow.getHandle(workflowId).describe();
         if (status.name === 'COMPLETED') completed.add(workflowId);
       }
-      await new Promise((r) => setTimeout(r, 1_000));
+      await sleep(1_000);
     }
     await handle.delete();
     // Two runs, one after the other: the first closed, so the schedule went on.

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultRule } from './proxy';
 import type { ChaosContext, ChaosResult, Scenario } from './runner';
 import type { WorkerProcess } from './workers';
@@ -9,8 +10,6 @@ const windowMs = (ctx: ChaosContext, ciMs: number, fullMs: number): number =>
   Math.round(Math.min(fullMs, Math.max(ciMs, fullMs * ctx.scale)));
 
 const SQS_OPS = ['ReceiveMessage', 'DeleteMessageBatch', 'ChangeMessageVisibilityBatch'];
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Faults a named rule of a proxy injected so far. */
 const injectedBy = (proxy: ChaosContext['sqsProxy'], rule: string): number =>

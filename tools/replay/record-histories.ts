@@ -1,6 +1,6 @@
 import { executeCommand, parseCommandLine, stringFlag, PROCESS_IO, type CliIo } from '../../src/cli-shell';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -15,14 +15,16 @@ import {
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createActivities } from '../../activities';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import type { RunSummary } from '../../workflows/run-summary';
 import type { drainQueue } from '../../workflows';
+import { WORKFLOW_TYPE } from '../../workflows/names';
 import { RECORDING_CASES, SMALL_HISTORY_EVENTS, type RecordingCase, type RunOutcome } from './cases';
 import { startKinesis, startSqs, startTemporal, TEMPORAL_BIN } from './private-services';
+import { createQueue, ensureStream } from '../stack/aws-resources';
+import { checkoutRoots, withRepositoryRelativePaths } from './relative-paths';
 
 const execFileAsync = promisify(execFile);
 
@@ -70,22 +72,6 @@ function emulatorClients(sqsEndpoint: string, kinesisEndpoint: string): Emulator
     sqs: new SQSClient({ ...shared, endpoint: sqsEndpoint }),
     kinesis: new KinesisClient({ ...shared, endpoint: kinesisEndpoint }),
   };
-}
-
-async function createStream(kinesis: KinesisClient): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 1 }));
-  for (let i = 0; i < 100; i += 1) {
-    const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: STREAM }));
-    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await sleep(100);
-  }
-  throw new Error(`stream ${STREAM} not ACTIVE`);
-}
-
-async function createQueue(sqs: SQSClient, name: string): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  if (!QueueUrl) throw new Error(`no URL for queue ${name}`);
-  return QueueUrl;
 }
 
 async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: string[]): Promise<void> {
@@ -141,7 +127,7 @@ async function recordCase(
         limits: DEFAULT_VALIDATION_LIMITS,
       }),
     });
-    const handle = await client.workflow.start<typeof drainQueue>('drainQueue', {
+    const handle = await client.workflow.start<typeof drainQueue>(WORKFLOW_TYPE, {
       taskQueue,
       workflowId: `replay-${recording.name}`,
       args: [recording.input],
@@ -162,7 +148,10 @@ async function recordCase(
     }
     const recorded: Recorded[] = [];
     for (const run of runs) {
-      const json = await showHistory(server.address, handle.workflowId, run.runId);
+      const json = withRepositoryRelativePaths(
+        await showHistory(server.address, handle.workflowId, run.runId),
+        checkoutRoots(REPO_ROOT),
+      );
       const file = join(out, `${run.file}.json`);
       writeFileSync(file, json.endsWith('\n') ? json : `${json}\n`);
       recorded.push({ file, events: countEvents(json) });
@@ -220,7 +209,7 @@ async function main(argv: string[]): Promise<void> {
   ]);
   try {
     const emulators = emulatorClients(sqs.endpoint, kinesis.endpoint);
-    await createStream(emulators.kinesis);
+    await ensureStream(emulators.kinesis, STREAM, 1);
     for (const recording of RECORDING_CASES) {
       const server = recording.server === 'small-history' ? smallHistory : standard;
       for (const { file, events } of await recordCase(recording, server, emulators, workflowBundle, args.out)) {

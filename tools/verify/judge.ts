@@ -163,188 +163,254 @@ function mayStillBeQueued(entry: ValidEntry, inFlightSince: Date | undefined): b
   return inFlightSince !== undefined && Date.parse(entry.sentAt) >= inFlightSince.getTime();
 }
 
-export function judge(
-  submissions: readonly SubmissionEntry[],
-  records: readonly StreamRecord[],
-  options: JudgeOptions = {},
-): JudgeReport {
+type Flag = (code: CheckCode, example: Record<string, unknown>, by?: number) => void;
+
+/** Every check at zero, and the one way to count a finding (keeping the first few as examples). */
+function newChecks(): { checks: Record<CheckCode, CheckResult>; flag: Flag } {
   const checks = Object.fromEntries(
     CHECKS.map((c) => [c, { count: 0, violation: false, examples: [] as Record<string, unknown>[] }]),
   ) as Record<CheckCode, CheckResult>;
-  const flag = (code: CheckCode, example: Record<string, unknown>, by = 1): void => {
+  const flag: Flag = (code, example, by = 1) => {
     const c = checks[code];
     c.count += by;
     if (c.examples.length < MAX_EXAMPLES) c.examples.push(example);
   };
-  const allowedExtra = new Set(options.allowedExtraFields ?? []);
-  const partitionKey = options.partitionKey ?? 'manifest';
-  const skew = options.clockSkewMs ?? 0;
+  return { checks, flag };
+}
 
-  // Expectations.
-  const expected = new Map<string, ExpectedRef>();
-  const leakIds = new Map<string, { messageId: string; brokenClass: string; index: number }>();
-  const extraIds = new Map<string, { messageId: string; index: number }>();
-  const byContent = new Map<string, ExpectedRef[]>();
-  let expectedEvents = 0;
-  const valid = submissions.filter((s): s is ValidEntry => s.status === 'valid');
-  for (const entry of valid) {
+/** What the manifest lets the judge recognise on the stream, by event id and by content. */
+interface Expectations {
+  valid: ValidEntry[];
+  expectedEvents: number;
+  /** The events valid submissions must produce. */
+  expected: Map<string, ExpectedRef>;
+  /** Ids an event of a broken submission would have: any on the stream leaked through validation. */
+  leakIds: Map<string, { messageId: string; brokenClass: string; index: number }>;
+  /** Ids just past a valid submission's last event: an event the product invented. */
+  extraIds: Map<string, { messageId: string; index: number }>;
+  /** Expected events by content: a record with unknown id but known content is a duplicate with a new id. */
+  byContent: Map<string, ExpectedRef[]>;
+}
+
+function expectationsOf(submissions: readonly SubmissionEntry[], flag: Flag): Expectations {
+  const x: Expectations = {
+    valid: submissions.filter((s): s is ValidEntry => s.status === 'valid'),
+    expectedEvents: 0,
+    expected: new Map(),
+    leakIds: new Map(),
+    extraIds: new Map(),
+    byContent: new Map(),
+  };
+  for (const entry of x.valid) {
     entry.events.forEach((event, index) => {
-      expectedEvents++;
+      x.expectedEvents++;
       const id = entry.eventIds[index] ?? expectedEventId(entry.messageId, index);
-      if (expected.has(id)) flag('event_id_collision', { eventId: id, messageId: entry.messageId, index });
+      if (x.expected.has(id)) flag('event_id_collision', { eventId: id, messageId: entry.messageId, index });
       const ref = { entry, index, event };
-      expected.set(id, ref);
+      x.expected.set(id, ref);
       const key = contentKey(event);
-      byContent.set(key, [...(byContent.get(key) ?? []), ref]);
+      x.byContent.set(key, [...(x.byContent.get(key) ?? []), ref]);
     });
     for (let i = entry.events.length; i < entry.events.length + EXTRA_INDEX_WINDOW; i++) {
-      extraIds.set(expectedEventId(entry.messageId, i), { messageId: entry.messageId, index: i });
+      x.extraIds.set(expectedEventId(entry.messageId, i), { messageId: entry.messageId, index: i });
     }
   }
   for (const entry of submissions) {
     if (entry.status !== 'broken') continue;
     for (let i = 0; i < Math.max(entry.eventCountHint, MIN_LEAK_WINDOW); i++) {
-      leakIds.set(expectedEventId(entry.messageId, i), {
+      x.leakIds.set(expectedEventId(entry.messageId, i), {
         messageId: entry.messageId,
         brokenClass: entry.brokenClass,
         index: i,
       });
     }
   }
+  return x;
+}
 
-  // One pass over the stream.
+type Where = { shardId: string; sequenceNumber: string };
+
+/** The record's JSON object, or undefined (flagged) when it is not one. */
+function parseRecord(record: StreamRecord, where: Where, flag: Flag): Record<string, unknown> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(record.data);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    flag('unparseable_record', { ...where, data: record.data.slice(0, 200) });
+    return undefined;
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** A record whose event id the manifest does not expect: leaked, invented, re-identified, or simply unknown. */
+function classifyUnexpected(
+  fields: Record<string, unknown>,
+  record: StreamRecord,
+  where: Where & { eventId: string },
+  x: Expectations,
+  flag: Flag,
+): void {
+  const leak = x.leakIds.get(where.eventId);
+  const extra = x.extraIds.get(where.eventId);
+  const sameContent = x.byContent.get(contentKey(fields));
+  if (leak) flag('leaked', { ...where, ...leak });
+  else if (extra) flag('extra_event', { ...where, ...extra });
+  else if (sameContent && sameContent.length > 0) {
+    const first = sameContent[0];
+    flag('duplicate_different_id', {
+      ...where,
+      expectedEventId: first ? first.entry.eventIds[first.index] : undefined,
+      messageId: first?.entry.messageId,
+    });
+  } else flag('unexpected', { ...where, data: record.data.slice(0, 200) });
+}
+
+/** An expected event's record against docs/contract.md#output: shape, fields, values, time_created, partition key. */
+function checkContent(
+  fields: Record<string, unknown>,
+  record: StreamRecord,
+  ref: ExpectedRef,
+  ctx: Record<string, unknown>,
+  options: JudgeOptions,
+  flag: Flag,
+): void {
+  const shape = outputEventSchema.safeParse(fields);
+  if (!shape.success) {
+    flag('wrong_shape', { ...ctx, issues: shape.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+  }
+  const allowedExtra = new Set(options.allowedExtraFields ?? []);
+  const type = fields['type'];
+  const known: readonly string[] =
+    type === 'new_process' || type === 'network_connection' ? FIELDS[type] : FIELDS[ref.event.type];
+  const extras = Object.keys(fields).filter((k) => !known.includes(k) && !allowedExtra.has(k));
+  if (extras.length > 0) flag('extra_field', { ...ctx, fields: extras });
+  const mismatched = Object.entries(ref.event).filter(([k, v]) => fields[k] !== v);
+  if (mismatched.length > 0) {
+    flag('wrong_value', {
+      ...ctx,
+      fields: mismatched.map(([k, v]) => ({ field: k, expected: v, actual: fields[k] })),
+    });
+  }
+  checkTimeCreated(fields['time_created'], ref, ctx, options.clockSkewMs ?? 0, flag);
+  checkPartitionKey(record, ref, ctx, options.partitionKey ?? 'manifest', flag);
+}
+
+function checkTimeCreated(tc: unknown, ref: ExpectedRef, ctx: Record<string, unknown>, skew: number, flag: Flag): void {
+  const tcMs = typeof tc === 'string' && UTC_ISO.test(tc) ? Date.parse(tc) : NaN;
+  if (Number.isNaN(tcMs)) flag('bad_time_created', { ...ctx, timeCreated: tc, reason: 'not ISO 8601 UTC with Z' });
+  else if (tcMs < Date.parse(ref.entry.sentAt) - skew) {
+    flag('bad_time_created', { ...ctx, timeCreated: tc, sentAt: ref.entry.sentAt, reason: 'before sentAt' });
+  }
+}
+
+function checkPartitionKey(
+  record: StreamRecord,
+  ref: ExpectedRef,
+  ctx: Record<string, unknown>,
+  partitionKey: NonNullable<JudgeOptions['partitionKey']>,
+  flag: Flag,
+): void {
+  if (partitionKey === 'any') return;
+  const want =
+    partitionKey === 'manifest'
+      ? ref.entry.partitionKey
+      : partitionKey === 'device_id'
+        ? ref.entry.deviceId
+        : ref.entry.submissionId;
+  if (record.partitionKey !== want) {
+    flag('wrong_partition_key', { ...ctx, partitionKey: record.partitionKey, expected: want });
+  }
+}
+
+/** One pass over the stream: every record judged on its own; the expected ones collected by event id. */
+function scanStream(
+  records: readonly StreamRecord[],
+  x: Expectations,
+  options: JudgeOptions,
+  flag: Flag,
+): Map<string, Occurrence[]> {
   const occurrences = new Map<string, Occurrence[]>();
   for (const record of records) {
     const where = { shardId: record.shardId, sequenceNumber: record.sequenceNumber };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(record.data);
-    } catch {
-      flag('unparseable_record', { ...where, data: record.data.slice(0, 200) });
-      continue;
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      flag('unparseable_record', { ...where, data: record.data.slice(0, 200) });
-      continue;
-    }
-    const fields = parsed as Record<string, unknown>;
+    const fields = parseRecord(record, where, flag);
+    if (!fields) continue;
     const eventId = typeof fields['event_id'] === 'string' ? fields['event_id'] : '';
-    const ref = expected.get(eventId);
+    const ref = x.expected.get(eventId);
     if (!ref) {
-      const leak = leakIds.get(eventId);
-      const extra = extraIds.get(eventId);
-      const sameContent = byContent.get(contentKey(fields));
-      if (leak) flag('leaked', { ...where, eventId, ...leak });
-      else if (extra) flag('extra_event', { ...where, eventId, ...extra });
-      else if (sameContent && sameContent.length > 0) {
-        const first = sameContent[0];
-        flag('duplicate_different_id', {
-          ...where,
-          eventId,
-          expectedEventId: first ? first.entry.eventIds[first.index] : undefined,
-          messageId: first?.entry.messageId,
-        });
-      } else flag('unexpected', { ...where, eventId, data: record.data.slice(0, 200) });
+      classifyUnexpected(fields, record, { ...where, eventId }, x, flag);
       continue;
     }
-    const occ = occurrences.get(eventId) ?? [];
-    occ.push({ record, seq: seqOf(record) });
-    occurrences.set(eventId, occ);
+    occurrences.set(eventId, [...(occurrences.get(eventId) ?? []), { record, seq: seqOf(record) }]);
     const ctx = { ...where, eventId, messageId: ref.entry.messageId, index: ref.index };
+    checkContent(fields, record, ref, ctx, options, flag);
+  }
+  return occurrences;
+}
 
-    const shape = outputEventSchema.safeParse(fields);
-    if (!shape.success) {
-      flag('wrong_shape', { ...ctx, issues: shape.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+interface Deliveries {
+  delivered: number;
+  duplicateRecords: number;
+  latencies: number[];
+}
+
+/** Per valid submission: each event delivered (once, or flagged), all on one shard, in order. */
+function judgeSubmission(
+  entry: ValidEntry,
+  occurrences: Map<string, Occurrence[]>,
+  options: JudgeOptions,
+  tally: Deliveries,
+  flag: Flag,
+): void {
+  const firsts: { index: number; first: Occurrence }[] = [];
+  const entryShards = new Set<string>();
+  entry.events.forEach((_, index) => {
+    const id = entry.eventIds[index] ?? expectedEventId(entry.messageId, index);
+    const occ = occurrences.get(id) ?? [];
+    if (occ.length === 0) {
+      const missing = { messageId: entry.messageId, index, eventId: id, deviceId: entry.deviceId };
+      flag(mayStillBeQueued(entry, options.inFlightSince) ? 'in_flight' : 'lost', { ...missing, sentAt: entry.sentAt });
+      return;
     }
-    const type = fields['type'];
-    const known: readonly string[] =
-      type === 'new_process' || type === 'network_connection' ? FIELDS[type] : FIELDS[ref.event.type];
-    const extras = Object.keys(fields).filter((k) => !known.includes(k) && !allowedExtra.has(k));
-    if (extras.length > 0) flag('extra_field', { ...ctx, fields: extras });
-    const mismatched = Object.entries(ref.event).filter(([k, v]) => fields[k] !== v);
-    if (mismatched.length > 0) {
-      flag('wrong_value', {
-        ...ctx,
-        fields: mismatched.map(([k, v]) => ({ field: k, expected: v, actual: fields[k] })),
+    tally.delivered++;
+    if (occ.length > 1) {
+      tally.duplicateRecords += occ.length - 1;
+      const at = occ.map((o) => `${o.record.shardId}/${o.record.sequenceNumber}`);
+      flag('duplicate_same_id', { messageId: entry.messageId, index, eventId: id, at }, occ.length - 1);
+    }
+    for (const o of occ) entryShards.add(o.record.shardId);
+    // A deduplicating consumer keeps the first copy: order and latency are judged on it.
+    const first = occ.reduce((a, b) => (b.seq < a.seq ? b : a));
+    firsts.push({ index, first });
+    if (first.record.arrivalTime) tally.latencies.push(first.record.arrivalTime.getTime() - Date.parse(entry.sentAt));
+  });
+  if (entryShards.size > 1) {
+    flag('split_shards', { messageId: entry.messageId, shards: [...entryShards] });
+    return;
+  }
+  checkOrder(entry, firsts, flag);
+}
+
+function checkOrder(entry: ValidEntry, firsts: { index: number; first: Occurrence }[], flag: Flag): void {
+  for (let i = 1; i < firsts.length; i++) {
+    const prev = firsts[i - 1];
+    const cur = firsts[i];
+    if (prev && cur && !(cur.first.seq > prev.first.seq)) {
+      flag('order', {
+        messageId: entry.messageId,
+        earlierIndex: prev.index,
+        earlierSequence: prev.first.record.sequenceNumber,
+        laterIndex: cur.index,
+        laterSequence: cur.first.record.sequenceNumber,
       });
     }
-    const tc = fields['time_created'];
-    const tcMs = typeof tc === 'string' && UTC_ISO.test(tc) ? Date.parse(tc) : NaN;
-    if (Number.isNaN(tcMs)) flag('bad_time_created', { ...ctx, timeCreated: tc, reason: 'not ISO 8601 UTC with Z' });
-    else if (tcMs < Date.parse(ref.entry.sentAt) - skew) {
-      flag('bad_time_created', { ...ctx, timeCreated: tc, sentAt: ref.entry.sentAt, reason: 'before sentAt' });
-    }
-    if (partitionKey !== 'any') {
-      const want =
-        partitionKey === 'manifest'
-          ? ref.entry.partitionKey
-          : partitionKey === 'device_id'
-            ? ref.entry.deviceId
-            : ref.entry.submissionId;
-      if (record.partitionKey !== want) {
-        flag('wrong_partition_key', { ...ctx, partitionKey: record.partitionKey, expected: want });
-      }
-    }
   }
+}
 
-  // Per event and per submission.
-  const latencies: number[] = [];
-  let delivered = 0;
-  let duplicateRecords = 0;
-  const shards = new Set(records.map((r) => r.shardId));
-  for (const entry of valid) {
-    const firsts: { index: number; first: Occurrence }[] = [];
-    const entryShards = new Set<string>();
-    entry.events.forEach((_, index) => {
-      const id = entry.eventIds[index] ?? expectedEventId(entry.messageId, index);
-      const occ = occurrences.get(id) ?? [];
-      if (occ.length === 0) {
-        const missing = { messageId: entry.messageId, index, eventId: id, deviceId: entry.deviceId };
-        flag(mayStillBeQueued(entry, options.inFlightSince) ? 'in_flight' : 'lost', {
-          ...missing,
-          sentAt: entry.sentAt,
-        });
-        return;
-      }
-      delivered++;
-      if (occ.length > 1) {
-        duplicateRecords += occ.length - 1;
-        flag(
-          'duplicate_same_id',
-          {
-            messageId: entry.messageId,
-            index,
-            eventId: id,
-            at: occ.map((o) => `${o.record.shardId}/${o.record.sequenceNumber}`),
-          },
-          occ.length - 1,
-        );
-      }
-      for (const o of occ) entryShards.add(o.record.shardId);
-      // A deduplicating consumer keeps the first copy: order and latency are judged on it.
-      const first = occ.reduce((a, b) => (b.seq < a.seq ? b : a));
-      firsts.push({ index, first });
-      if (first.record.arrivalTime) latencies.push(first.record.arrivalTime.getTime() - Date.parse(entry.sentAt));
-    });
-    if (entryShards.size > 1) {
-      flag('split_shards', { messageId: entry.messageId, shards: [...entryShards] });
-      continue;
-    }
-    for (let i = 1; i < firsts.length; i++) {
-      const prev = firsts[i - 1];
-      const cur = firsts[i];
-      if (prev && cur && !(cur.first.seq > prev.first.seq)) {
-        flag('order', {
-          messageId: entry.messageId,
-          earlierIndex: prev.index,
-          earlierSequence: prev.first.record.sequenceNumber,
-          laterIndex: cur.index,
-          laterSequence: cur.first.record.sequenceNumber,
-        });
-      }
-    }
-  }
-
+/** Messages left in the queue or dead-lettered are failures whatever the stream shows. */
+function checkQueues(options: JudgeOptions, flag: Flag): void {
   if (options.queue) {
     const { visible, notVisible, delayed = 0 } = options.queue;
     if (visible + notVisible + delayed > 0) flag('queue_not_empty', { visible, notVisible, delayed });
@@ -353,7 +419,10 @@ export function judge(
     const { visible, notVisible, delayed = 0 } = options.deadLetterQueue;
     if (visible + notVisible + delayed > 0) flag('dead_letter_not_empty', { visible, notVisible, delayed });
   }
+}
 
+/** Which non-zero counts fail the run: all but the notes and what the options tolerate. */
+function markViolations(checks: Record<CheckCode, CheckResult>, options: JudgeOptions): void {
   for (const code of CHECKS) {
     const c = checks[code];
     const tolerated =
@@ -362,21 +431,34 @@ export function judge(
       (code === 'unexpected' && options.allowUnexpected === true);
     c.violation = c.count > 0 && !tolerated;
   }
+}
 
+export function judge(
+  submissions: readonly SubmissionEntry[],
+  records: readonly StreamRecord[],
+  options: JudgeOptions = {},
+): JudgeReport {
+  const { checks, flag } = newChecks();
+  const x = expectationsOf(submissions, flag);
+  const occurrences = scanStream(records, x, options, flag);
+  const tally: Deliveries = { delivered: 0, duplicateRecords: 0, latencies: [] };
+  for (const entry of x.valid) judgeSubmission(entry, occurrences, options, tally, flag);
+  checkQueues(options, flag);
+  markViolations(checks, options);
   return {
     ok: CHECKS.every((c) => !checks[c].violation),
     counts: {
       submissions: submissions.length,
-      validSubmissions: valid.length,
-      brokenSubmissions: submissions.length - valid.length,
-      expectedEvents,
+      validSubmissions: x.valid.length,
+      brokenSubmissions: submissions.length - x.valid.length,
+      expectedEvents: x.expectedEvents,
       records: records.length,
-      deliveredEvents: delivered,
-      duplicateRecords,
-      shards: shards.size,
+      deliveredEvents: tally.delivered,
+      duplicateRecords: tally.duplicateRecords,
+      shards: new Set(records.map((r) => r.shardId)).size,
     },
     checks,
-    latencyMs: summarizeLatencies(latencies),
+    latencyMs: summarizeLatencies(tally.latencies),
   };
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -37,8 +38,6 @@ interface ShardState {
   exhausted: boolean;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 function errorName(err: unknown): string {
   return err instanceof Error ? err.name : '';
 }
@@ -53,7 +52,7 @@ export class StreamReader {
     private readonly streamName: string,
     private readonly options: ReadOptions = {},
   ) {
-    this.sleep = options.sleep ?? defaultSleep;
+    this.sleep = options.sleep ?? sleep;
   }
 
   /** Reads whatever arrived since the last poll on every shard; returns only the new records. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { isDrained, readQueueDepth, type QueueDepth } from './queue-depth';
@@ -28,7 +29,7 @@ export async function waitForSettled(kinesis: KinesisClient, streamName: string,
   const reader = new StreamReader(kinesis, streamName, o);
   const started = Date.now();
   let lastGrowth = started;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pause = o.sleep ?? sleep;
   for (;;) {
     const fresh = await reader.poll();
     const now = Date.now();
@@ -42,6 +43,6 @@ export async function waitForSettled(kinesis: KinesisClient, streamName: string,
     }
     if (now - started >= o.timeoutMs)
       return { records: reader.records, queue, timedOut: true, elapsedMs: now - started };
-    await sleep(o.pollIntervalMs);
+    await pause(o.pollIntervalMs);
   }
 }

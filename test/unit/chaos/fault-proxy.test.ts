@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
@@ -70,7 +71,7 @@ async function waitFor(condition: () => boolean, maxMs: number): Promise<void> {
   const deadline = Date.now() + maxMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 
@@ -331,7 +332,7 @@ describe('fault proxy against a fake upstream', () => {
     // A window long enough for a request even on a loaded machine; the expiry is awaited on the rule's own deadline.
     const rule = proxy.add({ fault: { kind: 'serverError', status: 503 }, limit: { durationMs: 3_000 } });
     await expect(kinesis.send(new ListStreamsCommand({}))).rejects.toMatchObject({ name: 'ServiceUnavailable' });
-    await new Promise((r) => setTimeout(r, Math.max(0, rule.expiresAtMs - Date.now()) + 20));
+    await sleep(Math.max(0, rule.expiresAtMs - Date.now()) + 20);
     await expect(kinesis.send(new ListStreamsCommand({}))).resolves.toMatchObject({ StreamNames: ['s'] });
     expect(rule.injected).toBe(1);
   });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorScheduleHealth, type ScheduleHealth } from '../../../src/schedule-health';
 
 /** The liveness gauges follow what the schedule reports; a failed read leaves them frozen, so the alert can fire. */
@@ -6,7 +7,7 @@ describe('monitorScheduleHealth', () => {
     const values: number[] = [];
     return { values, set: (value: number) => void values.push(value) };
   }
-  const flush = () => new Promise((r) => setTimeout(r, 20));
+  const flush = () => sleep(20);
 
   it('sets both gauges on every poll and keeps them when a read fails', async () => {
     const reads: (ScheduleHealth | Error)[] = [

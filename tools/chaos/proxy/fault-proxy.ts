@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Agent,
   createServer,
@@ -94,7 +96,6 @@ const HOP_BY_HOP = new Set([
   'host',
   'proxy-connection',
 ]);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface UpstreamReply {
   status: number;
@@ -173,30 +174,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const now = Date.now();
     const active = rules.filter((r) => r.applies(target.operation, now));
 
-    let delayBefore = 0;
-    let delayAfter = 0;
-    let terminal: TerminalFault | undefined;
-    for (const rule of active) {
-      const fault = rule.rule.fault;
-      if (fault.kind === 'latency') {
-        if (!rule.selectRequest()) continue;
-        noteFault();
-        if ((fault.phase ?? 'before') === 'before') delayBefore += fault.ms;
-        else delayAfter += fault.ms;
-      } else if (
-        terminal === undefined &&
-        (fault.kind === 'throttle' || fault.kind === 'serverError' || fault.kind === 'hang' || fault.kind === 'reset')
-      ) {
-        if (!rule.selectRequest()) continue;
-        noteFault();
-        terminal = fault;
-      }
-    }
+    const { delayBefore, delayAfter, terminal } = planRequestFaults(active, noteFault);
     if (delayBefore > 0) await sleep(delayBefore);
 
     if (terminal && phaseOf(terminal) === 'before') return applyTerminal(terminal, target, req, res);
 
-    const reply = await forwardWithEntryFaults(req, target, body, active);
+    const forwardBody = (forwarded: Buffer): Promise<UpstreamReply | undefined> => {
+      stats.forwarded += 1;
+      return forwardToUpstream(upstream, agent, req, forwarded);
+    };
+    const faulted = await entryFaultReply(target, body, active, forwardBody, noteFault);
+    const reply = faulted === null ? await forwardBody(body) : faulted;
     if (reply === undefined) {
       // The upstream itself is unreachable: the client sees a network failure, as it would without the proxy.
       dropSocket(req.socket);
@@ -206,10 +194,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (delayAfter > 0) await sleep(delayAfter);
     if (terminal) return applyTerminal(terminal, target, req, res);
     send(res, reply);
-  }
-
-  function phaseOf(fault: TerminalFault): Phase {
-    return fault.kind === 'hang' || fault.kind === 'reset' ? (fault.phase ?? 'before') : 'before';
   }
 
   function applyTerminal(fault: TerminalFault, target: Target, req: IncomingMessage, res: ServerResponse): void {
@@ -242,134 +226,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (receivedIds.has(message.MessageId)) received.redelivered += 1;
       else receivedIds.add(message.MessageId);
     }
-  }
-
-  /**
-   * Forwards the request, applying entry faults of PutRecords and the SQS batch operations: failed entries are not
-   * forwarded, and the answer is rebuilt in the original order. Undefined: the upstream could not be reached.
-   */
-  async function forwardWithEntryFaults(
-    req: IncomingMessage,
-    target: Target,
-    body: Buffer,
-    active: ActiveRule[],
-  ): Promise<UpstreamReply | undefined> {
-    if (target.operation === 'PutRecords') {
-      const parsed = parseJson(putRecordsRequestSchema, body.toString('utf8'));
-      const lie = active.find((r) => r.rule.fault.kind === 'putRecordsLie');
-      if (parsed && lie && lie.selectRequest()) {
-        noteFault();
-        const code =
-          lie.rule.fault.kind === 'putRecordsLie' ? (lie.rule.fault.errorCode ?? 'InternalFailure') : 'InternalFailure';
-        return jsonReply(target, lyingPutRecordsResponse(parsed.Records.length, code));
-      }
-      const rule = active.find((r) => r.rule.fault.kind === 'putRecordsEntries');
-      if (parsed && rule) {
-        const failed = rule.selectEntries(parsed.Records.length);
-        if (failed.size > 0) {
-          noteFault();
-          const fault = rule.rule.fault;
-          const codes: readonly PutRecordsErrorCode[] =
-            fault.kind === 'putRecordsEntries' && fault.errorCodes?.length
-              ? fault.errorCodes
-              : ['ProvisionedThroughputExceededException'];
-          // The k-th injected failure gets codes[k mod n], so a mix of codes spreads over every request.
-          let k = rule.injected - failed.size;
-          const codeFor = (): PutRecordsErrorCode => codes[k++ % codes.length] ?? 'InternalFailure';
-          const survivors = survivingPutRecords(parsed, failed);
-          let upstreamBody;
-          if (survivors) {
-            const reply = await forward(req, Buffer.from(JSON.stringify(survivors)));
-            if (reply === undefined) return undefined;
-            if (reply.status !== 200) return reply;
-            upstreamBody = parseJson(putRecordsResponseSchema, reply.body.toString('utf8'));
-            if (!upstreamBody) return reply;
-          }
-          return jsonReply(target, mergePutRecordsResponse(parsed.Records.length, failed, upstreamBody, codeFor));
-        }
-      }
-    } else if (SQS_BATCH_OPERATIONS.includes(target.operation)) {
-      const parsed = parseJson(sqsBatchRequestSchema, body.toString('utf8'));
-      const rule = active.find((r) => r.rule.fault.kind === 'sqsBatchEntries');
-      if (parsed && rule) {
-        const failed = rule.selectEntries(parsed.Entries.length);
-        if (failed.size > 0) {
-          noteFault();
-          const code =
-            rule.rule.fault.kind === 'sqsBatchEntries' ? (rule.rule.fault.code ?? 'InternalError') : 'InternalError';
-          const survivors = survivingSqsBatch(parsed, failed);
-          let upstreamBody;
-          if (survivors) {
-            const reply = await forward(req, Buffer.from(JSON.stringify(survivors)));
-            if (reply === undefined) return undefined;
-            if (reply.status !== 200) return reply;
-            upstreamBody = parseJson(sqsBatchResponseSchema, reply.body.toString('utf8'));
-            if (!upstreamBody) return reply;
-          }
-          return jsonReply(target, mergeSqsBatchResponse(parsed, failed, upstreamBody, code));
-        }
-      }
-    }
-    return forward(req, body);
-  }
-
-  function forward(req: IncomingMessage, body: Buffer): Promise<UpstreamReply | undefined> {
-    stats.forwarded += 1;
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
-    }
-    headers['host'] = upstream.host;
-    headers['content-length'] = String(body.length);
-    return new Promise((resolve) => {
-      const out = httpRequest(
-        {
-          protocol: upstream.protocol,
-          hostname: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers,
-          agent,
-        },
-        (upRes) => {
-          const chunks: Buffer[] = [];
-          upRes.on('data', (c: Buffer) => chunks.push(c));
-          upRes.on('end', () =>
-            resolve({ status: upRes.statusCode ?? 502, headers: upRes.headers, body: Buffer.concat(chunks) }),
-          );
-          upRes.on('error', () => resolve(undefined));
-        },
-      );
-      out.on('error', () => resolve(undefined));
-      out.end(body);
-    });
-  }
-
-  function jsonReply(target: Target, value: unknown): UpstreamReply {
-    return {
-      status: 200,
-      headers: {
-        'content-type': target.service === 'sqs' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
-      },
-      body: Buffer.from(JSON.stringify(value)),
-    };
-  }
-
-  function send(res: ServerResponse, reply: UpstreamReply): void {
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(reply.headers)) {
-      // A rewritten body invalidates the upstream's length and checksum.
-      if (value !== undefined && !HOP_BY_HOP.has(name) && name !== 'x-amz-crc32') headers[name] = value;
-    }
-    headers['content-length'] = String(reply.body.length);
-    res.writeHead(reply.status, headers);
-    res.end(reply.body);
-  }
-
-  function sendError(res: ServerResponse, reply: ErrorReply): void {
-    res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) });
-    res.end(reply.body);
   }
 
   function destroySockets(): void {
@@ -441,6 +297,181 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (downMode !== 'refuse') await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The request-level faults of the rules that apply: latency before and after, and at most one terminal fault. */
+function planRequestFaults(
+  active: readonly ActiveRule[],
+  noteFault: () => void,
+): { delayBefore: number; delayAfter: number; terminal: TerminalFault | undefined } {
+  let delayBefore = 0;
+  let delayAfter = 0;
+  let terminal: TerminalFault | undefined;
+  for (const rule of active) {
+    const fault = rule.rule.fault;
+    if (fault.kind === 'latency') {
+      if (!rule.selectRequest()) continue;
+      noteFault();
+      if ((fault.phase ?? 'before') === 'before') delayBefore += fault.ms;
+      else delayAfter += fault.ms;
+    } else if (
+      terminal === undefined &&
+      (fault.kind === 'throttle' || fault.kind === 'serverError' || fault.kind === 'hang' || fault.kind === 'reset')
+    ) {
+      if (!rule.selectRequest()) continue;
+      noteFault();
+      terminal = fault;
+    }
+  }
+  return { delayBefore, delayAfter, terminal };
+}
+
+function phaseOf(fault: TerminalFault): Phase {
+  return fault.kind === 'hang' || fault.kind === 'reset' ? (fault.phase ?? 'before') : 'before';
+}
+
+type Forward = (body: Buffer) => Promise<UpstreamReply | undefined>;
+
+/**
+ * Forwards the entries no fault took: the upstream's parsed answer to merge with the injected failures, or the reply to
+ * pass on as it is (an error status, an unreadable body, or undefined: the upstream could not be reached).
+ */
+async function forwardSurvivors<T>(
+  forward: Forward,
+  survivors: unknown,
+  schema: z.ZodType<T>,
+): Promise<{ answer: T } | { passOn: UpstreamReply | undefined }> {
+  const reply = await forward(Buffer.from(JSON.stringify(survivors)));
+  if (reply === undefined || reply.status !== 200) return { passOn: reply };
+  const answer = parseJson(schema, reply.body.toString('utf8'));
+  return answer === undefined ? { passOn: reply } : { answer };
+}
+
+/**
+ * Entry faults of PutRecords and the SQS batch operations: failed entries are not forwarded, and the answer is rebuilt
+ * in the original order. `null`: no entry fault applies, forward the request as it is; undefined: the upstream could
+ * not be reached.
+ */
+async function entryFaultReply(
+  target: Target,
+  body: Buffer,
+  active: readonly ActiveRule[],
+  forward: Forward,
+  noteFault: () => void,
+): Promise<UpstreamReply | undefined | null> {
+  if (target.operation === 'PutRecords') {
+    const parsed = parseJson(putRecordsRequestSchema, body.toString('utf8'));
+    const lie = active.find((r) => r.rule.fault.kind === 'putRecordsLie');
+    if (parsed && lie && lie.selectRequest()) {
+      noteFault();
+      const code =
+        lie.rule.fault.kind === 'putRecordsLie' ? (lie.rule.fault.errorCode ?? 'InternalFailure') : 'InternalFailure';
+      return jsonReply(target, lyingPutRecordsResponse(parsed.Records.length, code));
+    }
+    const rule = active.find((r) => r.rule.fault.kind === 'putRecordsEntries');
+    if (parsed && rule) {
+      const failed = rule.selectEntries(parsed.Records.length);
+      if (failed.size > 0) {
+        noteFault();
+        const fault = rule.rule.fault;
+        const codes: readonly PutRecordsErrorCode[] =
+          fault.kind === 'putRecordsEntries' && fault.errorCodes?.length
+            ? fault.errorCodes
+            : ['ProvisionedThroughputExceededException'];
+        // The k-th injected failure gets codes[k mod n], so a mix of codes spreads over every request.
+        let k = rule.injected - failed.size;
+        const codeFor = (): PutRecordsErrorCode => codes[k++ % codes.length] ?? 'InternalFailure';
+        const survivors = survivingPutRecords(parsed, failed);
+        const upstream = survivors
+          ? await forwardSurvivors(forward, survivors, putRecordsResponseSchema)
+          : { answer: undefined };
+        if (!('answer' in upstream)) return upstream.passOn;
+        return jsonReply(target, mergePutRecordsResponse(parsed.Records.length, failed, upstream.answer, codeFor));
+      }
+    }
+  } else if (SQS_BATCH_OPERATIONS.includes(target.operation)) {
+    const parsed = parseJson(sqsBatchRequestSchema, body.toString('utf8'));
+    const rule = active.find((r) => r.rule.fault.kind === 'sqsBatchEntries');
+    if (parsed && rule) {
+      const failed = rule.selectEntries(parsed.Entries.length);
+      if (failed.size > 0) {
+        noteFault();
+        const code =
+          rule.rule.fault.kind === 'sqsBatchEntries' ? (rule.rule.fault.code ?? 'InternalError') : 'InternalError';
+        const survivors = survivingSqsBatch(parsed, failed);
+        const upstream = survivors
+          ? await forwardSurvivors(forward, survivors, sqsBatchResponseSchema)
+          : { answer: undefined };
+        if (!('answer' in upstream)) return upstream.passOn;
+        return jsonReply(target, mergeSqsBatchResponse(parsed, failed, upstream.answer, code));
+      }
+    }
+  }
+  return null;
+}
+
+/** The request as the client sent it (hop-by-hop headers aside) to the upstream; undefined: unreachable. */
+function forwardToUpstream(
+  upstream: URL,
+  agent: Agent,
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<UpstreamReply | undefined> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+  }
+  headers['host'] = upstream.host;
+  headers['content-length'] = String(body.length);
+  return new Promise((resolve) => {
+    const out = httpRequest(
+      {
+        protocol: upstream.protocol,
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers,
+        agent,
+      },
+      (upRes) => {
+        const chunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => chunks.push(c));
+        upRes.on('end', () =>
+          resolve({ status: upRes.statusCode ?? 502, headers: upRes.headers, body: Buffer.concat(chunks) }),
+        );
+        upRes.on('error', () => resolve(undefined));
+      },
+    );
+    out.on('error', () => resolve(undefined));
+    out.end(body);
+  });
+}
+
+function jsonReply(target: Target, value: unknown): UpstreamReply {
+  return {
+    status: 200,
+    headers: {
+      'content-type': target.service === 'sqs' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
+    },
+    body: Buffer.from(JSON.stringify(value)),
+  };
+}
+
+function send(res: ServerResponse, reply: UpstreamReply): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(reply.headers)) {
+    // A rewritten body invalidates the upstream's length and checksum.
+    if (value !== undefined && !HOP_BY_HOP.has(name) && name !== 'x-amz-crc32') headers[name] = value;
+  }
+  headers['content-length'] = String(reply.body.length);
+  res.writeHead(reply.status, headers);
+  res.end(reply.body);
+}
+
+function sendError(res: ServerResponse, reply: ErrorReply): void {
+  res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) });
+  res.end(reply.body);
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
