@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { createActivities } from '../../activities';
+import { createPutRecordsBatcher, kinesisSender } from '../../activities/put-records-batcher';
 import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import type { DrainInputOverrides } from '../../workflows/drain-input';
@@ -323,6 +324,8 @@ export async function runScenario(scenario: Scenario, options: ChaosOptions): Pr
           queueUrl,
           streamName,
           limits: DEFAULT_VALIDATION_LIMITS,
+          // As src/worker.ts wires it: the faults hit the shared requests too.
+          putRecordsBatcher: createPutRecordsBatcher(kinesisSender(activityClients.kinesis, streamName)),
         }),
         dataConverter: dataConverterFromEnv(),
       });
