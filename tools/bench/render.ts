@@ -68,7 +68,7 @@ function markdownTable(rows: string[][]): string {
   ].join('\n');
 }
 
-export function ratioLines(report: BenchReport): string[] {
+export function ratioLines(report: Pick<BenchReport, 'ratios'>): string[] {
   const r = report.ratios;
   return [
     `best Temporal configuration: ${r.best ?? '–'}`,
