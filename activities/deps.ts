@@ -1,6 +1,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ValidationLimits } from '../src/domain/limits';
+import type { PutRecordsBatcher } from './put-records-batcher';
 
 /** What the activities close over; tests pass emulator-backed clients or fakes. */
 export interface ActivityDeps {
@@ -13,6 +14,11 @@ export interface ActivityDeps {
   quarantineQueueUrl?: string;
   /** Backend processing time (docs/contract.md#output time_created); injectable for tests. */
   now?: () => Date;
+  /**
+   * The worker's shared PutRecords batcher (activities/put-records-batcher.ts), created once per worker: publish
+   * activities running side by side then share requests. Absent: each activity sends its own requests.
+   */
+  putRecordsBatcher?: PutRecordsBatcher;
   /** In-activity retry pacing; injectable so unit tests run without real waiting. */
   retry?: Partial<InActivityRetry>;
 }

@@ -40,6 +40,8 @@ export function createPublishEvents(deps: ActivityDeps) {
   const retry = { ...DEFAULT_IN_ACTIVITY_RETRY, ...deps.retry };
 
   async function putRecords(request: PutEntry[]): Promise<PutRecordsResultEntry[] | undefined> {
+    // The worker's batcher packs this request with those of the other publish activities running beside it.
+    if (deps.putRecordsBatcher) return deps.putRecordsBatcher.put(request, Context.current().cancellationSignal);
     const response = await deps.kinesis.send(
       new PutRecordsCommand({
         StreamName: deps.streamName,

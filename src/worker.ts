@@ -2,6 +2,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { HEARTBEAT_THROTTLE_INTERVAL } from '../activities/deps';
+import { createPutRecordsBatcher, kinesisSender } from '../activities/put-records-batcher';
 import { createKinesisClient, createSqsClient } from './aws-clients';
 import { dataConverterFor, describePayloadProtection } from './codec/data-converter';
 import { payloadKeySettingsFromEnv } from './codec/keys';
@@ -80,6 +81,8 @@ async function run(argv: string[]): Promise<void> {
     quarantineQueueUrl: config.QUARANTINE_QUEUE_URL,
     streamName: config.KINESIS_STREAM_NAME,
     limits: validationLimitsFromEnv(config),
+    // One per worker: the publish activities running on it share PutRecords requests (docs/benchmark.md).
+    putRecordsBatcher: createPutRecordsBatcher(kinesisSender(kinesis, config.KINESIS_STREAM_NAME)),
   });
   const worker = await Worker.create({
     connection,

@@ -20,7 +20,7 @@ import { durationToMs } from '../../src/duration';
 import { loadEnvFiles } from '../../src/env-files';
 import { createKinesisClient, createSqsClient, readAwsEnv } from '../fleet/aws';
 import type { PlannedSubmission } from '../fleet/generate';
-import { expectedEvents, planLoad, preload, verifyRun, verifyWithClock } from './load';
+import { expectedEvents, planLargeLoad, planLoad, preload, verifyRun, verifyWithClock } from './load';
 import { runRawLoop } from './raw-loop';
 import { ratioLines, renderConsoleTable, renderMarkdown, renderSvg, tableRows } from './render';
 import { prepareSinkLoad, runSink } from './sink';
@@ -42,8 +42,21 @@ const PROJECT_ROOT = resolve(__dirname, '..', '..');
 // Results are measurements, not source: they go to the git-ignored test-output/ (docs/benchmark.md keeps the figures).
 const DEFAULT_OUT = resolve(PROJECT_ROOT, 'test-output', 'bench');
 
-export const CONFIG_NAMES = ['sink', 'lanes-1', 'lanes-2', 'lanes-4', 'lanes-8', 'raw', 'workers-2', 'steady'] as const;
+export const CONFIG_NAMES = [
+  'sink',
+  'lanes-1',
+  'lanes-2',
+  'lanes-4',
+  'lanes-8',
+  'raw',
+  'workers-2',
+  'large',
+  'steady',
+] as const;
 type ConfigName = (typeof CONFIG_NAMES)[number];
+
+/** The product's default lane count: the large mix is measured where an operator runs it without tuning. */
+const PRODUCT_LANES = drainInputSchema.shape.lanes.parse(undefined);
 
 /** The product's default schedule interval: steady mode measures what an operator gets without tuning. */
 const PRODUCT_INTERVAL_SEC = durationToMs(configSchema.shape.SCHEDULE_INTERVAL.parse(undefined)) / 1000;
@@ -66,6 +79,10 @@ configuration ends with the verifier. Results: test-output/bench/<timestamp>.{js
   --steady-seconds S      steady mode duration (default 60)
   --schedule-interval S   steady mode schedule interval in seconds (default: the product's, ${PRODUCT_INTERVAL_SEC})
   --steady-input JSON     steady mode run input overrides, e.g. '{"mode":"drain"}' (default: the product's input)
+  --large-share S         large mix: share of valid submissions near the size limit (default 0.2)
+  --large-events N        large mix: events in each of them (default 900)
+  --large-submissions N   large mix: submissions (default: as many as make the ordinary load's event count)
+  --large-lanes N         large mix: lanes, also of the ordinary run it is compared with (default: the product's, ${PRODUCT_LANES})
   --out DIR               results directory (default test-output/bench)
   --help                  this text; does nothing else
 Exit codes: 0 every configuration verified, 1 a failure (or the stack is not up), 2 usage error.
@@ -105,6 +122,10 @@ const argsSchema = z.object({
     })
     .pipe(drainInputSchema.partial())
     .optional(),
+  'large-share': z.coerce.number().gt(0).max(1).default(0.2),
+  'large-events': z.coerce.number().int().min(1).max(10_000).default(900),
+  'large-submissions': z.coerce.number().int().min(1).max(100_000).optional(),
+  'large-lanes': z.coerce.number().int().min(1).max(64).default(PRODUCT_LANES),
   out: z.string().default(DEFAULT_OUT),
 });
 export type BenchArgs = z.infer<typeof argsSchema>;
@@ -127,12 +148,18 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     'steady-seconds': { type: 'string' },
     'schedule-interval': { type: 'string' },
     'steady-input': { type: 'string' },
+    'large-share': { type: 'string' },
+    'large-events': { type: 'string' },
+    'large-submissions': { type: 'string' },
+    'large-lanes': { type: 'string' },
     out: { type: 'string' },
   });
   const parsed = argsSchema.safeParse(values);
   if (!parsed.success) throw new BenchUsageError(`bad options: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
+
+const laneName = (lanes: number): string => `temporal ${lanes} lane${lanes > 1 ? 's' : ''}`;
 
 const log = (line: string): void => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -147,7 +174,7 @@ async function main(argv: string[]): Promise<number | void> {
   const args = parseBenchArgs(argv);
   loadEnvFiles();
   const selected = new Set<ConfigName>(
-    args.configs ?? (args.quick ? ['sink', 'lanes-1', 'lanes-4', 'raw', 'workers-2', 'steady'] : CONFIG_NAMES),
+    args.configs ?? (args.quick ? ['sink', 'lanes-1', 'lanes-4', 'raw', 'workers-2', 'large', 'steady'] : CONFIG_NAMES),
   );
   const n = args.submissions ?? (args.quick ? 150 : 1500);
   const steadySeconds = args['steady-seconds'] ?? (args.quick ? 15 : 60);
@@ -218,6 +245,55 @@ async function main(argv: string[]): Promise<number | void> {
     }
   };
 
+  /**
+   * The large-submission mix beside the ordinary mix at the same lanes, both in this run: the ordinary figure is the
+   * lanes-N configuration when it ran, else measured here first.
+   */
+  const runLargeMix = async (
+    a: BenchArgs,
+    ordinaryLoad: readonly PlannedSubmission[],
+    ordinaryEvents: number,
+    runInput: DrainInputOverrides,
+  ): Promise<{ ordinary: ConfigResult; large: ConfigResult }> => {
+    const lanes = a['large-lanes'];
+    const mix = { share: a['large-share'], events: a['large-events'] };
+    const isOrdinary = (c: ConfigResult): boolean =>
+      c.kind === 'temporal' && c.workers === 1 && c.lanes === lanes && !c.largeMix;
+    let ordinary = backlog.find(isOrdinary);
+    if (!ordinary) {
+      log(`large mix: measuring the ordinary mix at ${lanes} lanes first, for the comparison`);
+      const result = await withResources(`lanes-${lanes}`, (r) =>
+        runTemporalBacklog(ctx, r, ordinaryLoad, { name: laneName(lanes), lanes, workers: 1, input: runInput }),
+      );
+      record(result);
+      ordinary = result;
+    }
+    const largeLoad = planLargeLoad(
+      a.seed,
+      mix,
+      a['large-submissions'] ? { count: a['large-submissions'] } : { targetEvents: ordinaryEvents },
+    );
+    log(
+      `large mix: ${largeLoad.length} submissions, ${Math.round(mix.share * 100)} % of the valid ones with ` +
+        `${mix.events} events, ${expectedEvents(largeLoad)} events, ${lanes} lanes`,
+    );
+    const large = await withResources('large', (r) =>
+      runTemporalBacklog(ctx, r, largeLoad, {
+        name: `large mix ${Math.round(mix.share * 100)} % × ${mix.events} events, ${laneName(lanes)}`,
+        lanes,
+        workers: 1,
+        input: runInput,
+        largeMix: mix,
+      }),
+    );
+    record(large);
+    log(
+      `large mix: ${large.eventsPerSec.toFixed(0)} events/s vs ${ordinary.eventsPerSec.toFixed(0)} for the ordinary ` +
+        `mix (${(large.eventsPerSec / ordinary.eventsPerSec).toFixed(2)}×, target ≥ 0.5×)`,
+    );
+    return { ordinary, large };
+  };
+
   try {
     if (selected.has('sink')) {
       const lanes = args['workers-lanes'] ?? 4;
@@ -230,7 +306,7 @@ async function main(argv: string[]): Promise<number | void> {
       record(
         await withResources(name, (r) =>
           runTemporalBacklog(ctx, r, planned, {
-            name: `temporal ${lanes} lane${lanes > 1 ? 's' : ''}`,
+            name: laneName(lanes),
             lanes,
             workers: 1,
             input,
@@ -259,6 +335,8 @@ async function main(argv: string[]): Promise<number | void> {
         ),
       );
     }
+
+    const large = selected.has('large') ? await runLargeMix(args, planned, events, input) : undefined;
 
     const raw = backlog.find((c) => c.kind === 'raw');
     const sink = backlog.find((c) => c.kind === 'sink');
@@ -334,6 +412,7 @@ async function main(argv: string[]): Promise<number | void> {
         vsRaw: best ? ratio(best.eventsPerSec, raw?.eventsPerSec) : null,
         vsSink: best ? ratio(best.eventsPerSec, sink?.eventsPerSec) : null,
         rawVsSink: raw ? ratio(raw.eventsPerSec, sink?.eventsPerSec) : null,
+        ...(large ? { largeVsOrdinary: ratio(large.large.eventsPerSec, large.ordinary.eventsPerSec) } : {}),
       },
       notes,
     };

@@ -1,6 +1,11 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { generateSubmissions, type FleetOptions, type PlannedSubmission } from '../fleet/generate';
+import {
+  createFleetGenerator,
+  generateSubmissions,
+  type FleetOptions,
+  type PlannedSubmission,
+} from '../fleet/generate';
 import type { SubmissionEntry } from '../fleet/manifest';
 import { sendSubmissions, toManifestEntry, type SendResult } from '../fleet/send';
 import { formatReport, judge, readAllRecords, readQueueDepth } from '../verify';
@@ -23,6 +28,38 @@ export function fleetOptions(seed: number, startTimeMs: number): FleetOptions {
 
 export function planLoad(seed: number, count: number): PlannedSubmission[] {
   return generateSubmissions(fleetOptions(seed, Date.now()), count);
+}
+
+/** The large-submission mix: a share of the valid submissions carry `events` events each (near the 1,000 limit). */
+export interface LargeMix {
+  share: number;
+  events: number;
+}
+
+/**
+ * The original fleet's mix with a share of near-limit submissions (the fleet simulator's --large-share), as many
+ * submissions as it takes to reach `targetEvents` events, or exactly `count` when given. Matching the ordinary load's
+ * event count keeps the comparison fair: kinesis-local slows down as a stream fills (docs/benchmark.md).
+ */
+export function planLargeLoad(
+  seed: number,
+  mix: LargeMix,
+  size: { targetEvents: number } | { count: number },
+): PlannedSubmission[] {
+  const generator = createFleetGenerator({
+    ...fleetOptions(seed, Date.now()),
+    largeShare: mix.share,
+    largeEvents: mix.events,
+  });
+  const planned: PlannedSubmission[] = [];
+  let events = 0;
+  const done = (): boolean => ('count' in size ? planned.length >= size.count : events >= size.targetEvents);
+  while (!done()) {
+    const next = generator.next();
+    planned.push(next);
+    if (next.status === 'valid') events += next.events.length;
+  }
+  return planned;
 }
 
 export function expectedEvents(planned: readonly PlannedSubmission[]): number {

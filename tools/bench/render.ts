@@ -68,12 +68,15 @@ function markdownTable(rows: string[][]): string {
   ].join('\n');
 }
 
-export function ratioLines(report: BenchReport): string[] {
+export function ratioLines(report: Pick<BenchReport, 'ratios'>): string[] {
   const r = report.ratios;
   return [
     `best Temporal configuration: ${r.best ?? '–'}`,
     `throughput vs raw loop: ${fmtRatio(r.vsRaw)} (target ≥ 0.80×)`,
     `throughput vs sink ceiling: ${fmtRatio(r.vsSink)}; raw loop vs sink: ${fmtRatio(r.rawVsSink)}`,
+    ...(r.largeVsOrdinary === undefined
+      ? []
+      : [`large-submission mix vs ordinary mix, same lanes: ${fmtRatio(r.largeVsOrdinary)} (target ≥ 0.50×)`]),
   ];
 }
 

@@ -59,7 +59,7 @@ export async function runSteady(
   planned: readonly PlannedSubmission[],
   o: SteadyOptions,
 ): Promise<SteadyResult> {
-  const worker = await createInProcessWorker(ctx, r);
+  const { worker } = await createInProcessWorker(ctx, r);
   const scheduleId = `${r.taskQueue}-schedule`;
   const input = drainInputSchema.parse(o.input);
   let submissions: SubmissionEntry[] = [];

@@ -5,6 +5,7 @@ import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@tem
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createActivities } from '../../activities';
+import { createPutRecordsBatcher, kinesisSender, type PutRecordsBatcher } from '../../activities/put-records-batcher';
 import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
@@ -12,7 +13,7 @@ import { drainInputSchema, type DrainInputOverrides } from '../../workflows/drai
 import type { PlannedSubmission } from '../fleet/generate';
 import { WORKFLOW_TYPE } from '../../workflows/names';
 import { fetchRunChain, putRecordsRequestsOf, summarizeHistories } from './history';
-import { expectedEvents, preload, verifyWithClock } from './load';
+import { expectedEvents, preload, verifyWithClock, type LargeMix } from './load';
 import { cpuFigures, ResourceMeter, type ArrivalClock, type BenchResources } from './stack';
 import { perSecond } from './stats';
 import type { ConfigResult } from './types';
@@ -41,13 +42,15 @@ export function productClients(ctx: Pick<TemporalContext, 'aws'>): { sqs: SQSCli
   return { sqs: createSqsClient(config), kinesis: createKinesisClient(config) };
 }
 
+/** The in-process worker, wired as src/worker.ts wires it (one PutRecords batcher per worker). */
 export async function createInProcessWorker(
   ctx: TemporalContext,
   r: BenchResources,
   maxConcurrentActivityTaskExecutions = 32,
-): Promise<Worker> {
+): Promise<{ worker: Worker; batcher: PutRecordsBatcher }> {
   const { sqs, kinesis } = productClients(ctx);
-  return Worker.create({
+  const batcher = createPutRecordsBatcher(kinesisSender(kinesis, r.streamName));
+  const worker = await Worker.create({
     connection: ctx.connection,
     namespace: ctx.namespace,
     taskQueue: r.taskQueue,
@@ -58,12 +61,14 @@ export async function createInProcessWorker(
       queueUrl: r.queueUrl,
       streamName: r.streamName,
       limits: DEFAULT_VALIDATION_LIMITS,
+      putRecordsBatcher: batcher,
     }),
     maxConcurrentActivityTaskExecutions,
     // The codec of the spawned src/worker.ts (G8): both workers of a run must read each other's payloads.
     dataConverter: dataConverterFromEnv(),
     shutdownGraceTime: '5s',
   });
+  return { worker, batcher };
 }
 
 /** A second worker exactly as deployed: `src/worker.ts` in its own process (tsx loaded in-process, so one pid). */
@@ -119,6 +124,8 @@ export interface BacklogRunOptions {
   lanes: number;
   workers: 1 | 2;
   input: DrainInputOverrides;
+  /** Set when `planned` is the large-submission mix (reported beside the ordinary mix). */
+  largeMix?: LargeMix;
 }
 
 /**
@@ -131,7 +138,7 @@ export async function runTemporalBacklog(
   planned: readonly PlannedSubmission[],
   o: BacklogRunOptions,
 ): Promise<ConfigResult> {
-  const worker = await createInProcessWorker(ctx, r);
+  const { worker, batcher } = await createInProcessWorker(ctx, r);
   const second = o.workers === 2 ? spawnWorker(ctx, r) : undefined;
   try {
     await second?.ready;
@@ -174,12 +181,19 @@ export async function runTemporalBacklog(
       eventsPerSec: perSecond(events, durationMs),
       latencyMs: latency,
       clockOffsetMs,
-      putRecordsRequests: putRecordsRequestsOf(runs),
+      // One worker: the requests its batcher sent; two: the publish results' own count (the second worker's batcher
+      // is in another process).
+      putRecordsRequests: second ? putRecordsRequestsOf(runs) : batcher.stats().requests,
       cpu: cpuFigures(usage, events),
       verify: figures,
+      ...(o.largeMix ? { largeMix: { ...o.largeMix, largeSubmissions: countLarge(planned, o.largeMix) } } : {}),
       temporal: summarizeHistories(runs, events),
     };
   } finally {
     await second?.stop().catch(() => undefined);
   }
+}
+
+function countLarge(planned: readonly PlannedSubmission[], mix: LargeMix): number {
+  return planned.filter((p) => p.status === 'valid' && p.events.length === mix.events).length;
 }

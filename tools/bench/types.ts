@@ -41,6 +41,8 @@ export interface ConfigResult {
   putRecordsRequests: number | null;
   cpu: CpuFigures;
   verify: VerifyFigures;
+  /** The load's mix when it is the large-submission mix (absent: the original fleet's mix). */
+  largeMix?: { share: number; events: number; largeSubmissions: number };
   temporal?: {
     actions: ActionCounts;
     actionsPer1000Events: number | null;
@@ -85,6 +87,13 @@ export interface BenchReport {
   backlog: ConfigResult[];
   steady: SteadyResult | null;
   /** Throughput of the best Temporal configuration relative to the raw loop and the sink ceiling. */
-  ratios: { best: string | null; vsRaw: number | null; vsSink: number | null; rawVsSink: number | null };
+  ratios: {
+    best: string | null;
+    vsRaw: number | null;
+    vsSink: number | null;
+    rawVsSink: number | null;
+    /** Events/s of the large-submission mix over the ordinary mix's at the same lanes, same run (target ≥ 0.5). */
+    largeVsOrdinary?: number | null;
+  };
   notes: string[];
 }

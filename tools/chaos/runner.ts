@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createActivities } from '../../activities';
+import { createPutRecordsBatcher, kinesisSender } from '../../activities/put-records-batcher';
 import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import type { DrainInputOverrides } from '../../workflows/drain-input';
@@ -344,6 +345,7 @@ async function startWorkers(rig: Rig, temporalAddress: string): Promise<void> {
   }
   installQuietRuntime();
   const productAws = awsConfig({ sqs: rig.sqsProxy.url, kinesis: rig.kinesisProxy.url });
+  const kinesis = createKinesisClient(productAws);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -352,10 +354,12 @@ async function startWorkers(rig: Rig, temporalAddress: string): Promise<void> {
     workflowBundle: await workflowBundle(),
     activities: createActivities({
       sqs: createSqsClient(productAws),
-      kinesis: createKinesisClient(productAws),
+      kinesis,
       queueUrl: rig.queueUrl,
       streamName: rig.streamName,
       limits: DEFAULT_VALIDATION_LIMITS,
+      // As src/worker.ts wires it: the faults hit the shared requests too.
+      putRecordsBatcher: createPutRecordsBatcher(kinesisSender(kinesis, rig.streamName)),
     }),
     dataConverter: dataConverterFromEnv(),
   });
