@@ -24,7 +24,7 @@ import type {
   TransformedBatch,
   TransformedBatchWithRecords,
 } from '../activities/types';
-import { drainInputSchema, laneByteBudget, type DrainInput } from './drain-input';
+import { drainInputSchema, laneByteBudget, type DrainInput, type DrainInputOverrides } from './drain-input';
 import {
   describeTotals,
   emptyTotals,
@@ -65,7 +65,7 @@ export const progressQuery = defineQuery<RunProgress>(PROGRESS_QUERY);
  * run budget is spent (continuous mode, the default: an empty long poll just polls again) or until the queue is empty
  * (drain mode). A message is deleted only after every one of its events is acknowledged.
  */
-export async function drainQueue(rawInput?: unknown, carried?: CarriedState): Promise<RunSummary> {
+export async function drainQueue(rawInput?: DrainInputOverrides, carried?: CarriedState): Promise<RunSummary> {
   const input = parseInput(rawInput);
   const startedAtMs = carried?.startedAtMs ?? Date.now();
   // Totals carried from a run of older code lack the newer counters: they start at zero.

@@ -15,6 +15,7 @@ import { transformSubmission } from '../../src/domain/transform-submission';
 import { createValidateAndTransform } from '../../activities/validate-and-transform';
 import { recordsToPublish } from '../../activities/publish-records';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
+import type { DrainInputOverrides } from '../../workflows/drain-input';
 import type { RunSummary } from '../../workflows/run-summary';
 import { drainQueue } from '../../workflows';
 import { connectTestEnv, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
@@ -127,7 +128,7 @@ describe('drainQueue workflow', () => {
   // `activities`: any implementation the worker registers (older result shapes included), the fake's by default.
   async function run(
     pipeline: FakePipeline,
-    input: unknown,
+    input: DrainInputOverrides,
     activities: object = pipeline.activities(),
   ): Promise<RunSummary> {
     const taskQueue = uniqueName('drain-test');

@@ -12,7 +12,7 @@ export interface RecordingCase {
   what: string;
   /** The continue-as-new case runs on a server that suggests continue-as-new after a few events. */
   server: 'standard' | 'small-history';
-  input: unknown;
+  input: DrainInputOverrides;
   bodies: string[];
   quarantine: boolean;
   /** Point publishEvents at a stream that does not exist: Kinesis answers ResourceNotFoundException (non-retryable). */
@@ -135,7 +135,7 @@ export const RECORDING_CASES: readonly RecordingCase[] = [
     ...ordinary,
     name: 'invalid-input',
     what: 'a run input that fails the schema: the run fails InvalidDrainInput before any activity',
-    input: { lanes: 0, notAnOption: true },
+    input: { lanes: 0 },
     bodies: [],
     check: failedWith('InvalidDrainInput'),
   },
