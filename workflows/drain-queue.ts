@@ -80,9 +80,11 @@ export async function drainQueue(rawInput?: DrainInputOverrides, carried?: Carri
 
   // Runs started by code before this patch delete before they receive again; replaying them must do the same.
   const deleteInBackground = patched(DELETE_IN_BACKGROUND_PATCH);
+  const groupsTogether = patched(DEFERRED_GROUPS_TOGETHER_PATCH);
   const lanes = await Promise.all(
     Array.from({ length: input.lanes }, async () => {
-      const stop = await drainLane(input, totals, deadlineMs, new LaneDeletes(deleteInBackground));
+      const lane = { deletes: new LaneDeletes(deleteInBackground), groupsTogether };
+      const stop = await drainLane(input, totals, deadlineMs, lane);
       activeLanes -= 1;
       return stop;
     }),
@@ -137,14 +139,18 @@ class LaneDeletes {
 
   constructor(readonly inBackground: boolean) {}
 
-  /** Runs a delete: awaited at once, or (patched runs) started after the previous one and left running. */
+  /**
+   * Runs a delete: awaited at once, or (patched runs) started once the lane's earlier deletes ended, and left running.
+   * Every delete started is awaited by `settled`, also when groups of one receive start theirs together.
+   */
   async run(deletion: () => Promise<boolean>): Promise<boolean> {
     if (!this.inBackground) return deletion();
     if (!(await this.settled())) return false;
-    this.pending = deletion().then((ok) => {
+    const started = deletion().then((ok) => {
       this.failed ||= !ok;
       return ok;
     });
+    this.pending = Promise.all([this.pending, started]).then(() => !this.failed);
     return true;
   }
 
@@ -159,21 +165,28 @@ class LaneDeletes {
   }
 }
 
-async function drainLane(
-  input: DrainInput,
-  totals: RunTotals,
-  deadlineMs: number,
-  deletes: LaneDeletes,
-): Promise<LaneStop> {
-  const stop = await consumeUntilStop(input, totals, deadlineMs, deletes);
-  return (await deletes.settled()) ? stop : 'stage-failed';
+/**
+ * The groups of one receive (the batch and the messages deferred over its byte budget) go through validate → publish
+ * together: a large submission deferred behind the batch no longer waits for it, so several large publishes overlap
+ * (their rounds share PutRecords requests through the worker's batcher). Runs of older code process them in turn.
+ */
+export const DEFERRED_GROUPS_TOGETHER_PATCH = 'lane-deferred-groups-together';
+
+interface Lane {
+  deletes: LaneDeletes;
+  groupsTogether: boolean;
+}
+
+async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: number, lane: Lane): Promise<LaneStop> {
+  const stop = await consumeUntilStop(input, totals, deadlineMs, lane);
+  return (await lane.deletes.settled()) ? stop : 'stage-failed';
 }
 
 async function consumeUntilStop(
   input: DrainInput,
   totals: RunTotals,
   deadlineMs: number,
-  deletes: LaneDeletes,
+  { deletes, groupsTogether }: Lane,
 ): Promise<LaneStop> {
   const byteBudget = laneByteBudget(input);
   let expectedMessageBytes = 0;
@@ -210,8 +223,17 @@ async function consumeUntilStop(
     totals.releasedOverBudget += batch.releasedOverBudget;
     totals.deferredOverBudget += groups.slice(1).reduce((n, g) => n + g.messages.length, 0);
 
-    // Deferred messages are still held: they are processed before this lane receives again (never released twice),
-    // and each publish keeps their lease too, or they would reappear while the groups before them are published.
+    // Deferred messages are still held: they are processed before this lane receives again (never released twice).
+    if (groupsTogether) {
+      totals.batches += groups.length;
+      const heavy = (g: MessageGroup): boolean => g.payloadBytes > byteBudget;
+      const outcomes = await Promise.all(
+        groups.map((g) => processBatch(input, totals, { messages: g.messages, heavy: heavy(g), waiting: [], deletes })),
+      );
+      if (!outcomes.every(Boolean)) return 'stage-failed';
+      continue;
+    }
+    // In turn (older runs): each publish keeps the lease of the groups still waiting, or they would reappear meanwhile.
     for (const [index, group] of groups.entries()) {
       totals.batches += 1;
       const waiting = groups.slice(index + 1).flatMap((g) => g.messages.map(leasedMessage));

@@ -40,6 +40,9 @@ class FakePipeline {
   /** What the fake did, in order (receive / delete start / delete end), to check which step waits for which. */
   readonly steps: string[] = [];
   deleteDelayMs = 0;
+  publishDelayMs = 0;
+  private publishing = 0;
+  mostPublishingAtOnce = 0;
   failDeletes = false;
   /** Receipt handles whose visibility each publish was asked to keep extending, in publish order. */
   readonly publishLeases: string[][] = [];
@@ -79,6 +82,10 @@ class FakePipeline {
       publishEvents: async (input) => {
         const request = recordsToPublish(input);
         this.publishLeases.push(request.lease?.messages.map((m) => m.receiptHandle) ?? []);
+        this.publishing += 1;
+        this.mostPublishingAtOnce = Math.max(this.mostPublishingAtOnce, this.publishing);
+        await new Promise((resolve) => setTimeout(resolve, this.publishDelayMs));
+        this.publishing -= 1;
         if (request.submissions.some((s) => this.failPublishFor.has(s.messageId))) {
           throw ApplicationFailure.nonRetryable('stream unavailable (fake)', 'ResourceNotFoundException');
         }
@@ -232,17 +239,20 @@ describe('drainQueue workflow', () => {
     }
   });
 
-  it('keeps the lease of messages deferred over the byte budget while earlier groups of their receive publish', async () => {
+  it('publishes the groups deferred over the byte budget together with their batch, each under its own lease', async () => {
     const pipeline = new FakePipeline();
     pipeline.deferLast = 2;
+    pipeline.publishDelayMs = 1_000;
     const ids = Array.from({ length: 4 }, () => pipeline.send(asBase64(validSubmission())));
 
     const summary = await run(pipeline, { mode: 'drain', maxNumberOfMessages: 4, receivesPerBatch: 1, lanes: 1 });
 
     expect(summary).toMatchObject({ received: 4, valid: 4, deleted: 4, batches: 3, deferredOverBudget: 2 });
     const rh = (i: number): string => `rh-${ids[i] ?? ''}`;
-    // The first publish holds its two messages and both still waiting; the second holds its own and the last one.
-    expect(pipeline.publishLeases).toEqual([[rh(0), rh(1), rh(2), rh(3)], [rh(2), rh(3)], [rh(3)]]);
+    // A deferred large submission no longer waits for the publish before it: all three were in flight at once.
+    expect(pipeline.mostPublishingAtOnce).toBe(3);
+    expect([...pipeline.publishLeases].sort()).toEqual([[rh(0), rh(1)], [rh(2)], [rh(3)]].sort());
+    expect(pipeline.inFlight.size).toBe(0);
   });
 
   it('receives the next batch while the published batch is still being deleted', async () => {
