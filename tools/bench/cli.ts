@@ -27,14 +27,14 @@ import { prepareSinkLoad, runSink } from './sink';
 import {
   ArrivalClock,
   checkStack,
-  cpuFigures,
   createResources,
   deleteResources,
+  loadFigures,
   ResourceMeter,
   StackNotUpError,
   type BenchResources,
 } from './stack';
-import { perSecond, ratio } from './stats';
+import { ratio } from './stats';
 import { runSteady } from './steady';
 import { productClients, runTemporalBacklog, type TemporalContext } from './temporal-run';
 import type { BenchReport, ConfigResult, SteadyResult } from './types';
@@ -569,15 +569,10 @@ async function runSinkConfig(
     kind: 'sink',
     lanes: concurrency,
     workers: 0,
-    submissions: planned.length,
     validSubmissions: load.records.length,
-    events,
-    durationMs,
-    submissionsPerSec: perSecond(planned.length, durationMs),
-    eventsPerSec: perSecond(events, durationMs),
+    ...loadFigures(planned.length, events, usage, durationMs),
     latencyMs: null,
     putRecordsRequests,
-    cpu: cpuFigures(usage, events),
     verify: figures,
   };
 }
@@ -603,16 +598,11 @@ async function runRawConfig(
     kind: 'raw',
     lanes: input.lanes,
     workers: 0,
-    submissions: planned.length,
     validSubmissions: stats.valid,
-    events,
-    durationMs,
-    submissionsPerSec: perSecond(planned.length, durationMs),
-    eventsPerSec: perSecond(events, durationMs),
+    ...loadFigures(planned.length, events, usage, durationMs),
     latencyMs: latency,
     clockOffsetMs,
     putRecordsRequests: stats.putRecordsRequests,
-    cpu: cpuFigures(usage, events),
     verify: figures,
   };
 }

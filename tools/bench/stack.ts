@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createQueue, deleteQueue, deleteStream, ensureStream } from '../stack/aws-resources';
-import type { CpuFigures } from './types';
+import { perSecond } from './stats';
+import type { ConfigResult, CpuFigures } from './types';
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
@@ -132,6 +133,23 @@ export function cpuFigures(usage: ResourceUsage, events: number): CpuFigures {
     cpuPerEventUs: events > 0 ? (usage.workerCpuMs * 1000) / events : NaN,
     peakRssMb: usage.peakRssMb,
     services: usage.services,
+  };
+}
+
+/** What every backlog configuration reports of its load: counts, rates over the measured window, and CPU. */
+export function loadFigures(
+  submissions: number,
+  events: number,
+  usage: ResourceUsage,
+  durationMs: number,
+): Pick<ConfigResult, 'submissions' | 'events' | 'durationMs' | 'submissionsPerSec' | 'eventsPerSec' | 'cpu'> {
+  return {
+    submissions,
+    events,
+    durationMs,
+    submissionsPerSec: perSecond(submissions, durationMs),
+    eventsPerSec: perSecond(events, durationMs),
+    cpu: cpuFigures(usage, events),
   };
 }
 

@@ -13,8 +13,7 @@ import { spawnWorkerProcess, type WorkerProcess } from '../stack/worker-process'
 import { WORKFLOW_TYPE } from '../../workflows/names';
 import { fetchRunChain, putRecordsRequestsOf, summarizeHistories } from './history';
 import { expectedEvents, preload, verifyWithClock, type LargeMix } from './load';
-import { cpuFigures, ResourceMeter, type ArrivalClock, type BenchResources } from './stack';
-import { perSecond } from './stats';
+import { loadFigures, ResourceMeter, type ArrivalClock, type BenchResources } from './stack';
 import type { ConfigResult } from './types';
 
 export interface TemporalContext {
@@ -137,18 +136,13 @@ export async function runTemporalBacklog(
       kind: 'temporal',
       lanes: o.lanes,
       workers: o.workers,
-      submissions: planned.length,
       validSubmissions,
-      events,
-      durationMs,
-      submissionsPerSec: perSecond(planned.length, durationMs),
-      eventsPerSec: perSecond(events, durationMs),
+      ...loadFigures(planned.length, events, usage, durationMs),
       latencyMs: latency,
       clockOffsetMs,
       // One worker: the requests its batcher sent; two: the publish results' own count (the second worker's batcher
       // is in another process).
       putRecordsRequests: second ? putRecordsRequestsOf(runs) : batcher.stats().requests,
-      cpu: cpuFigures(usage, events),
       verify: figures,
       ...(o.largeMix ? { largeMix: { ...o.largeMix, largeSubmissions: countLarge(planned, o.largeMix) } } : {}),
       temporal: summarizeHistories(runs, events),
