@@ -7,7 +7,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { configSchema } from '../../src/config';
-import { drainInputSchema, type DrainInputOverrides } from '../../workflows/drain-input';
+import { drainInputSchema, type DrainInput, type DrainInputOverrides } from '../../workflows/drain-input';
 import {
   executeCommand,
   OperatorError,
@@ -27,16 +27,17 @@ import { prepareSinkLoad, runSink } from './sink';
 import {
   ArrivalClock,
   checkStack,
-  cpuFigures,
   createResources,
   deleteResources,
+  loadFigures,
   ResourceMeter,
   StackNotUpError,
+  type BenchResources,
 } from './stack';
-import { perSecond, ratio } from './stats';
+import { ratio } from './stats';
 import { runSteady } from './steady';
 import { productClients, runTemporalBacklog, type TemporalContext } from './temporal-run';
-import type { BenchReport, ConfigResult } from './types';
+import type { BenchReport, ConfigResult, SteadyResult } from './types';
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
 // Results are measurements, not source: they go to the git-ignored test-output/ (docs/benchmark.md keeps the figures).
@@ -170,20 +171,47 @@ function timestamp(d: Date): string {
     .replace(/-\d{3}Z$/, 'Z');
 }
 
-async function main(argv: string[]): Promise<number | void> {
-  const args = parseBenchArgs(argv);
-  loadEnvFiles();
-  const selected = new Set<ConfigName>(
-    args.configs ?? (args.quick ? ['sink', 'lanes-1', 'lanes-4', 'raw', 'workers-2', 'large', 'steady'] : CONFIG_NAMES),
-  );
-  const n = args.submissions ?? (args.quick ? 150 : 1500);
-  const steadySeconds = args['steady-seconds'] ?? (args.quick ? 15 : 60);
+/** What this run measures, from the options: which configurations, how much load, which run input. */
+interface BenchPlan {
+  args: BenchArgs;
+  selected: Set<ConfigName>;
+  submissions: number;
+  steadySeconds: number;
+  /** The run input overrides the options set (passed to every Temporal run). */
+  input: DrainInputOverrides;
+  /** The same input with the product's defaults filled in (the raw loop's, and the report's). */
+  baseInput: DrainInput;
+}
+
+function planBench(args: BenchArgs): BenchPlan {
   const input: DrainInputOverrides = {
     ...(args['receives-per-batch'] ? { receivesPerBatch: args['receives-per-batch'] } : {}),
     ...(args['batch-byte-budget'] ? { batchByteBudget: args['batch-byte-budget'] } : {}),
   };
-  const baseInput = drainInputSchema.parse(input);
+  return {
+    args,
+    selected: new Set<ConfigName>(
+      args.configs ??
+        (args.quick ? ['sink', 'lanes-1', 'lanes-4', 'raw', 'workers-2', 'large', 'steady'] : CONFIG_NAMES),
+    ),
+    submissions: args.submissions ?? (args.quick ? 150 : 1500),
+    steadySeconds: args['steady-seconds'] ?? (args.quick ? 15 : 60),
+    input,
+    baseInput: drainInputSchema.parse(input),
+  };
+}
 
+/** The running local stack as the configurations use it, and what must be closed afterwards. */
+interface OpenStack {
+  ctx: TemporalContext;
+  connection: Connection;
+  clockResources: BenchResources;
+  startedAt: Date;
+  loadAtStart: number[];
+}
+
+/** Checks the stack is up (the bench never starts it), bundles the workflows, connects, measures the emulator clock. */
+async function openStack(): Promise<OpenStack> {
   const awsEnv = readAwsEnv();
   const clients = { sqs: createSqsClient(awsEnv), kinesis: createKinesisClient(awsEnv) };
   const temporalAddress = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -217,213 +245,283 @@ async function main(argv: string[]): Promise<number | void> {
     namespace,
     clock,
   };
+  return { ctx, connection, clockResources, startedAt, loadAtStart };
+}
 
-  const planned = planLoad(args.seed, n);
-  const events = expectedEvents(planned);
-  log(`load: ${n} submissions (${planned.filter((p) => p.status === 'valid').length} valid), ${events} events`);
-  const backlog: ConfigResult[] = [];
-  const notes: string[] = [];
-  const record = (result: ConfigResult): void => {
-    backlog.push(result);
-    log(
-      `${result.name}: ${result.eventsPerSec.toFixed(0)} events/s, ${result.submissionsPerSec.toFixed(1)} subs/s, ` +
-        `p95 ${result.latencyMs?.p95 ?? '–'} ms, ${result.temporal ? `${result.temporal.actionsPer1000Events?.toFixed(1)} actions/1k events, ` : ''}` +
-        `verify ${result.verify.detail.split('\n')[0]}`,
-    );
-    if (!result.verify.ok) console.error(result.verify.detail);
-  };
+async function closeStack(stack: OpenStack): Promise<void> {
+  await deleteResources(stack.ctx.clients, stack.clockResources);
+  await stack.connection.close();
+  await stack.ctx.connection.close();
+}
 
-  const withResources = async <T>(
-    label: string,
-    run: (r: Awaited<ReturnType<typeof createResources>>) => Promise<T>,
-  ) => {
-    const r = await createResources(clients, label);
-    try {
-      return await run(r);
-    } finally {
-      await deleteResources(clients, r);
-    }
-  };
+/** The configurations' shared state: later configurations size themselves from what earlier ones measured. */
+interface BenchRun {
+  ctx: TemporalContext;
+  plan: BenchPlan;
+  /** The ordinary load every backlog configuration drains. */
+  planned: readonly PlannedSubmission[];
+  events: number;
+  /** Backlog results in the order they were measured. */
+  backlog: ConfigResult[];
+}
 
-  /**
-   * The large-submission mix beside the ordinary mix at the same lanes, both in this run: the ordinary figure is the
-   * lanes-N configuration when it ran, else measured here first.
-   */
-  const runLargeMix = async (
-    a: BenchArgs,
-    ordinaryLoad: readonly PlannedSubmission[],
-    ordinaryEvents: number,
-    runInput: DrainInputOverrides,
-  ): Promise<{ ordinary: ConfigResult; large: ConfigResult }> => {
-    const lanes = a['large-lanes'];
-    const mix = { share: a['large-share'], events: a['large-events'] };
-    const isOrdinary = (c: ConfigResult): boolean =>
-      c.kind === 'temporal' && c.workers === 1 && c.lanes === lanes && !c.largeMix;
-    let ordinary = backlog.find(isOrdinary);
-    if (!ordinary) {
-      log(`large mix: measuring the ordinary mix at ${lanes} lanes first, for the comparison`);
-      const result = await withResources(`lanes-${lanes}`, (r) =>
-        runTemporalBacklog(ctx, r, ordinaryLoad, { name: laneName(lanes), lanes, workers: 1, input: runInput }),
-      );
-      record(result);
-      ordinary = result;
-    }
-    const largeLoad = planLargeLoad(
-      a.seed,
-      mix,
-      a['large-submissions'] ? { count: a['large-submissions'] } : { targetEvents: ordinaryEvents },
-    );
-    log(
-      `large mix: ${largeLoad.length} submissions, ${Math.round(mix.share * 100)} % of the valid ones with ` +
-        `${mix.events} events, ${expectedEvents(largeLoad)} events, ${lanes} lanes`,
-    );
-    const large = await withResources('large', (r) =>
-      runTemporalBacklog(ctx, r, largeLoad, {
-        name: `large mix ${Math.round(mix.share * 100)} % × ${mix.events} events, ${laneName(lanes)}`,
-        lanes,
-        workers: 1,
-        input: runInput,
-        largeMix: mix,
-      }),
-    );
-    record(large);
-    log(
-      `large mix: ${large.eventsPerSec.toFixed(0)} events/s vs ${ordinary.eventsPerSec.toFixed(0)} for the ordinary ` +
-        `mix (${(large.eventsPerSec / ordinary.eventsPerSec).toFixed(2)}×, target ≥ 0.5×)`,
-    );
-    return { ordinary, large };
-  };
+function record(run: BenchRun, result: ConfigResult): void {
+  run.backlog.push(result);
+  log(
+    `${result.name}: ${result.eventsPerSec.toFixed(0)} events/s, ${result.submissionsPerSec.toFixed(1)} subs/s, ` +
+      `p95 ${result.latencyMs?.p95 ?? '–'} ms, ${result.temporal ? `${result.temporal.actionsPer1000Events?.toFixed(1)} actions/1k events, ` : ''}` +
+      `verify ${result.verify.detail.split('\n')[0]}`,
+  );
+  if (!result.verify.ok) console.error(result.verify.detail);
+}
 
+/** A fresh queue and stream for one configuration, removed afterwards whatever happens. */
+async function withResources<T>(run: BenchRun, label: string, measure: (r: BenchResources) => Promise<T>): Promise<T> {
+  const r = await createResources(run.ctx.clients, label);
   try {
-    if (selected.has('sink')) {
-      const lanes = args['workers-lanes'] ?? 4;
-      record(await withResources('sink', (r) => runSinkConfig(ctx, r.streamName, planned, lanes)));
-    }
-    for (const lanes of [1, 2, 4, 8] as const) {
-      const name = `lanes-${lanes}` as ConfigName;
-      if (!selected.has(name)) continue;
-      log(`${name}: preloading and draining`);
-      record(
-        await withResources(name, (r) =>
-          runTemporalBacklog(ctx, r, planned, {
-            name: laneName(lanes),
-            lanes,
-            workers: 1,
-            input,
-          }),
-        ),
-      );
-    }
-    const bestSingle = [...backlog]
-      .filter((c) => c.kind === 'temporal' && c.verify.ok)
-      .sort((a, b) => b.eventsPerSec - a.eventsPerSec)[0];
-    const pairLanes = args['workers-lanes'] ?? bestSingle?.lanes ?? 4;
-    if (selected.has('raw')) {
-      log(`raw loop at ${pairLanes} lanes`);
-      record(await withResources('raw', (r) => runRawConfig(ctx, r, planned, { ...baseInput, lanes: pairLanes })));
-    }
-    if (selected.has('workers-2')) {
-      log(`2 workers at ${pairLanes} lanes (second worker: a separate \`src/worker.ts\` process)`);
-      record(
-        await withResources('workers2', (r) =>
-          runTemporalBacklog(ctx, r, planned, {
-            name: `temporal ${pairLanes} lanes × 2 workers`,
-            lanes: pairLanes,
-            workers: 2,
-            input,
-          }),
-        ),
-      );
-    }
+    return await measure(r);
+  } finally {
+    await deleteResources(run.ctx.clients, r);
+  }
+}
 
-    const large = selected.has('large') ? await runLargeMix(args, planned, events, input) : undefined;
+/** The sink ceiling: the records alone, straight to Kinesis. */
+async function runSinkCeiling(run: BenchRun): Promise<void> {
+  const lanes = run.plan.args['workers-lanes'] ?? 4;
+  record(run, await withResources(run, 'sink', (r) => runSinkConfig(run.ctx, r.streamName, run.planned, lanes)));
+}
 
-    const raw = backlog.find((c) => c.kind === 'raw');
-    const sink = backlog.find((c) => c.kind === 'sink');
-    const sameLanes = backlog.find((c) => c.kind === 'temporal' && c.workers === 1 && c.lanes === raw?.lanes);
-    const best = sameLanes ?? bestSingle;
-    let steady: BenchReport['steady'] = null;
-    if (selected.has('steady')) {
-      const capacity = best?.submissionsPerSec ?? raw?.submissionsPerSec;
-      const rate = args['steady-rate'] ?? (capacity ? capacity / 2 : 20);
-      const count = Math.round(rate * steadySeconds);
-      const steadyPlanned = planLoad(args.seed + 1, count);
-      log(
-        `steady: ${rate.toFixed(1)} submissions/s for ${steadySeconds} s, schedule every ${args['schedule-interval']} s`,
-      );
-      steady = await withResources('steady', (r) =>
-        runSteady(ctx, r, steadyPlanned, {
-          ratePerSec: rate,
-          durationSec: steadySeconds,
-          scheduleIntervalSec: args['schedule-interval'],
-          input: { ...input, ...args['steady-input'] },
+/** One worker at each selected lane count. */
+async function runLaneConfigs(run: BenchRun): Promise<void> {
+  for (const lanes of [1, 2, 4, 8] as const) {
+    const name = `lanes-${lanes}` as const;
+    if (!run.plan.selected.has(name)) continue;
+    log(`${name}: preloading and draining`);
+    record(
+      run,
+      await withResources(run, name, (r) =>
+        runTemporalBacklog(run.ctx, r, run.planned, {
+          name: laneName(lanes),
+          lanes,
+          workers: 1,
+          input: run.plan.input,
         }),
-      );
-      log(
-        `steady: lag p50 ${steady.latencyMs?.p50 ?? '–'} p95 ${steady.latencyMs?.p95 ?? '–'} p99 ${steady.latencyMs?.p99 ?? '–'} ms max ${steady.latencyMs?.max ?? '–'} ms over ${steady.runs} runs (gaps ${steady.runGapsMs.join(', ') || '–'} ms), ${steady.actionsPer1000Events?.toFixed(1) ?? '–'} actions/1k events, ${steady.actionsPerHour.toFixed(0)} actions/h; verify ${steady.verify.detail.split('\n')[0]}`,
-      );
-      if (!steady.verify.ok) console.error(steady.verify.detail);
-    }
-
-    notes.push(
-      'Throughput is submissions (or events) divided by the time from the run start to its completion; a run ends ' +
-        `after a receive comes back empty (long poll ${baseInput.receiveWaitSeconds} s), the raw loop likewise.`,
-      'Latency is send time → Kinesis ApproximateArrivalTimestamp, per event, from the verifier, corrected by the ' +
-        'emulator clock offset (kinesis-local stamps arrivals with its own runtime clock, seen 12 s behind the wall ' +
-        'clock on this VM; measured with a probe record before and after each run, see clockOffsetMs in the JSON). ' +
-        'In backlog mode it includes the time a message waited in the preloaded queue, so it grows with N.',
-      'Actions: workflow starts + activity attempts + timers + signals + upserts + child starts + local-activity tasks, ' +
-        'read from every run of the continue-as-new chain; "+heartbeats" adds the estimated heartbeat actions ' +
-        '(1 + runtime/36 s per heartbeating activity). Steady mode adds one Schedule action per scheduled run.',
-      'The 2-worker configuration runs one worker in the benchmark process and a second as `node --import tsx ' +
-        'src/worker.ts` (the deployed entry point); CPU and RSS are summed over both. "kinesis/temporal cores" are the ' +
-        "emulator processes' CPU seconds per wall second over the run.",
-      `The machine has ${cpus().length} cores shared by the emulators, the Temporal dev server, the worker(s) and other ` +
-        "engineers' tests: absolute figures are noisy, ratios within one run are the result.",
+      ),
     );
-    const failed = [
-      ...backlog.filter((c) => !c.verify.ok).map((c) => c.name),
-      ...(steady && !steady.verify.ok ? ['steady'] : []),
-    ];
-    if (failed.length > 0) notes.push(`VERIFICATION FAILED for: ${failed.join(', ')} — their figures are not results.`);
+  }
+}
 
-    const report: BenchReport = {
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-        memoryGb: totalmem() / 1024 ** 3,
-        node: process.version,
-        loadAverageAtStart: loadAtStart,
-      },
-      options: {
-        submissions: n,
-        seed: args.seed,
-        configs: [...selected],
-        steadySeconds,
-        input: baseInput,
-        freeMemGbAtStart: freemem() / 1024 ** 3,
-      },
-      backlog,
-      steady,
-      ratios: {
-        best: best?.name ?? null,
-        vsRaw: best ? ratio(best.eventsPerSec, raw?.eventsPerSec) : null,
-        vsSink: best ? ratio(best.eventsPerSec, sink?.eventsPerSec) : null,
-        rawVsSink: raw ? ratio(raw.eventsPerSec, sink?.eventsPerSec) : null,
-        ...(large ? { largeVsOrdinary: ratio(large.large.eventsPerSec, large.ordinary.eventsPerSec) } : {}),
-      },
-      notes,
-    };
-    await writeOutputs(report, args.out);
+/** The fastest verified single-worker Temporal configuration so far. */
+function bestSingleWorker(backlog: readonly ConfigResult[]): ConfigResult | undefined {
+  return [...backlog]
+    .filter((c) => c.kind === 'temporal' && c.verify.ok)
+    .sort((a, b) => b.eventsPerSec - a.eventsPerSec)[0];
+}
+
+/** The raw loop without Temporal, at the lanes it is compared with. */
+async function runRawBaseline(run: BenchRun, lanes: number): Promise<void> {
+  log(`raw loop at ${lanes} lanes`);
+  const input = { ...run.plan.baseInput, lanes };
+  record(run, await withResources(run, 'raw', (r) => runRawConfig(run.ctx, r, run.planned, input)));
+}
+
+async function runTwoWorkers(run: BenchRun, lanes: number): Promise<void> {
+  log(`2 workers at ${lanes} lanes (second worker: a separate \`src/worker.ts\` process)`);
+  record(
+    run,
+    await withResources(run, 'workers2', (r) =>
+      runTemporalBacklog(run.ctx, r, run.planned, {
+        name: `temporal ${lanes} lanes × 2 workers`,
+        lanes,
+        workers: 2,
+        input: run.plan.input,
+      }),
+    ),
+  );
+}
+
+/**
+ * The large-submission mix beside the ordinary mix at the same lanes, both in this run: the ordinary figure is the
+ * lanes-N configuration when it ran, else measured here first.
+ */
+async function runLargeMix(run: BenchRun): Promise<{ ordinary: ConfigResult; large: ConfigResult }> {
+  const { args, input } = run.plan;
+  const lanes = args['large-lanes'];
+  const mix = { share: args['large-share'], events: args['large-events'] };
+  const isOrdinary = (c: ConfigResult): boolean =>
+    c.kind === 'temporal' && c.workers === 1 && c.lanes === lanes && !c.largeMix;
+  let ordinary = run.backlog.find(isOrdinary);
+  if (!ordinary) {
+    log(`large mix: measuring the ordinary mix at ${lanes} lanes first, for the comparison`);
+    const result = await withResources(run, `lanes-${lanes}`, (r) =>
+      runTemporalBacklog(run.ctx, r, run.planned, { name: laneName(lanes), lanes, workers: 1, input }),
+    );
+    record(run, result);
+    ordinary = result;
+  }
+  const largeLoad = planLargeLoad(
+    args.seed,
+    mix,
+    args['large-submissions'] ? { count: args['large-submissions'] } : { targetEvents: run.events },
+  );
+  log(
+    `large mix: ${largeLoad.length} submissions, ${Math.round(mix.share * 100)} % of the valid ones with ` +
+      `${mix.events} events, ${expectedEvents(largeLoad)} events, ${lanes} lanes`,
+  );
+  const large = await withResources(run, 'large', (r) =>
+    runTemporalBacklog(run.ctx, r, largeLoad, {
+      name: `large mix ${Math.round(mix.share * 100)} % × ${mix.events} events, ${laneName(lanes)}`,
+      lanes,
+      workers: 1,
+      input,
+      largeMix: mix,
+    }),
+  );
+  record(run, large);
+  log(
+    `large mix: ${large.eventsPerSec.toFixed(0)} events/s vs ${ordinary.eventsPerSec.toFixed(0)} for the ordinary ` +
+      `mix (${(large.eventsPerSec / ordinary.eventsPerSec).toFixed(2)}×, target ≥ 0.5×)`,
+  );
+  return { ordinary, large };
+}
+
+/** Steady mode under the real Schedule, by default at half the backlog capacity measured. */
+async function runSteadyMode(run: BenchRun, capacity: number | undefined): Promise<SteadyResult> {
+  const { args, input, steadySeconds } = run.plan;
+  const rate = args['steady-rate'] ?? (capacity ? capacity / 2 : 20);
+  const steadyPlanned = planLoad(args.seed + 1, Math.round(rate * steadySeconds));
+  log(`steady: ${rate.toFixed(1)} submissions/s for ${steadySeconds} s, schedule every ${args['schedule-interval']} s`);
+  const steady = await withResources(run, 'steady', (r) =>
+    runSteady(run.ctx, r, steadyPlanned, {
+      ratePerSec: rate,
+      durationSec: steadySeconds,
+      scheduleIntervalSec: args['schedule-interval'],
+      input: { ...input, ...args['steady-input'] },
+    }),
+  );
+  log(
+    `steady: lag p50 ${steady.latencyMs?.p50 ?? '–'} p95 ${steady.latencyMs?.p95 ?? '–'} p99 ${steady.latencyMs?.p99 ?? '–'} ms max ${steady.latencyMs?.max ?? '–'} ms over ${steady.runs} runs (gaps ${steady.runGapsMs.join(', ') || '–'} ms), ${steady.actionsPer1000Events?.toFixed(1) ?? '–'} actions/1k events, ${steady.actionsPerHour.toFixed(0)} actions/h; verify ${steady.verify.detail.split('\n')[0]}`,
+  );
+  if (!steady.verify.ok) console.error(steady.verify.detail);
+  return steady;
+}
+
+/** Everything measured, and the configurations the ratios compare. */
+interface Measured {
+  backlog: ConfigResult[];
+  steady: SteadyResult | null;
+  large?: { ordinary: ConfigResult; large: ConfigResult };
+  /** The Temporal configuration compared with raw and sink: the one at raw's lanes, else the fastest. */
+  best?: ConfigResult;
+  raw?: ConfigResult;
+  sink?: ConfigResult;
+}
+
+/** Runs the selected configurations in order: sink, lanes, raw and 2 workers (at the best lanes), large, steady. */
+async function runSelectedConfigs(ctx: TemporalContext, plan: BenchPlan): Promise<Measured> {
+  const planned = planLoad(plan.args.seed, plan.submissions);
+  const events = expectedEvents(planned);
+  log(
+    `load: ${plan.submissions} submissions (${planned.filter((p) => p.status === 'valid').length} valid), ${events} events`,
+  );
+  const run: BenchRun = { ctx, plan, planned, events, backlog: [] };
+  const { selected } = plan;
+
+  if (selected.has('sink')) await runSinkCeiling(run);
+  await runLaneConfigs(run);
+  const bestSingle = bestSingleWorker(run.backlog);
+  const pairLanes = plan.args['workers-lanes'] ?? bestSingle?.lanes ?? 4;
+  if (selected.has('raw')) await runRawBaseline(run, pairLanes);
+  if (selected.has('workers-2')) await runTwoWorkers(run, pairLanes);
+  const large = selected.has('large') ? await runLargeMix(run) : undefined;
+
+  const raw = run.backlog.find((c) => c.kind === 'raw');
+  const sink = run.backlog.find((c) => c.kind === 'sink');
+  const sameLanes = run.backlog.find((c) => c.kind === 'temporal' && c.workers === 1 && c.lanes === raw?.lanes);
+  const best = sameLanes ?? bestSingle;
+  const steady = selected.has('steady')
+    ? await runSteadyMode(run, best?.submissionsPerSec ?? raw?.submissionsPerSec)
+    : null;
+  return { backlog: run.backlog, steady, large, best, raw, sink };
+}
+
+/** The configurations whose verifier failed: their figures are not results. */
+function failedConfigs(m: Measured): string[] {
+  return [
+    ...m.backlog.filter((c) => !c.verify.ok).map((c) => c.name),
+    ...(m.steady && !m.steady.verify.ok ? ['steady'] : []),
+  ];
+}
+
+/** How the figures were measured, as the report states it. */
+function reportNotes(plan: BenchPlan, failed: readonly string[]): string[] {
+  const notes = [
+    'Throughput is submissions (or events) divided by the time from the run start to its completion; a run ends ' +
+      `after a receive comes back empty (long poll ${plan.baseInput.receiveWaitSeconds} s), the raw loop likewise.`,
+    'Latency is send time → Kinesis ApproximateArrivalTimestamp, per event, from the verifier, corrected by the ' +
+      'emulator clock offset (kinesis-local stamps arrivals with its own runtime clock, seen 12 s behind the wall ' +
+      'clock on this VM; measured with a probe record before and after each run, see clockOffsetMs in the JSON). ' +
+      'In backlog mode it includes the time a message waited in the preloaded queue, so it grows with N.',
+    'Actions: workflow starts + activity attempts + timers + signals + upserts + child starts + local-activity tasks, ' +
+      'read from every run of the continue-as-new chain; "+heartbeats" adds the estimated heartbeat actions ' +
+      '(1 + runtime/36 s per heartbeating activity). Steady mode adds one Schedule action per scheduled run.',
+    'The 2-worker configuration runs one worker in the benchmark process and a second as `node --import tsx ' +
+      'src/worker.ts` (the deployed entry point); CPU and RSS are summed over both. "kinesis/temporal cores" are the ' +
+      "emulator processes' CPU seconds per wall second over the run.",
+    `The machine has ${cpus().length} cores shared by the emulators, the Temporal dev server, the worker(s) and other ` +
+      "engineers' tests: absolute figures are noisy, ratios within one run are the result.",
+  ];
+  if (failed.length > 0) notes.push(`VERIFICATION FAILED for: ${failed.join(', ')} — their figures are not results.`);
+  return notes;
+}
+
+function buildReport(plan: BenchPlan, stack: OpenStack, m: Measured): BenchReport {
+  const { best, raw, sink, large } = m;
+  return {
+    startedAt: stack.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      memoryGb: totalmem() / 1024 ** 3,
+      node: process.version,
+      loadAverageAtStart: stack.loadAtStart,
+    },
+    options: {
+      submissions: plan.submissions,
+      seed: plan.args.seed,
+      configs: [...plan.selected],
+      steadySeconds: plan.steadySeconds,
+      input: plan.baseInput,
+      freeMemGbAtStart: freemem() / 1024 ** 3,
+    },
+    backlog: m.backlog,
+    steady: m.steady,
+    ratios: {
+      best: best?.name ?? null,
+      vsRaw: best ? ratio(best.eventsPerSec, raw?.eventsPerSec) : null,
+      vsSink: best ? ratio(best.eventsPerSec, sink?.eventsPerSec) : null,
+      rawVsSink: raw ? ratio(raw.eventsPerSec, sink?.eventsPerSec) : null,
+      ...(large ? { largeVsOrdinary: ratio(large.large.eventsPerSec, large.ordinary.eventsPerSec) } : {}),
+    },
+    notes: reportNotes(plan, failedConfigs(m)),
+  };
+}
+
+/** Parse the options → open the running stack → run each selected configuration → write and print the report. */
+async function main(argv: string[]): Promise<number> {
+  const plan = planBench(parseBenchArgs(argv));
+  loadEnvFiles();
+  const stack = await openStack();
+  try {
+    const measured = await runSelectedConfigs(stack.ctx, plan);
+    const report = buildReport(plan, stack, measured);
+    await writeOutputs(report, plan.args.out);
     console.log('\n' + renderConsoleTable(tableRows(report)));
     console.log(ratioLines(report).join('\n'));
-    return failed.length > 0 ? 1 : 0;
+    return failedConfigs(measured).length > 0 ? 1 : 0;
   } finally {
-    await deleteResources(clients, clockResources);
-    await connection.close();
-    await nativeConnection.close();
+    await closeStack(stack);
   }
 }
 
@@ -471,15 +569,10 @@ async function runSinkConfig(
     kind: 'sink',
     lanes: concurrency,
     workers: 0,
-    submissions: planned.length,
     validSubmissions: load.records.length,
-    events,
-    durationMs,
-    submissionsPerSec: perSecond(planned.length, durationMs),
-    eventsPerSec: perSecond(events, durationMs),
+    ...loadFigures(planned.length, events, usage, durationMs),
     latencyMs: null,
     putRecordsRequests,
-    cpu: cpuFigures(usage, events),
     verify: figures,
   };
 }
@@ -488,7 +581,7 @@ async function runRawConfig(
   ctx: TemporalContext,
   r: { queueUrl: string; streamName: string },
   planned: readonly PlannedSubmission[],
-  input: ReturnType<typeof drainInputSchema.parse>,
+  input: DrainInput,
 ): Promise<ConfigResult> {
   const submissions = await preload(ctx.clients.sqs, r.queueUrl, planned);
   const { sqs, kinesis } = productClients(ctx);
@@ -505,16 +598,11 @@ async function runRawConfig(
     kind: 'raw',
     lanes: input.lanes,
     workers: 0,
-    submissions: planned.length,
     validSubmissions: stats.valid,
-    events,
-    durationMs,
-    submissionsPerSec: perSecond(planned.length, durationMs),
-    eventsPerSec: perSecond(events, durationMs),
+    ...loadFigures(planned.length, events, usage, durationMs),
     latencyMs: latency,
     clockOffsetMs,
     putRecordsRequests: stats.putRecordsRequests,
-    cpu: cpuFigures(usage, events),
     verify: figures,
   };
 }

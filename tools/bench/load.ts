@@ -1,5 +1,6 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createFleetGenerator,
   generateSubmissions,
@@ -179,7 +180,7 @@ export class StreamTailer {
         const fresh = await reader.poll();
         const now = Date.now();
         for (const r of fresh) if (!this.readableAt.has(recordKey(r))) this.readableAt.set(recordKey(r), now);
-        await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+        await sleep(this.pollMs);
       }
     })();
   }

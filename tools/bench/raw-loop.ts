@@ -5,6 +5,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { bodyForTransit } from '../../src/domain/decode-body';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { transformSubmission } from '../../src/domain/transform-submission';
@@ -189,7 +190,7 @@ async function publish(
     if (failed === 0) continue;
     failuresInARow = acknowledged === 0 ? failuresInARow + 1 : 0;
     if (failuresInARow >= 8) throw new Error(`raw loop: PutRecords made no progress in ${failuresInARow} rounds`);
-    await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** failuresInARow)));
+    await sleep(Math.min(5_000, 100 * 2 ** failuresInARow));
   }
 }
 
@@ -218,7 +219,7 @@ async function deleteAll(
     }
     stats.retriedEntries += failed.length;
     pending = failed;
-    if (pending.length > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** round));
+    if (pending.length > 0) await sleep(100 * 2 ** round);
   }
 }
 

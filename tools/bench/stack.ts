@@ -1,16 +1,12 @@
-import {
-  CreateStreamCommand,
-  DeleteStreamCommand,
-  DescribeStreamSummaryCommand,
-  ListStreamsCommand,
-  type KinesisClient,
-} from '@aws-sdk/client-kinesis';
-import { CreateQueueCommand, DeleteQueueCommand, ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ListStreamsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CpuFigures } from './types';
+import { createQueue, deleteQueue, deleteStream, ensureStream } from '../stack/aws-resources';
+import { perSecond } from './stats';
+import type { ConfigResult, CpuFigures } from './types';
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
@@ -68,31 +64,18 @@ export async function createResources(
   shards = 2,
 ): Promise<BenchResources> {
   const id = uniqueName(`bench-${label}`);
-  const { QueueUrl } = await clients.sqs.send(
-    new CreateQueueCommand({ QueueName: `${id}-submissions`, Attributes: { VisibilityTimeout: '120' } }),
-  );
-  if (!QueueUrl) throw new Error(`no queue URL for ${id}`);
+  const queueUrl = await createQueue(clients.sqs, `${id}-submissions`, { VisibilityTimeout: '120' });
   const streamName = `${id}-events`;
-  await clients.kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
-  for (let i = 0; ; i++) {
-    const { StreamDescriptionSummary } = await clients.kinesis.send(
-      new DescribeStreamSummaryCommand({ StreamName: streamName }),
-    );
-    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-    if (i > 100) throw new Error(`stream ${streamName} did not become ACTIVE`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { queueUrl: QueueUrl, streamName, taskQueue: `${id}-tq` };
+  await ensureStream(clients.kinesis, streamName, shards);
+  return { queueUrl, streamName, taskQueue: `${id}-tq` };
 }
 
 export async function deleteResources(
   clients: { sqs: SQSClient; kinesis: KinesisClient },
   r: BenchResources,
 ): Promise<void> {
-  await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: r.queueUrl })).catch(() => undefined);
-  await clients.kinesis
-    .send(new DeleteStreamCommand({ StreamName: r.streamName, EnforceConsumerDeletion: true }))
-    .catch(() => undefined);
+  await deleteQueue(clients.sqs, r.queueUrl);
+  await deleteStream(clients.kinesis, r.streamName);
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -150,6 +133,23 @@ export function cpuFigures(usage: ResourceUsage, events: number): CpuFigures {
     cpuPerEventUs: events > 0 ? (usage.workerCpuMs * 1000) / events : NaN,
     peakRssMb: usage.peakRssMb,
     services: usage.services,
+  };
+}
+
+/** What every backlog configuration reports of its load: counts, rates over the measured window, and CPU. */
+export function loadFigures(
+  submissions: number,
+  events: number,
+  usage: ResourceUsage,
+  durationMs: number,
+): Pick<ConfigResult, 'submissions' | 'events' | 'durationMs' | 'submissionsPerSec' | 'eventsPerSec' | 'cpu'> {
+  return {
+    submissions,
+    events,
+    durationMs,
+    submissionsPerSec: perSecond(submissions, durationMs),
+    eventsPerSec: perSecond(events, durationMs),
+    cpu: cpuFigures(usage, events),
   };
 }
 

@@ -1,4 +1,5 @@
 import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlannedSubmission } from '../fleet/generate';
 import type { SubmissionEntry } from '../fleet/manifest';
 import { BatchDispatcher, planBatches, type SendResult } from '../fleet/send';
@@ -20,8 +21,6 @@ export interface SteadyOptions {
   input: DrainInputOverrides;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
 /** Sends the planned submissions at a fixed rate (batches of up to 10, each at its due time). */
 async function sendAtRate(
   ctx: TemporalContext,
@@ -38,7 +37,7 @@ async function sendAtRate(
   const startedAt = Date.now();
   let sent = 0;
   for (const batch of planBatches(planned)) {
-    await sleep(startedAt + (sent * 1000) / ratePerSec - Date.now());
+    await sleep(Math.max(0, startedAt + (sent * 1000) / ratePerSec - Date.now()));
     await dispatcher.dispatch(batch);
     sent += batch.length;
   }
@@ -90,7 +89,7 @@ export async function runSteady(
       const startedAt = Date.now();
       const results = o.ratePerSec > 0 ? await sendAtRate(ctx, r.queueUrl, planned, o.ratePerSec) : [];
       submissions = manifestOf(results);
-      await sleep(startedAt + o.durationSec * 1000 - Date.now());
+      await sleep(Math.max(0, startedAt + o.durationSec * 1000 - Date.now()));
       // Drained: the queue is empty; then no new run is needed.
       for (let i = 0; i < 600; i++) {
         const depth = await readQueueDepth(ctx.clients.sqs, r.queueUrl);

@@ -2,8 +2,6 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
 import { createActivities } from '../../activities';
 import { createPutRecordsBatcher, kinesisSender, type PutRecordsBatcher } from '../../activities/put-records-batcher';
 import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
@@ -11,14 +9,12 @@ import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { drainInputSchema, type DrainInputOverrides } from '../../workflows/drain-input';
 import type { PlannedSubmission } from '../fleet/generate';
+import { spawnWorkerProcess, type WorkerProcess } from '../stack/worker-process';
 import { WORKFLOW_TYPE } from '../../workflows/names';
 import { fetchRunChain, putRecordsRequestsOf, summarizeHistories } from './history';
 import { expectedEvents, preload, verifyWithClock, type LargeMix } from './load';
-import { cpuFigures, ResourceMeter, type ArrivalClock, type BenchResources } from './stack';
-import { perSecond } from './stats';
+import { loadFigures, ResourceMeter, type ArrivalClock, type BenchResources } from './stack';
 import type { ConfigResult } from './types';
-
-const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
 export interface TemporalContext {
   client: Client;
@@ -71,53 +67,20 @@ export async function createInProcessWorker(
   return { worker, batcher };
 }
 
-/** A second worker exactly as deployed: `src/worker.ts` in its own process (tsx loaded in-process, so one pid). */
-export interface WorkerProcess {
-  pid: number;
-  ready: Promise<void>;
-  stop(): Promise<void>;
+/** A second worker exactly as deployed: `src/worker.ts` in its own process (one pid, so its CPU is measured). */
+export function spawnWorker(ctx: TemporalContext, r: BenchResources): WorkerProcess {
+  return spawnWorkerProcess({
+    SQS_QUEUE_URL: r.queueUrl,
+    KINESIS_STREAM_NAME: r.streamName,
+    TEMPORAL_TASK_QUEUE: r.taskQueue,
+    TEMPORAL_ADDRESS: ctx.temporalAddress,
+    TEMPORAL_NAMESPACE: ctx.namespace,
+    METRICS_PORT: '0',
+  });
 }
 
-export function spawnWorker(ctx: TemporalContext, r: BenchResources): WorkerProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      SQS_QUEUE_URL: r.queueUrl,
-      KINESIS_STREAM_NAME: r.streamName,
-      TEMPORAL_TASK_QUEUE: r.taskQueue,
-      TEMPORAL_ADDRESS: ctx.temporalAddress,
-      TEMPORAL_NAMESPACE: ctx.namespace,
-      METRICS_PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (child.pid === undefined) throw new Error('could not start a worker process');
-  let output = '';
-  const exited = new Promise<void>((r2) => child.once('exit', () => r2()));
-  const ready = new Promise<void>((resolveReady, rejectReady) => {
-    const onData = (chunk: Buffer): void => {
-      output = (output + chunk.toString('utf8')).slice(-20_000);
-      if (output.includes('worker polling task queue')) resolveReady();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void exited.then(() =>
-      rejectReady(new Error(`worker process exited before it was ready:\n${output.slice(-2000)}`)),
-    );
-  });
-  ready.catch(() => undefined);
-  return {
-    pid: child.pid,
-    ready,
-    async stop() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
+/** A draining worker may be mid-batch: it gets longer than the default to finish gracefully. */
+const SECOND_WORKER_GRACE_MS = 15_000;
 
 export interface BacklogRunOptions {
   name: string;
@@ -162,7 +125,7 @@ export async function runTemporalBacklog(
     });
     const durationMs = Date.now() - startedAt;
     const usage = meter.stop();
-    await second?.stop();
+    await second?.stop(SECOND_WORKER_GRACE_MS);
 
     const events = expectedEvents(planned);
     const { figures, latency, clockOffsetMs } = await verifyWithClock(ctx, submissions, r, clockBefore);
@@ -173,24 +136,19 @@ export async function runTemporalBacklog(
       kind: 'temporal',
       lanes: o.lanes,
       workers: o.workers,
-      submissions: planned.length,
       validSubmissions,
-      events,
-      durationMs,
-      submissionsPerSec: perSecond(planned.length, durationMs),
-      eventsPerSec: perSecond(events, durationMs),
+      ...loadFigures(planned.length, events, usage, durationMs),
       latencyMs: latency,
       clockOffsetMs,
       // One worker: the requests its batcher sent; two: the publish results' own count (the second worker's batcher
       // is in another process).
       putRecordsRequests: second ? putRecordsRequestsOf(runs) : batcher.stats().requests,
-      cpu: cpuFigures(usage, events),
       verify: figures,
       ...(o.largeMix ? { largeMix: { ...o.largeMix, largeSubmissions: countLarge(planned, o.largeMix) } } : {}),
       temporal: summarizeHistories(runs, events),
     };
   } finally {
-    await second?.stop().catch(() => undefined);
+    await second?.stop(SECOND_WORKER_GRACE_MS).catch(() => undefined);
   }
 }
 
