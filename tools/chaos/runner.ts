@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createActivities } from '../../activities';
-import { createPutRecordsBatcher, kinesisSender } from '../../activities/put-records-batcher';
 import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import type { DrainInputOverrides } from '../../workflows/drain-input';
@@ -358,8 +357,9 @@ async function startWorkers(rig: Rig, temporalAddress: string): Promise<void> {
       queueUrl: rig.queueUrl,
       streamName: rig.streamName,
       limits: DEFAULT_VALIDATION_LIMITS,
-      // As src/worker.ts wires it: the faults hit the shared requests too.
-      putRecordsBatcher: createPutRecordsBatcher(kinesisSender(kinesis, rig.streamName)),
+      // No PutRecords batcher here (src/worker.ts has one; the worker-process scenarios run it): with it the CI-size
+      // slow-publish control saw no redelivery at all — slow shared requests hold several lanes at once, so nobody
+      // received while leases lapsed — and the experiment could not show what the lease prevents (docs/reliability.md).
     }),
     dataConverter: dataConverterFromEnv(),
   });
