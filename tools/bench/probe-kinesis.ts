@@ -1,7 +1,6 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
 import { loadEnvFiles } from '../../src/env-files';
-import { createResources, deleteResources } from './stack';
+import { deleteResources, openProbe } from './stack';
 
 /**
  * Bottleneck probe for the Kinesis emulator: PutRecords of a fixed size into a fresh 2-shard stream, timing every
@@ -15,14 +14,7 @@ async function main(): Promise<void> {
   const requests = Number(process.argv[3] ?? 30);
   const prefill = Number(process.argv[4] ?? 0);
   const inFlight = Math.max(1, Number(process.argv[5] ?? 1));
-  const config = {
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL,
-    AWS_ENDPOINT_URL_SQS: process.env.AWS_ENDPOINT_URL_SQS,
-    AWS_ENDPOINT_URL_KINESIS: process.env.AWS_ENDPOINT_URL_KINESIS,
-  };
-  const clients = { sqs: createSqsClient(config), kinesis: createKinesisClient(config) };
-  const r = await createResources(clients, 'probe');
+  const { clients, resources: r } = await openProbe('probe');
   const timings: number[] = [];
   let elapsedMs = 0;
   try {

@@ -3,10 +3,9 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createPublishEvents } from '../../activities/publish-events';
 import type { PublishResult } from '../../activities/types';
 import { createPutRecordsBatcher, kinesisSender, type BatcherOptions } from '../../activities/put-records-batcher';
-import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { loadEnvFiles } from '../../src/env-files';
-import { createResources, deleteResources } from './stack';
+import { deleteResources, openProbe } from './stack';
 
 /**
  * Probe of the publish activity alone (no Temporal server): `callers` publish activities run side by side, each with
@@ -23,14 +22,7 @@ async function main(): Promise<void> {
     ...(process.argv[5] ? { maxInFlight: Number(process.argv[5]) } : {}),
     ...(process.argv[6] ? { maxWaitMs: Number(process.argv[6]) } : {}),
   };
-  const config = {
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL,
-    AWS_ENDPOINT_URL_SQS: process.env.AWS_ENDPOINT_URL_SQS,
-    AWS_ENDPOINT_URL_KINESIS: process.env.AWS_ENDPOINT_URL_KINESIS,
-  };
-  const clients = { sqs: createSqsClient(config), kinesis: createKinesisClient(config) };
-  const r = await createResources(clients, 'probe-publish');
+  const { clients, resources: r } = await openProbe('probe-publish');
   const batcher = useBatcher
     ? createPutRecordsBatcher(kinesisSender(clients.kinesis, r.streamName), options)
     : undefined;

@@ -4,6 +4,7 @@ import { Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
 import { createQueue, deleteQueue, deleteStream, ensureStream } from '../stack/aws-resources';
 import { perSecond } from './stats';
 import type { ConfigResult, CpuFigures } from './types';
@@ -253,4 +254,16 @@ export class ArrivalClock {
     offsets.sort((a, b) => a - b);
     return offsets[Math.floor(offsets.length / 2)] ?? 0;
   }
+}
+
+/** The emulator clients from the environment and a fresh queue and stream, for the probes (probe-*.ts). */
+export async function openProbe(label: string) {
+  const config = {
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL,
+    AWS_ENDPOINT_URL_SQS: process.env.AWS_ENDPOINT_URL_SQS,
+    AWS_ENDPOINT_URL_KINESIS: process.env.AWS_ENDPOINT_URL_KINESIS,
+  };
+  const clients = { sqs: createSqsClient(config), kinesis: createKinesisClient(config) };
+  return { clients, resources: await createResources(clients, label) };
 }
