@@ -26,10 +26,31 @@ export function emulatorClients(): { sqs: SQSClient; kinesis: KinesisClient } {
   return { sqs: createSqsClient(config), kinesis: createKinesisClient(config) };
 }
 
+/** SQS's limit on the sum of a batch's bodies (and on one body), less a margin for the request's own envelope. */
+const SEND_BATCH_BODY_BYTES = 1024 * 1024 - 16 * 1024;
+
+/** Batches of at most 10 bodies and SEND_BATCH_BODY_BYTES, in order (large bodies may not fill 10 to a batch). */
+export function sendBatches(bodies: string[]): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const body of bodies) {
+    const size = Buffer.byteLength(body, 'utf8');
+    if (current.length === 10 || (current.length > 0 && bytes + size > SEND_BATCH_BODY_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(body);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
 export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: string[]): Promise<string[]> {
   const ids: string[] = [];
-  for (let start = 0; start < bodies.length; start += 10) {
-    const chunk = bodies.slice(start, start + 10);
+  for (const chunk of sendBatches(bodies)) {
     const response = await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
