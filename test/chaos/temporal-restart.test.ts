@@ -6,5 +6,5 @@ import { runChaosTest } from './run-chaos-test';
 runChaosTest('temporal-restart', (result) => {
   const evidence = Object.fromEntries(result.evidence.map((e) => [e.label, e.value]));
   expect(evidence['messages held by runs when Temporal was killed']).toBeGreaterThan(0);
-  expect(evidence['DeleteMessageBatch requests after the restart']).toBeGreaterThan(0);
+  expect(evidence['DeleteMessageBatch requests after the kill']).toBeGreaterThan(0);
 });
