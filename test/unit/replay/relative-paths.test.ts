@@ -6,24 +6,24 @@ import { checkoutRoots, withRepositoryRelativePaths } from '../../../tools/repla
 describe('recorded histories name repository-relative paths', () => {
   // A worktree whose node_modules links to the main checkout's, as on the machine the histories were first recorded.
   const links: Record<string, string> = {
-    '/work/wt-h8': '/work/wt-h8',
-    '/work/wt-h8/node_modules': '/work/main/node_modules',
+    '/srv/worktree': '/srv/worktree',
+    '/srv/worktree/node_modules': '/srv/main/node_modules',
   };
   const realpath = (path: string): string => links[path] ?? path;
 
   it('finds the checkout and the one node_modules lives in', () => {
-    expect(checkoutRoots('/work/wt-h8', realpath).sort()).toEqual(['/work/main', '/work/wt-h8']);
+    expect(checkoutRoots('/srv/worktree', realpath).sort()).toEqual(['/srv/main', '/srv/worktree']);
   });
 
   it('strips both from a stack trace as the temporal CLI prints it in a history', () => {
     const history = JSON.stringify({
       stackTrace:
         'ApplicationFailure: run incomplete\n' +
-        '    at Function.nonRetryable (/work/main/node_modules/@temporalio/common/src/failure.ts:254:11)\n' +
-        '    at nonRetryable (/work/wt-h8/workflows/drain-queue.ts:97:29)\n' +
-        '    at load (file:///work/wt-h8/activities/aws-failure.ts:10:3)',
+        '    at Function.nonRetryable (/srv/main/node_modules/@temporalio/common/src/failure.ts:254:11)\n' +
+        '    at nonRetryable (/srv/worktree/workflows/drain-queue.ts:97:29)\n' +
+        '    at load (file:///srv/worktree/activities/aws-failure.ts:10:3)',
     });
-    const relative = withRepositoryRelativePaths(history, checkoutRoots('/work/wt-h8', realpath));
+    const relative = withRepositoryRelativePaths(history, checkoutRoots('/srv/worktree', realpath));
     expect(JSON.parse(relative)).toEqual({
       stackTrace:
         'ApplicationFailure: run incomplete\n' +
@@ -31,12 +31,12 @@ describe('recorded histories name repository-relative paths', () => {
         '    at nonRetryable (workflows/drain-queue.ts:97:29)\n' +
         '    at load (activities/aws-failure.ts:10:3)',
     });
-    expect(relative).not.toMatch(/\/work\//);
+    expect(relative).not.toMatch(/\/srv\//);
   });
 
   it('leaves a path outside the checkouts as it is', () => {
-    const text = 'at x (/usr/lib/node/internal/process.js:1:1) at y (/work/wt-h8-other/z.ts:1:1)';
-    expect(withRepositoryRelativePaths(text, checkoutRoots('/work/wt-h8', realpath))).toBe(text);
+    const text = 'at x (/usr/lib/node/internal/process.js:1:1) at y (/srv/worktree-other/z.ts:1:1)';
+    expect(withRepositoryRelativePaths(text, checkoutRoots('/srv/worktree', realpath))).toBe(text);
   });
 
   it('the committed histories carry no absolute checkout path', () => {
