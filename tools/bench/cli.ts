@@ -34,7 +34,8 @@ import {
   StackNotUpError,
   type BenchResources,
 } from './stack';
-import { ratio } from './stats';
+import { pairRatios } from './pairs';
+import { median, ratio } from './stats';
 import { runSteady } from './steady';
 import { productClients, runTemporalBacklog, type TemporalContext } from './temporal-run';
 import type { BenchReport, ConfigResult, SteadyResult } from './types';
@@ -75,6 +76,8 @@ configuration ends with the verifier. Results: test-output/bench/<timestamp>.{js
   --receives-per-batch N  run input receivesPerBatch (default: the product's, 10)
   --batch-byte-budget N   run input batchByteBudget (default: the product's, 524288)
   --workers-lanes N       lanes for raw and workers-2 (default: the best lane count measured, else 4)
+  --pairs N               measure the raw/Temporal comparison N times (default 1), alternating which goes first;
+                          the ratio reported is the median of the pairs' ratios (needs raw and its lanes-N)
   --steady-rate R         submissions/s in steady mode; 0: an idle queue, for actions per hour (default: half
                           the best measured backlog rate)
   --steady-seconds S      steady mode duration (default 60)
@@ -107,6 +110,7 @@ const argsSchema = z.object({
   'receives-per-batch': z.coerce.number().int().min(1).max(50).optional(),
   'batch-byte-budget': z.coerce.number().int().min(65_536).max(1_000_000).optional(),
   'workers-lanes': z.coerce.number().int().min(1).max(64).optional(),
+  pairs: z.coerce.number().int().min(1).max(9).default(1),
   'steady-seconds': z.coerce.number().int().min(5).max(3600).optional(),
   'steady-rate': z.coerce.number().min(0).optional(),
   'schedule-interval': z.coerce.number().int().min(1).max(300).default(PRODUCT_INTERVAL_SEC),
@@ -145,6 +149,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     'receives-per-batch': { type: 'string' },
     'batch-byte-budget': { type: 'string' },
     'workers-lanes': { type: 'string' },
+    pairs: { type: 'string' },
     'steady-rate': { type: 'string' },
     'steady-seconds': { type: 'string' },
     'schedule-interval': { type: 'string' },
@@ -325,6 +330,44 @@ async function runRawBaseline(run: BenchRun, lanes: number): Promise<void> {
   record(run, await withResources(run, 'raw', (r) => runRawConfig(run.ctx, r, run.planned, input)));
 }
 
+/**
+ * Further raw/Temporal pairs at the same lanes, alternating which of the two goes first: the emulators drift during a
+ * session (kinesis-local gets slower as it holds more data), and a drift that favours whoever runs first cancels out
+ * of the median ratio.
+ */
+async function runExtraPairs(run: BenchRun, lanes: number): Promise<void> {
+  for (let pair = 2; pair <= run.plan.args.pairs; pair++) {
+    const temporal = async (): Promise<void> => {
+      log(`pair ${pair}: ${laneName(lanes)}`);
+      record(
+        run,
+        await withResources(run, `lanes-${lanes}`, async (r) => ({
+          ...(await runTemporalBacklog(run.ctx, r, run.planned, {
+            name: `${laneName(lanes)} #${pair}`,
+            lanes,
+            workers: 1,
+            input: run.plan.input,
+          })),
+          pair,
+        })),
+      );
+    };
+    const raw = async (): Promise<void> => {
+      log(`pair ${pair}: raw loop at ${lanes} lanes`);
+      const input = { ...run.plan.baseInput, lanes };
+      record(
+        run,
+        await withResources(run, 'raw', async (r) => ({
+          ...(await runRawConfig(run.ctx, r, run.planned, input)),
+          pair,
+        })),
+      );
+    };
+    const order = pair % 2 === 0 ? [raw, temporal] : [temporal, raw];
+    for (const measure of order) await measure();
+  }
+}
+
 async function runTwoWorkers(run: BenchRun, lanes: number): Promise<void> {
   log(`2 workers at ${lanes} lanes (second worker: a separate \`src/worker.ts\` process)`);
   record(
@@ -432,12 +475,17 @@ async function runSelectedConfigs(ctx: TemporalContext, plan: BenchPlan): Promis
   const bestSingle = bestSingleWorker(run.backlog);
   const pairLanes = plan.args['workers-lanes'] ?? bestSingle?.lanes ?? 4;
   if (selected.has('raw')) await runRawBaseline(run, pairLanes);
+  if (selected.has('raw') && run.backlog.some((c) => c.kind === 'temporal' && c.lanes === pairLanes)) {
+    await runExtraPairs(run, pairLanes);
+  }
   if (selected.has('workers-2')) await runTwoWorkers(run, pairLanes);
   const large = selected.has('large') ? await runLargeMix(run) : undefined;
 
   const raw = run.backlog.find((c) => c.kind === 'raw');
   const sink = run.backlog.find((c) => c.kind === 'sink');
-  const sameLanes = run.backlog.find((c) => c.kind === 'temporal' && c.workers === 1 && c.lanes === raw?.lanes);
+  const sameLanes = run.backlog.find(
+    (c) => c.kind === 'temporal' && c.workers === 1 && c.lanes === raw?.lanes && c.pair === undefined && !c.largeMix,
+  );
   const best = sameLanes ?? bestSingle;
   const steady = selected.has('steady')
     ? await runSteadyMode(run, best?.submissionsPerSec ?? raw?.submissionsPerSec)
@@ -477,6 +525,7 @@ function reportNotes(plan: BenchPlan, failed: readonly string[]): string[] {
 
 function buildReport(plan: BenchPlan, stack: OpenStack, m: Measured): BenchReport {
   const { best, raw, sink, large } = m;
+  const vsRawPairs = best && raw ? pairRatios(m.backlog, best) : [];
   return {
     startedAt: stack.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -499,7 +548,8 @@ function buildReport(plan: BenchPlan, stack: OpenStack, m: Measured): BenchRepor
     steady: m.steady,
     ratios: {
       best: best?.name ?? null,
-      vsRaw: best ? ratio(best.eventsPerSec, raw?.eventsPerSec) : null,
+      vsRaw: vsRawPairs.length > 0 ? median(vsRawPairs) : null,
+      vsRawPairs,
       vsSink: best ? ratio(best.eventsPerSec, sink?.eventsPerSec) : null,
       rawVsSink: raw ? ratio(raw.eventsPerSec, sink?.eventsPerSec) : null,
       ...(large ? { largeVsOrdinary: ratio(large.large.eventsPerSec, large.ordinary.eventsPerSec) } : {}),

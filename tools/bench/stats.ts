@@ -27,6 +27,14 @@ export function percentiles(values: readonly number[]): Percentiles | null {
   };
 }
 
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return NaN;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
 /** Items per second over a duration in milliseconds (0 when the duration is not positive). */
 export function perSecond(items: number, durationMs: number): number {
   return durationMs > 0 ? (items * 1000) / durationMs : 0;

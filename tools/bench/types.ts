@@ -41,6 +41,8 @@ export interface ConfigResult {
   putRecordsRequests: number | null;
   cpu: CpuFigures;
   verify: VerifyFigures;
+  /** The repeat of the raw/Temporal comparison this result belongs to (`--pairs`; absent: the first). */
+  pair?: number;
   /** The load's mix when it is the large-submission mix (absent: the original fleet's mix). */
   largeMix?: { share: number; events: number; largeSubmissions: number };
   temporal?: {
@@ -89,7 +91,10 @@ export interface BenchReport {
   /** Throughput of the best Temporal configuration relative to the raw loop and the sink ceiling. */
   ratios: {
     best: string | null;
+    /** Temporal over raw events/s: the median of the pairs' ratios when `--pairs` repeated the comparison. */
     vsRaw: number | null;
+    /** Each pair's ratio, in the order measured (one entry without `--pairs`). */
+    vsRawPairs?: number[];
     vsSink: number | null;
     rawVsSink: number | null;
     /** Events/s of the large-submission mix over the ordinary mix's at the same lanes, same run (target ≥ 0.5). */

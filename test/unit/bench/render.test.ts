@@ -56,6 +56,20 @@ describe('bench rendering', () => {
     expect(text.split('\n')).toHaveLength(4);
   });
 
+  it('compares a repeated pair with its own raw run and states the pairs behind the median', () => {
+    const paired: BenchReport = {
+      ...report,
+      backlog: [
+        ...report.backlog,
+        config({ name: 'raw loop #2', kind: 'raw', eventsPerSec: 1000, pair: 2 }),
+        config({ name: 'temporal 4 lanes #2', kind: 'temporal', eventsPerSec: 900, pair: 2 }),
+      ],
+      ratios: { ...report.ratios, vsRaw: 0.85, vsRawPairs: [0.8, 0.9] },
+    };
+    expect(tableRows(paired).find((r) => r[0] === 'temporal 4 lanes #2')?.[5]).toBe('0.90×');
+    expect(renderMarkdown(paired)).toContain('throughput vs raw loop: 0.85×, median of 2 pairs: 0.80×, 0.90×');
+  });
+
   it('renders Markdown with the table, the ratios, the chart link and the notes', () => {
     const md = renderMarkdown(report, 'latest.svg');
     expect(md).toContain('| config | lanes |');

@@ -1,4 +1,4 @@
-import { mean, percentile, percentiles, perSecond, ratio } from '../../../tools/bench/stats';
+import { mean, median, percentile, percentiles, perSecond, ratio } from '../../../tools/bench/stats';
 
 describe('bench statistics', () => {
   it('takes nearest-rank percentiles of an unsorted list', () => {
@@ -25,5 +25,11 @@ describe('bench statistics', () => {
     expect(ratio(80, 100)).toBeCloseTo(0.8);
     expect(ratio(80, 0)).toBeNull();
     expect(ratio(80, undefined)).toBeNull();
+  });
+
+  it('takes the median of odd and even counts, NaN of none', () => {
+    expect(median([0.9, 0.6, 0.8])).toBe(0.8);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
   });
 });
