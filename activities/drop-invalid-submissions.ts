@@ -76,6 +76,10 @@ export function createDropInvalidSubmissions(
     const copied = new Set(quarantine?.copied ?? []);
     const toDelete = quarantine ? request.messages.filter((m) => copied.has(m.messageId)) : request.messages;
     const settledQuarantine = quarantine ?? NO_PROGRESS.quarantine;
+    // The copy phase's last request reports nothing (activities/sqs-batch.ts); record it before deleting, so a retry
+    // after a crash in the delete phase copies nothing twice.
+    if (quarantine && toDelete.length > 0)
+      ctx.heartbeat({ quarantine, deleted: resumed.deleted } satisfies DropProgress);
     const deleted = await deleteResumable(
       deps,
       retry,

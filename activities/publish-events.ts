@@ -145,7 +145,11 @@ export function createPublishEvents(deps: ActivityDeps) {
       metrics.putRecordsRequests(requests.length);
       for (const [code, count] of countBy(failed.map((f) => f.errorCode))) metrics.publishRetriedEntries(count, code);
       recordLagOfCompleted(request, progress, completed, metrics);
-      ctx.heartbeat({ progress, atMs: Date.now() } satisfies PublishHeartbeat);
+      // Not once every event is acknowledged: the activity returns next, and a heartbeat would race its completion
+      // (see onProgress in activities/sqs-batch.ts).
+      if (!request.submissions.every((s) => isComplete(s, progress))) {
+        ctx.heartbeat({ progress, atMs: Date.now() } satisfies PublishHeartbeat);
+      }
 
       if (failed.length === 0) {
         roundsWithoutProgress = 0;

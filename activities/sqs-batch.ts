@@ -51,8 +51,11 @@ export interface BatchRetryOptions<T> {
   retry: InActivityRetry;
   failureType: string;
   /**
-   * Called after every request (and before every backoff) with what is settled so far, for heartbeats: a round is up
-   * to ten requests of up to 30 s each, longer than the heartbeat timeout. The SDK throttles what reaches the server.
+   * Called after every request that leaves work to do (and so before every backoff) with what is settled so far, for
+   * heartbeats: a round is up to ten requests of up to 30 s each, longer than the heartbeat timeout. Not after the
+   * request that settles the last item: the activity returns next, and the worker encodes a heartbeat asynchronously
+   * and does not wait for it on success, so a last heartbeat would reach it after the completion (the SDK then logs
+   * "Activity heartbeat failed … UnknownActivity" for nothing). The SDK throttles what reaches the server.
    */
   onProgress?: (settled: { ok: string[]; rejected: string[] }) => void;
 }
@@ -155,6 +158,9 @@ async function sendRound<T>(
   const failed: RoundFailures<T> = { items: [], codes: new Map() };
   const countFailure = (code: string, n = 1): void => void failed.codes.set(code, (failed.codes.get(code) ?? 0) + n);
   const chunks = chunkBySize(pending, options.sizeOf);
+  const reportIfWorkLeft = (): void => {
+    if (chunks.length > 0 || failed.items.length > 0) report();
+  };
   for (let chunk = chunks.shift(); chunk !== undefined; chunk = chunks.shift()) {
     let outcomes: Map<string, EntryOutcome>;
     try {
@@ -168,7 +174,7 @@ async function sendRound<T>(
         failed.items.push(...chunk);
         countFailure(awsErrorName(err), chunk.length);
       }
-      report();
+      reportIfWorkLeft();
       continue;
     }
     chunk.forEach((item, i) => {
@@ -180,7 +186,7 @@ async function sendRound<T>(
         countFailure(outcome.code);
       }
     });
-    report();
+    reportIfWorkLeft();
   }
   return failed;
 }

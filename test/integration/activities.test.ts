@@ -194,6 +194,25 @@ describe('activities against the emulators', () => {
     expect(records.map((r) => r.data).sort()).toEqual(['a2', 'b0', 'b1']);
   });
 
+  it('heartbeats after each round that leaves events to publish, never after the last (it would race the completion)', async () => {
+    const submissions = [
+      { messageId: 'a', partitionKey: 'p', records: ['a0', 'a1', 'a2'] },
+      { messageId: 'b', partitionKey: 'p', records: ['b0'] },
+    ];
+    const { publishEvents } = createActivities(deps());
+    const env = quietActivityEnvironment();
+    const heartbeats: unknown[] = [];
+    // A copy: the activity keeps advancing the progress object it heartbeated.
+    env.on('heartbeat', (details: { progress: object }) => heartbeats.push({ ...details.progress }));
+    const result = await runActivity(publishEvents, [{ submissions }], env);
+    expect(result.eventsPublished).toBe(4);
+    // Rounds: a0 + b0, a1, a2 (one unacknowledged event per submission per round); nothing after the third.
+    expect(heartbeats).toEqual([
+      { a: 1, b: 1 },
+      { a: 2, b: 1 },
+    ]);
+  });
+
   /** What a lost attempt left behind: records it put on the stream after its last recorded heartbeat. */
   async function putDirectly(partitionKey: string, records: string[]): Promise<void> {
     await kinesis.send(
