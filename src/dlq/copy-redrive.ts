@@ -5,6 +5,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { chunkBySize } from '../../activities/sqs-batch';
 import { receiveDeadLetters, releaseMessages } from './receive';
 
 /**
@@ -95,21 +96,7 @@ function sendEntry(message: Message, id: string): SendMessageBatchRequestEntry {
 
 /** Groups messages so each SendMessageBatch stays within SQS's limits (10 entries, 256 KiB). */
 export function sendChunks(messages: readonly Message[]): Message[][] {
-  const chunks: Message[][] = [];
-  let current: Message[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = Buffer.byteLength(m.Body ?? '', 'utf8');
-    if (current.length > 0 && (current.length === 10 || bytes + size > BATCH_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(m);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return chunkBySize(messages, (m) => Buffer.byteLength(m.Body ?? '', 'utf8'), BATCH_BYTES);
 }
 
 interface SendOutcome {

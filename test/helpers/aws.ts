@@ -5,6 +5,7 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { chunkBySize } from '../../activities/sqs-batch';
 import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
 import { createQueue, deleteQueue, deleteStream, ensureStream } from '../../tools/stack/aws-resources';
 
@@ -31,21 +32,7 @@ const SEND_BATCH_BODY_BYTES = 1024 * 1024 - 16 * 1024;
 
 /** Batches of at most 10 bodies and SEND_BATCH_BODY_BYTES, in order (large bodies may not fill 10 to a batch). */
 export function sendBatches(bodies: string[]): string[][] {
-  const batches: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const body of bodies) {
-    const size = Buffer.byteLength(body, 'utf8');
-    if (current.length === 10 || (current.length > 0 && bytes + size > SEND_BATCH_BODY_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(body);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return chunkBySize(bodies, (body) => Buffer.byteLength(body, 'utf8'), SEND_BATCH_BODY_BYTES);
 }
 
 export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: string[]): Promise<string[]> {
