@@ -80,7 +80,11 @@ configuration ends with the verifier. Results: test-output/bench/<timestamp>.{js
                           the ratio reported is the median of the pairs' ratios (needs raw and its lanes-N)
   --steady-rate R         submissions/s in steady mode; 0: an idle queue, for actions per hour (default: half
                           the best measured backlog rate)
-  --steady-seconds S      steady mode duration (default 60)
+  --steady-seconds S      steady mode: measured duration (default 60)
+  --steady-warmup S       steady mode: seconds of load before it, verified but not in the latency percentiles
+                          (a fresh worker and stream pay their first requests once; default 10, --quick 3)
+  --steady-burst N        steady mode: send N submissions together every N/R seconds (default 1: each at its
+                          own time, as sensors do; 10: every batch arrives at once)
   --schedule-interval S   steady mode schedule interval in seconds (default: the product's, ${PRODUCT_INTERVAL_SEC})
   --steady-input JSON     steady mode run input overrides, e.g. '{"mode":"drain"}' (default: the product's input)
   --large-share S         large mix: share of valid submissions near the size limit (default 0.2)
@@ -112,6 +116,8 @@ const argsSchema = z.object({
   'workers-lanes': z.coerce.number().int().min(1).max(64).optional(),
   pairs: z.coerce.number().int().min(1).max(9).default(1),
   'steady-seconds': z.coerce.number().int().min(5).max(3600).optional(),
+  'steady-warmup': z.coerce.number().int().min(0).max(600).optional(),
+  'steady-burst': z.coerce.number().int().min(1).max(10).default(1),
   'steady-rate': z.coerce.number().min(0).optional(),
   'schedule-interval': z.coerce.number().int().min(1).max(300).default(PRODUCT_INTERVAL_SEC),
   'steady-input': z
@@ -152,6 +158,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     pairs: { type: 'string' },
     'steady-rate': { type: 'string' },
     'steady-seconds': { type: 'string' },
+    'steady-warmup': { type: 'string' },
+    'steady-burst': { type: 'string' },
     'schedule-interval': { type: 'string' },
     'steady-input': { type: 'string' },
     'large-share': { type: 'string' },
@@ -182,6 +190,7 @@ interface BenchPlan {
   selected: Set<ConfigName>;
   submissions: number;
   steadySeconds: number;
+  steadyWarmupSeconds: number;
   /** The run input overrides the options set (passed to every Temporal run). */
   input: DrainInputOverrides;
   /** The same input with the product's defaults filled in (the raw loop's, and the report's). */
@@ -201,6 +210,7 @@ function planBench(args: BenchArgs): BenchPlan {
     ),
     submissions: args.submissions ?? (args.quick ? 150 : 1500),
     steadySeconds: args['steady-seconds'] ?? (args.quick ? 15 : 60),
+    steadyWarmupSeconds: args['steady-warmup'] ?? (args.quick ? 3 : 10),
     input,
     baseInput: drainInputSchema.parse(input),
   };
@@ -430,20 +440,24 @@ async function runLargeMix(run: BenchRun): Promise<{ ordinary: ConfigResult; lar
 
 /** Steady mode under the real Schedule, by default at half the backlog capacity measured. */
 async function runSteadyMode(run: BenchRun, capacity: number | undefined): Promise<SteadyResult> {
-  const { args, input, steadySeconds } = run.plan;
+  const { args, input, steadySeconds, steadyWarmupSeconds: warmupSec } = run.plan;
   const rate = args['steady-rate'] ?? (capacity ? capacity / 2 : 20);
-  const steadyPlanned = planLoad(args.seed + 1, Math.round(rate * steadySeconds));
-  log(`steady: ${rate.toFixed(1)} submissions/s for ${steadySeconds} s, schedule every ${args['schedule-interval']} s`);
+  const steadyPlanned = planLoad(args.seed + 1, Math.round(rate * (warmupSec + steadySeconds)));
+  log(
+    `steady: ${rate.toFixed(1)} submissions/s${args['steady-burst'] > 1 ? ` in bursts of ${args['steady-burst']}` : ''} for ${warmupSec} s of warm-up and ${steadySeconds} s measured, schedule every ${args['schedule-interval']} s`,
+  );
   const steady = await withResources(run, 'steady', (r) =>
     runSteady(run.ctx, r, steadyPlanned, {
       ratePerSec: rate,
       durationSec: steadySeconds,
+      warmupSec,
+      burst: args['steady-burst'],
       scheduleIntervalSec: args['schedule-interval'],
       input: { ...input, ...args['steady-input'] },
     }),
   );
   log(
-    `steady: lag p50 ${steady.latencyMs?.p50 ?? '–'} p95 ${steady.latencyMs?.p95 ?? '–'} p99 ${steady.latencyMs?.p99 ?? '–'} ms max ${steady.latencyMs?.max ?? '–'} ms over ${steady.runs} runs (gaps ${steady.runGapsMs.join(', ') || '–'} ms), ${steady.actionsPer1000Events?.toFixed(1) ?? '–'} actions/1k events, ${steady.actionsPerHour.toFixed(0)} actions/h; verify ${steady.verify.detail.split('\n')[0]}`,
+    `steady: lag p50 ${steady.latencyMs?.p50 ?? '–'} p95 ${steady.latencyMs?.p95 ?? '–'} p99 ${steady.latencyMs?.p99 ?? '–'} ms max ${steady.latencyMs?.max ?? '–'} ms (emulator arrival p50 ${steady.tailer?.arrivalLatencyMs?.p50 ?? '–'} p99 ${steady.tailer?.arrivalLatencyMs?.p99 ?? '–'} ms; tailer delay p50 ${steady.tailer?.delayMs?.p50 ?? '–'} p99 ${steady.tailer?.delayMs?.p99 ?? '–'} ms; with warm-up p99 ${steady.tailer?.withWarmupMs?.p99 ?? '–'} max ${steady.tailer?.withWarmupMs?.max ?? '–'} ms) over ${steady.runs} runs (gaps ${steady.runGapsMs.join(', ') || '–'} ms), ${steady.actionsPer1000Events?.toFixed(1) ?? '–'} actions/1k events, ${steady.actionsPerHour.toFixed(0)} actions/h; verify ${steady.verify.detail.split('\n')[0]}`,
   );
   if (!steady.verify.ok) console.error(steady.verify.detail);
   return steady;

@@ -1,4 +1,9 @@
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -9,8 +14,15 @@ import {
 } from '../fleet/generate';
 import type { SubmissionEntry } from '../fleet/manifest';
 import { sendSubmissions, toManifestEntry, type SendResult } from '../fleet/send';
-import { formatReport, judge, readAllRecords, readQueueDepth } from '../verify';
-import { StreamReader, type StreamRecord } from '../verify/stream-reader';
+import {
+  formatReport,
+  judge,
+  readAllRecords,
+  readQueueDepth,
+  summarizeLatencies,
+  type LatencySummary,
+} from '../verify';
+import type { StreamRecord } from '../verify/stream-reader';
 import type { ArrivalClock } from './stack';
 import type { VerifyFigures } from './types';
 
@@ -96,21 +108,17 @@ export async function verifyRun(
   queueUrl: string | null,
   /** The emulator clock's offset (see ArrivalClock): arrival timestamps are shifted back by it. */
   arrivalOffsetMs = 0,
-  /** Wall-clock first-readable times (StreamTailer): when given, latency is measured against them instead. */
-  readableAt?: ReadonlyMap<string, number>,
-): Promise<{ figures: VerifyFigures; latency: ReturnType<typeof judge>['latencyMs'] }> {
-  const records = (await readAllRecords(clients.kinesis, streamName)).map((r) => {
-    if (readableAt) {
-      const seen = readableAt.get(recordKey(r));
-      // A record the tailer never saw has no wall-clock time: it is left out of the percentiles, never counted fast.
-      const { shardId, sequenceNumber, partitionKey, data } = r;
-      const unstamped: StreamRecord = { shardId, sequenceNumber, partitionKey, data };
-      return seen === undefined ? unstamped : { ...unstamped, arrivalTime: new Date(seen) };
-    }
-    return r.arrivalTime ? { ...r, arrivalTime: new Date(r.arrivalTime.getTime() - arrivalOffsetMs) } : r;
-  });
+  /** Steady mode: latency against the tailer's first-readable times, for submissions sent after the warm-up. */
+  wallClock?: WallClockLatency,
+): Promise<{ figures: VerifyFigures; latency: LatencySummary | null; tailer?: TailerFigures }> {
+  const readableAt = wallClock?.readableAt;
+  const onStream = (await readAllRecords(clients.kinesis, streamName)).map((r) =>
+    r.arrivalTime ? { ...r, arrivalTime: new Date(r.arrivalTime.getTime() - arrivalOffsetMs) } : r,
+  );
+  const records = readableAt ? onStream.map((r) => stampedWith(r, readableAt.get(recordKey(r)))) : onStream;
   const depth = queueUrl ? await readQueueDepth(clients.sqs, queueUrl) : undefined;
   const report = judge(submissions, records, {
+    ...(wallClock ? { latencySentFromMs: wallClock.sentFromMs } : {}),
     ...(depth ? { queue: { visible: depth.visible, notVisible: depth.notVisible, delayed: depth.delayed } } : {}),
   });
   const failed = Object.entries(report.checks)
@@ -128,6 +136,48 @@ export async function verifyRun(
         : `FAIL: ${failed.join(', ')}\n${formatReport(report)}`,
     },
     latency: report.latencyMs,
+    ...(wallClock ? { tailer: tailerFigures(submissions, { onStream, stamped: records }, wallClock) } : {}),
+  };
+}
+
+/** A record stamped with the wall-clock time the tailer first read it; one it never saw is left out of the percentiles. */
+function stampedWith(r: StreamRecord, seenAtMs: number | undefined): StreamRecord {
+  const { shardId, sequenceNumber, partitionKey, data } = r;
+  const unstamped: StreamRecord = { shardId, sequenceNumber, partitionKey, data };
+  return seenAtMs === undefined ? unstamped : { ...unstamped, arrivalTime: new Date(seenAtMs) };
+}
+
+export interface WallClockLatency {
+  /** First-readable time per record (StreamTailer). */
+  readableAt: ReadonlyMap<string, number>;
+  /** The end of the warm-up: submissions sent before it are verified but left out of the percentiles. */
+  sentFromMs: number;
+}
+
+/** What the wall-clock measurement adds: the emulator's own arrival latency, and first-readable − arrival per record. */
+export interface TailerFigures {
+  /** Send → the emulator's arrival stamp (corrected by its clock offset). */
+  arrivalLatencyMs: LatencySummary | null;
+  /** Arrival stamp → first read by the tailer: its resolution (poll interval plus one GetRecords). */
+  delayMs: LatencySummary | null;
+  /** Send → first readable over every submission, the warm-up's included. */
+  withWarmupMs: LatencySummary | null;
+}
+
+function tailerFigures(
+  submissions: readonly SubmissionEntry[],
+  { onStream, stamped }: { onStream: StreamRecord[]; stamped: StreamRecord[] },
+  { readableAt, sentFromMs }: WallClockLatency,
+): TailerFigures {
+  const delays = onStream.flatMap((r) => {
+    const seen = readableAt.get(recordKey(r));
+    return seen === undefined || !r.arrivalTime ? [] : [seen - r.arrivalTime.getTime()];
+  });
+  const arrival = judge(submissions, onStream, { latencySentFromMs: sentFromMs }).latencyMs;
+  return {
+    arrivalLatencyMs: arrival,
+    delayMs: summarizeLatencies(delays),
+    withWarmupMs: judge(submissions, stamped).latencyMs,
   };
 }
 
@@ -140,7 +190,7 @@ export async function verifyWithClock(
   submissions: readonly SubmissionEntry[],
   target: { streamName: string; queueUrl: string },
   clockBeforeMs: number,
-  readableAt?: ReadonlyMap<string, number>,
+  wallClock?: WallClockLatency,
 ): Promise<Awaited<ReturnType<typeof verifyRun>> & { clockOffsetMs: { before: number; after: number } }> {
   const clockAfterMs = await ctx.clock.offsetMs();
   const verified = await verifyRun(
@@ -149,7 +199,7 @@ export async function verifyWithClock(
     target.streamName,
     target.queueUrl,
     (clockBeforeMs + clockAfterMs) / 2,
-    readableAt,
+    wallClock,
   );
   return { ...verified, clockOffsetMs: { before: clockBeforeMs, after: clockAfterMs } };
 }
@@ -159,34 +209,70 @@ export const recordKey = (r: Pick<StreamRecord, 'shardId' | 'sequenceNumber'>): 
 
 /**
  * Reads the stream continuously while a steady load runs and notes the wall-clock time each record was first readable
- * (what a consumer sees), so latency does not rest on the emulator's arrival stamps. Its resolution is one poll
- * (pollMs plus one GetRecords round per shard).
+ * (what a consumer sees), so latency does not rest on the emulator's arrival stamps. One loop per shard stamps a
+ * response's records the moment it returns, reads again at once while records come, and waits `pollMs` once caught
+ * up: its resolution is `pollMs` plus one GetRecords (measured per run: `delayMs`, readable − arrival).
  */
 export class StreamTailer {
   readonly readableAt = new Map<string, number>();
+  /** Failed GetRecords calls (throttled, expired iterator), retried. */
+  errors = 0;
   private stopped = false;
-  private loop: Promise<void> | undefined;
+  private loops: Promise<void>[] = [];
 
   constructor(
     private readonly kinesis: KinesisClient,
     private readonly streamName: string,
-    private readonly pollMs = 100,
+    private readonly pollMs = 50,
   ) {}
 
-  start(): void {
-    const reader = new StreamReader(this.kinesis, this.streamName);
-    this.loop = (async () => {
-      while (!this.stopped) {
-        const fresh = await reader.poll();
-        const now = Date.now();
-        for (const r of fresh) if (!this.readableAt.has(recordKey(r))) this.readableAt.set(recordKey(r), now);
-        await sleep(this.pollMs);
+  async start(): Promise<void> {
+    const shards = await this.kinesis.send(new ListShardsCommand({ StreamName: this.streamName }));
+    this.loops = (shards.Shards ?? []).map((shard) => this.tailShard(shard.ShardId ?? ''));
+  }
+
+  private async tailShard(shardId: string): Promise<void> {
+    let iterator = await this.iteratorAfter(shardId, undefined);
+    let last: string | undefined;
+    while (!this.stopped && iterator) {
+      let page;
+      try {
+        page = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      } catch (err) {
+        // Throttled (kinesis-local may enforce GetRecords limits) or an expired iterator: read on from the last record.
+        this.errors += 1;
+        if (this.errors > 1000) throw err;
+        await sleep(4 * this.pollMs);
+        iterator = await this.iteratorAfter(shardId, last);
+        continue;
       }
-    })();
+      const now = Date.now();
+      const records = page.Records ?? [];
+      for (const r of records) {
+        last = r.SequenceNumber ?? last;
+        const key = recordKey({ shardId, sequenceNumber: r.SequenceNumber ?? '' });
+        if (!this.readableAt.has(key)) this.readableAt.set(key, now);
+      }
+      iterator = page.NextShardIterator;
+      if (records.length === 0) await sleep(this.pollMs);
+    }
+  }
+
+  private async iteratorAfter(shardId: string, sequenceNumber: string | undefined): Promise<string | undefined> {
+    const out = await this.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: this.streamName,
+        ShardId: shardId,
+        ...(sequenceNumber
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return out.ShardIterator;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.loop;
+    await Promise.all(this.loops);
   }
 }

@@ -16,17 +16,31 @@ import type { SteadyResult } from './types';
 
 export interface SteadyOptions {
   ratePerSec: number;
+  /** Measured period; the load runs warmupSec longer. */
   durationSec: number;
+  /**
+   * First seconds of load whose submissions are verified but left out of the latency percentiles: a deployed worker
+   * has long been running, a fresh one (and a fresh stream) pays its first requests and JIT once (their figures are
+   * reported beside, as latencyWithWarmupMs).
+   */
+  warmupSec: number;
+  /** Submissions sent together (1: each at its own time). */
+  burst: number;
   scheduleIntervalSec: number;
   input: DrainInputOverrides;
 }
 
-/** Sends the planned submissions at a fixed rate (batches of up to 10, each at its due time). */
+/**
+ * Sends the planned submissions at a fixed rate, each at its own due time (submission i at i / rate seconds), as a
+ * fleet of sensors does: one at a time at light load; those due together (a high rate) share a SendMessageBatch.
+ * `burst` > 1 sends them in groups of that many instead, each group at its first one's due time (a harsher shape:
+ * every group arrives at once and makes one batch of `burst` submissions).
+ */
 async function sendAtRate(
   ctx: TemporalContext,
   queueUrl: string,
   planned: readonly PlannedSubmission[],
-  ratePerSec: number,
+  { ratePerSec, burst }: Pick<SteadyOptions, 'ratePerSec' | 'burst'>,
 ): Promise<SendResult[]> {
   const results: SendResult[] = [];
   const dispatcher = new BatchDispatcher(ctx.clients.sqs, {
@@ -35,11 +49,16 @@ async function sendAtRate(
     onResult: (r) => results.push(r),
   });
   const startedAt = Date.now();
-  let sent = 0;
-  for (const batch of planBatches(planned)) {
-    await sleep(Math.max(0, startedAt + (sent * 1000) / ratePerSec - Date.now()));
-    await dispatcher.dispatch(batch);
-    sent += batch.length;
+  const dueAtMs = (i: number): number => startedAt + (i * 1000) / ratePerSec;
+  for (let sent = 0; sent < planned.length;) {
+    const dueNow = Math.floor(((Date.now() - startedAt) * ratePerSec) / 1000 / burst) * burst + burst;
+    const due = Math.min(planned.length, dueNow);
+    if (due <= sent) {
+      await sleep(Math.max(1, dueAtMs(sent) - Date.now()));
+      continue;
+    }
+    for (const batch of planBatches(planned.slice(sent, due))) await dispatcher.dispatch(batch);
+    sent = due;
   }
   await dispatcher.drain();
   return results.sort((a, b) => a.planned.seq - b.planned.seq);
@@ -62,10 +81,12 @@ export async function runSteady(
   const scheduleId = `${r.taskQueue}-schedule`;
   const input = drainInputSchema.parse(o.input);
   let submissions: SubmissionEntry[] = [];
+  let startedAt = Date.now();
+  const loadSec = o.warmupSec + o.durationSec;
   const clockBefore = await ctx.clock.offsetMs();
   const meter = new ResourceMeter();
   const tailer = new StreamTailer(ctx.clients.kinesis, r.streamName);
-  tailer.start();
+  await tailer.start();
   await worker.runUntil(async () => {
     const schedule = await ctx.client.schedule.create({
       scheduleId,
@@ -86,10 +107,10 @@ export async function runSteady(
       // let the next tick start a second, concurrent run) and send once it listens.
       await schedule.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
       await waitForRunningRun(ctx, r.taskQueue);
-      const startedAt = Date.now();
-      const results = o.ratePerSec > 0 ? await sendAtRate(ctx, r.queueUrl, planned, o.ratePerSec) : [];
+      startedAt = Date.now();
+      const results = o.ratePerSec > 0 ? await sendAtRate(ctx, r.queueUrl, planned, o) : [];
       submissions = manifestOf(results);
-      await sleep(Math.max(0, startedAt + o.durationSec * 1000 - Date.now()));
+      await sleep(Math.max(0, startedAt + loadSec * 1000 - Date.now()));
       // Drained: the queue is empty; then no new run is needed.
       for (let i = 0; i < 600; i++) {
         const depth = await readQueueDepth(ctx.clients.sqs, r.queueUrl);
@@ -105,13 +126,15 @@ export async function runSteady(
   const usage = meter.stop();
   await tailer.stop();
   const events = expectedEvents(planned);
-  const { figures, latency, clockOffsetMs } = await verifyWithClock(
-    ctx,
-    submissions,
-    r,
-    clockBefore,
-    tailer.readableAt,
-  );
+  const {
+    figures,
+    latency,
+    tailer: tailerFigures,
+    clockOffsetMs,
+  } = await verifyWithClock(ctx, submissions, r, clockBefore, {
+    readableAt: tailer.readableAt,
+    sentFromMs: startedAt + o.warmupSec * 1000,
+  });
   // Visibility is eventually consistent: give the last runs a moment to be listed.
   await sleep(1500);
   const runs = await fetchTaskQueueRuns(ctx.client, r.taskQueue);
@@ -124,12 +147,14 @@ export async function runSteady(
     name: `steady ${o.ratePerSec.toFixed(1)}/s`,
     ratePerSec: o.ratePerSec,
     durationSec: o.durationSec,
+    warmupSec: o.warmupSec,
+    burst: o.burst,
     scheduleIntervalSec: o.scheduleIntervalSec,
     lanes: input.lanes,
     mode: input.mode,
     receiveWaitSeconds: input.mode === 'drain' ? input.receiveWaitSeconds : input.idleWaitSeconds,
     runBudgetSeconds: input.runBudgetSeconds,
-    actionsPerHour: (actions * 3600) / o.durationSec,
+    actionsPerHour: (actions * 3600) / loadSec,
     runGapsMs: gapsBetweenRuns(runs),
     submissions: planned.length,
     events,
@@ -137,6 +162,7 @@ export async function runSteady(
     latencyMs: latency,
     clockOffsetMs,
     recordsSeenByTailer: tailer.readableAt.size,
+    ...(tailerFigures ? { tailer: tailerFigures } : {}),
     actionsPer1000Events: per1000(actions),
     actionsPer1000WithHeartbeats: per1000(actions + h.heartbeatsEstimated),
     cpu: cpuFigures(usage, events),

@@ -1,3 +1,4 @@
+import type { TailerFigures } from './load';
 import type { ActionCounts, HistoryStats } from './actions';
 import type { Percentiles } from './stats';
 
@@ -58,6 +59,10 @@ export interface SteadyResult {
   name: string;
   ratePerSec: number;
   durationSec: number;
+  /** Load before the measured period: verified, not in latencyMs (see SteadyOptions). */
+  warmupSec: number;
+  /** Submissions the sender sent together (1: each at its own due time). */
+  burst: number;
   scheduleIntervalSec: number;
   lanes: number;
   mode: 'continuous' | 'drain';
@@ -75,6 +80,8 @@ export interface SteadyResult {
   clockOffsetMs?: { before: number; after: number };
   /** Records the wall-clock tailer saw (latencyMs is send → first readable by it); all events when it saw all. */
   recordsSeenByTailer: number;
+  /** The emulator's arrival latency beside the wall-clock one, and what the tailer's resolution adds. */
+  tailer?: TailerFigures;
   actionsPer1000Events: number | null;
   actionsPer1000WithHeartbeats: number | null;
   cpu: CpuFigures;

@@ -8,6 +8,7 @@ export {
   type JudgeOptions,
   type JudgeReport,
   type CheckCode,
+  type LatencySummary,
 } from './judge';
 export { readQueueDepth, isDrained, QueueDepthUnavailableError, type QueueDepth } from './queue-depth';
 export { waitForSettled, type WaitOptions, type WaitOutcome } from './wait';

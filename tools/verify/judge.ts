@@ -40,6 +40,8 @@ export interface JudgeOptions {
   partitionKey?: 'manifest' | 'device_id' | 'submission_id' | 'any';
   /** Tolerated clock difference between sender and backend for "time_created not before sentAt". */
   clockSkewMs?: number;
+  /** Latency percentiles cover only submissions sent at or after this time (ms); earlier ones are still judged. */
+  latencySentFromMs?: number;
   /** Queue attributes read after the run; omitted: no queue check. */
   queue?: { visible: number; notVisible: number; delayed?: number };
   /**
@@ -384,7 +386,10 @@ function judgeSubmission(
     // A deduplicating consumer keeps the first copy: order and latency are judged on it.
     const first = occ.reduce((a, b) => (b.seq < a.seq ? b : a));
     firsts.push({ index, first });
-    if (first.record.arrivalTime) tally.latencies.push(first.record.arrivalTime.getTime() - Date.parse(entry.sentAt));
+    const sentAtMs = Date.parse(entry.sentAt);
+    if (first.record.arrivalTime && sentAtMs >= (options.latencySentFromMs ?? -Infinity)) {
+      tally.latencies.push(first.record.arrivalTime.getTime() - sentAtMs);
+    }
   });
   if (entryShards.size > 1) {
     flag('split_shards', { messageId: entry.messageId, shards: [...entryShards] });

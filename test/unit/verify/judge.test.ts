@@ -110,6 +110,21 @@ describe('judge', () => {
     expect(report.latencyMs?.p50).toBeGreaterThanOrEqual(31_500);
   });
 
+  it('leaves submissions sent before latencySentFromMs out of the latency, and still judges them', () => {
+    // msg-2 was sent a second later and its events arrived 100 ms after it: only they count once msg-1 is warm-up.
+    const later = new Date(Date.parse(SENT_AT) + 1000).toISOString();
+    const entries = manifest.map((e) => (e.messageId === 'msg-2' ? { ...e, sentAt: later } : e));
+    const records = cleanStream().map((r) =>
+      r.partitionKey === DEVICE_B ? { ...r, arrivalTime: new Date(Date.parse(later) + 100) } : r,
+    );
+    const all = judge(entries, records);
+    const measured = judge(entries, records, { latencySentFromMs: Date.parse(later) });
+    expect(all.latencyMs).toMatchObject({ count: 5, max: 31_502 });
+    expect(measured.latencyMs).toEqual({ count: 2, p50: 100, p95: 100, p99: 100, max: 100 });
+    expect(measured.ok).toBe(true);
+    expect(measured.counts.deliveredEvents).toBe(5);
+  });
+
   it('catches a lost event', () => {
     const report = judge(
       manifest,
