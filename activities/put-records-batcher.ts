@@ -36,21 +36,24 @@ export interface BatcherStats {
 }
 
 export interface BatcherOptions {
-  /** Requests of the worker in flight at once; a full request never waits beyond this. */
+  /**
+   * Requests of the worker in flight before the next one waits for one of them to come back (its callers then join
+   * it): 1 keeps one request per round trip carrying every caller's next records.
+   */
   maxInFlight: number;
   /**
-   * How long a partly filled request may wait for the requests in flight to come back (their callers then join it)
-   * before it goes anyway. Bounds what one hung request costs the other callers (it would otherwise hold them until
-   * the client's request timeout).
+   * How long a request may wait for the requests in flight before it goes anyway, beside them. Bounds what one hung
+   * request costs the other callers (it would otherwise hold them until the client's request timeout, 30 s), and is
+   * well above a round trip on a busy emulator (100–400 ms), so requests do not go beside each other in normal work.
    */
   maxWaitMs: number;
   limits: PutRecordsLimits;
 }
 
-// Chosen by measurement (docs/benchmark.md, "Large submissions at full speed").
+// Chosen by measurement (docs/benchmark.md, "One request in flight").
 export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
-  maxInFlight: 4,
-  maxWaitMs: 20,
+  maxInFlight: 1,
+  maxWaitMs: 1000,
   limits: KINESIS_PUT_RECORDS_LIMITS,
 };
 
@@ -133,11 +136,15 @@ export function createPutRecordsBatcher(
   }
 
   function pump(): void {
-    while (queue.length > 0 && inFlight < maxInFlight) {
+    while (queue.length > 0) {
       const next = queue[0] as SharedRequest;
-      const closed = queue.length > 1 || isFull(next);
       const waitedEnough = Date.now() - next.openedAtMs >= maxWaitMs;
-      if (!closed && inFlight > 0 && !waitedEnough) break;
+      if (!waitedEnough) {
+        if (inFlight >= maxInFlight) break;
+        // Partly filled: wait for the requests in flight, whose callers come back to fill it.
+        const closed = queue.length > 1 || isFull(next);
+        if (!closed && inFlight > 0) break;
+      }
       queue.shift();
       dispatch(next);
     }
@@ -148,7 +155,7 @@ export function createPutRecordsBatcher(
     if (waitTimer) clearTimeout(waitTimer);
     waitTimer = undefined;
     const next = queue[0];
-    if (!next || inFlight >= maxInFlight) return;
+    if (!next) return;
     const dueInMs = Math.max(0, next.openedAtMs + maxWaitMs - Date.now());
     waitTimer = setTimeout(() => {
       waitTimer = undefined;

@@ -84,6 +84,12 @@ export const configSchema = z
       .enum(UNKNOWN_FIELD_POLICIES, { error: `must be one of ${UNKNOWN_FIELD_POLICIES.join(', ')}` })
       .default('accept'),
     WORKER_MAX_CONCURRENT_ACTIVITIES: intInRange(1, 1000, 32),
+    /**
+     * PutRecords requests one worker keeps in flight before the next waits to take the callers that come back
+     * (activities/put-records-batcher.ts). 1 suits the single-threaded local emulator; on AWS more raise a worker's
+     * throughput (docs/configuration.md).
+     */
+    PUT_RECORDS_IN_FLIGHT: intInRange(1, 64, 1),
     /** Prometheus endpoint of the worker (SDK and pipeline metrics at /metrics); 0 turns it off. */
     METRICS_PORT: intInRange(0, 65_535, 9464),
     METRICS_HOST: z.string().min(1).default('127.0.0.1'),

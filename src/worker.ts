@@ -82,7 +82,9 @@ async function run(argv: string[]): Promise<void> {
     streamName: config.KINESIS_STREAM_NAME,
     limits: validationLimitsFromEnv(config),
     // One per worker: the publish activities running on it share PutRecords requests (docs/benchmark.md).
-    putRecordsBatcher: createPutRecordsBatcher(kinesisSender(kinesis, config.KINESIS_STREAM_NAME)),
+    putRecordsBatcher: createPutRecordsBatcher(kinesisSender(kinesis, config.KINESIS_STREAM_NAME), {
+      maxInFlight: config.PUT_RECORDS_IN_FLIGHT,
+    }),
   });
   const worker = await Worker.create({
     connection,

@@ -155,6 +155,23 @@ describe('PutRecords batcher', () => {
     await expect(other).resolves.toHaveLength(1);
   });
 
+  it('by default holds a partly filled request through a slow round trip (300 ms), so the callers merge', async () => {
+    // A request in flight on a busy single-threaded emulator takes 100–400 ms; going beside it after 20 ms (the old
+    // default) doubled the requests and the publish time at half capacity (docs/benchmark.md, "Waiting for the request in flight").
+    const fake = new FakeKinesis();
+    const batcher = createPutRecordsBatcher(fake.send);
+    void batcher.put([entry('first')]);
+    await settle();
+    const waiting = [batcher.put([entry('a')]), batcher.put([entry('b')])];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.requests).toHaveLength(1);
+    fake.requests[0]?.answer();
+    await settle();
+    expect(fake.requests.map((_, i) => fake.labels(i))).toEqual([['first:0'], ['a:0', 'b:0']]);
+    fake.requests[1]?.answer();
+    await Promise.all(waiting);
+  });
+
   it('drops a cancelled caller from a request not sent yet and rejects it at once', async () => {
     const { fake, batcher } = setup();
     void batcher.put([entry('first')]);

@@ -210,8 +210,10 @@ export const recordKey = (r: Pick<StreamRecord, 'shardId' | 'sequenceNumber'>): 
 /**
  * Reads the stream continuously while a steady load runs and notes the wall-clock time each record was first readable
  * (what a consumer sees), so latency does not rest on the emulator's arrival stamps. One loop per shard stamps a
- * response's records the moment it returns, reads again at once while records come, and waits `pollMs` once caught
- * up: its resolution is `pollMs` plus one GetRecords (measured per run: `delayMs`, readable − arrival).
+ * response's records the moment it returns and reads again `pollMs` later: 200 ms is Kinesis' limit of 5 reads per
+ * second per shard, the fastest a real polling consumer may read, and keeps the tailer's own load on the
+ * single-threaded emulator bounded under heavy load. Its resolution is `pollMs` plus one GetRecords (measured per
+ * run: `delayMs`, readable − arrival).
  */
 export class StreamTailer {
   readonly readableAt = new Map<string, number>();
@@ -223,7 +225,7 @@ export class StreamTailer {
   constructor(
     private readonly kinesis: KinesisClient,
     private readonly streamName: string,
-    private readonly pollMs = 50,
+    private readonly pollMs = 200,
   ) {}
 
   async start(): Promise<void> {
@@ -254,7 +256,7 @@ export class StreamTailer {
         if (!this.readableAt.has(key)) this.readableAt.set(key, now);
       }
       iterator = page.NextShardIterator;
-      if (records.length === 0) await sleep(this.pollMs);
+      await sleep(this.pollMs);
     }
   }
 
