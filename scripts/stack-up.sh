@@ -115,7 +115,7 @@ temporal_args=(server start-dev
   --ui-codec-endpoint "$CODEC_ENDPOINT"
   # Write-ahead log, synced at checkpoints: a commit no longer waits for an fsync (each Temporal hop is several
   # commits), and a killed server still keeps every committed write; only a machine crash may lose the last ones.
-  # Measured per hop and end to end in docs/local-stack.md ("SQLite settings").
+  # Measured per hop in docs/local-stack.md ("SQLite settings"), end to end in docs/benchmark.md.
   --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal)
 if [[ "$TEMPORAL_NAMESPACE" != default ]]; then temporal_args+=(--namespace "$TEMPORAL_NAMESPACE"); fi
 for sa in "${SEARCH_ATTRIBUTES[@]}"; do temporal_args+=(--search-attribute "$sa"); done

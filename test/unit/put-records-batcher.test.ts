@@ -157,7 +157,7 @@ describe('PutRecords batcher', () => {
 
   it('by default holds a partly filled request through a slow round trip (300 ms), so the callers merge', async () => {
     // A request in flight on a busy single-threaded emulator takes 100–400 ms; going beside it after 20 ms (the old
-    // default) doubled the requests and the publish time at half capacity (docs/benchmark.md, "Waiting for the request in flight").
+    // default) doubled the requests and the publish time at half capacity (docs/benchmark.md, "One request in flight").
     const fake = new FakeKinesis();
     const batcher = createPutRecordsBatcher(fake.send);
     void batcher.put([entry('first')]);

@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { loadEnvFiles } from '../../src/env-files';
+import { percentile } from './stats';
 
 const HELP = `npx tsx tools/bench/probe-temporal-writes.ts [writes=50]
 
@@ -48,9 +49,7 @@ async function main(): Promise<void> {
 
 function describe(ms: number[]): string {
   const sorted = [...ms].sort((a, b) => a - b);
-  const at = (q: number): string =>
-    (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(1);
-  return `median ${at(0.5)} ms, p90 ${at(0.9)} ms`;
+  return `median ${percentile(sorted, 50).toFixed(1)} ms, p90 ${percentile(sorted, 90).toFixed(1)} ms`;
 }
 
 main().catch((err: unknown) => {

@@ -21,7 +21,7 @@ export interface SteadyOptions {
   /**
    * First seconds of load whose submissions are verified but left out of the latency percentiles: a deployed worker
    * has long been running, a fresh one (and a fresh stream) pays its first requests and JIT once (their figures are
-   * reported beside, as latencyWithWarmupMs).
+   * reported beside, as tailer.withWarmupMs).
    */
   warmupSec: number;
   /** Submissions sent together (1: each at its own time). */
