@@ -5,8 +5,11 @@ import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './aws-failure';
 import { pipelineMetrics } from './metrics';
 import { TEMPORAL_PAYLOAD_LIMIT_BYTES } from '../workflows/drain-input';
-import { messagePayloadCost, type CostContext } from './payload-cost';
-import type { MessageGroup, ReceivedBatch, ReceivedMessage, ReceiveRequest } from './types';
+import { DEFAULT_UNKNOWN_FIELD_POLICY } from '../src/domain/unknown-fields';
+import { judgeMessage, reportVerdicts, verdictOf } from './judge-submission';
+import { messagePayloadCost } from './payload-cost';
+import type { JudgedMessage } from '../workflows/verdicts';
+import type { MessageGroup, ReceivedBatch, ReceivedMessage, ReceiveRequest, RecordDerivation } from './types';
 
 function toReceived(message: Message, maxBodyBytes: number, receivedAtMs: number): ReceivedMessage | undefined {
   if (!message.MessageId || !message.ReceiptHandle) return undefined;
@@ -33,13 +36,17 @@ function toReceived(message: Message, maxBodyBytes: number, receivedAtMs: number
  * next: every receive counts towards the redrive policy, and a valid message must never reach the dead-letter queue
  * without an attempt (G1 no loss). The first message of a batch is always kept, whatever its cost. Bodies over the
  * validation size limit travel as null: they are invalid anyway. A base64 body travels as the JSON text it encodes
- * when that is exactly reversible (bodyForTransit): base64 barely compresses, its text does.
+ * when that is exactly reversible (bodyForTransit): base64 barely compresses, its text does. Every message kept is
+ * judged here (it must be anyway, to cost it exactly); with `verdicts` the judgement travels with it, so the workflow
+ * needs no separate validate step.
  */
 export function createReceiveSubmissions(deps: ActivityDeps) {
   return async function receiveSubmissions(request: ReceiveRequest): Promise<ReceivedBatch> {
-    const context: CostContext = {
+    const derivation: RecordDerivation = {
+      processedAt: (deps.now ?? (() => new Date()))().toISOString(),
       includeProvenance: request.includeProvenance ?? false,
       partitionKey: request.partitionKey ?? 'device_id',
+      unknownFields: request.unknownFields ?? DEFAULT_UNKNOWN_FIELD_POLICY,
       limits: request.limits ?? deps.limits,
     };
     const batch = new BatchUnderBudget(request.byteBudget, request.expectedMessageBytes ?? 0);
@@ -76,11 +83,14 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
       if (messages.length === 0) break;
 
       for (const message of messages) {
-        const received = toReceived(message, context.limits.maxBodyBytes, requestedAtMs);
+        const received = toReceived(message, derivation.limits.maxBodyBytes, requestedAtMs);
         if (!received) continue;
         // At-least-once delivery can hand us the same message twice; only the newest receipt handle deletes it.
         if (batch.refreshReceipt(received) || refreshReceipt(overBudget, received)) continue;
-        const costed = { message: received, cost: messagePayloadCost(received, context) };
+        // Judged once: the judgement gives both the verdict and the message's exact cost in every payload.
+        const judged = judgeMessage(received, derivation);
+        if (request.verdicts) received.verdict = verdictOf(judged);
+        const costed = { message: received, cost: messagePayloadCost(received, judged) };
         if (!batch.tryAdd(costed)) overBudget.push(costed);
       }
     }
@@ -98,6 +108,10 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
       releasedOverBudget: release.length,
       ...(deferred.length > 0 ? { deferred } : {}),
     };
+    if (request.verdicts) {
+      result.derivation = derivation;
+      reportVerdicts([...batch.messages, ...deferred.flatMap((g) => g.messages)].flatMap(judgedMessage));
+    }
     const deferredCount = deferred.reduce((sum, g) => sum + g.messages.length, 0);
     const metrics = pipelineMetrics();
     metrics.received(batch.size + deferredCount);
@@ -112,6 +126,10 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
     }
     return result;
   };
+}
+
+function judgedMessage({ messageId, verdict }: ReceivedMessage): JudgedMessage[] {
+  return verdict ? [{ messageId, verdict }] : [];
 }
 
 interface CostedMessage {

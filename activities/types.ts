@@ -21,6 +21,12 @@ export interface ReceiveRequest {
   expectedMessageBytes?: number;
   /** The run's validation limits (absent: the worker's), so every worker judges a body's size alike. */
   limits?: ValidationLimits;
+  /**
+   * Judge every message kept and return its verdict with the batch's derivation, so no separate validate step runs
+   * (absent in receives scheduled by older code: messages only). The run's unknown-field policy comes with it.
+   */
+  verdicts?: boolean;
+  unknownFields?: UnknownFieldPolicy;
 }
 
 /** Messages processed together, and the encoded payload bytes they add (see activities/payload-cost.ts). */
@@ -46,7 +52,19 @@ export interface ReceivedMessage {
   receiveCount: number;
   /** Worker clock just before the ReceiveMessage that returned it: SQS's 12-hour visibility cap counts from there. */
   receivedAtMs?: number;
+  /** The receive step's judgement (ReceiveRequest.verdicts), made with its batch's derivation. */
+  verdict?: MessageVerdict;
 }
+
+/** A message judged: a valid one's event count (its records are derived again when published), or why not. */
+export type MessageVerdict =
+  | {
+      valid: true;
+      events: number;
+      /** Paths of unknown fields dropped under the `accept` policy (at most MAX_UNKNOWN_PATHS). */
+      unknownFields?: string[];
+    }
+  | { valid: false; reason: InvalidReason; detail: string };
 
 export interface ReceivedBatch {
   messages: ReceivedMessage[];
@@ -65,6 +83,8 @@ export interface ReceivedBatch {
    * batches within the budget (a message over the budget alone), to be processed before the lane receives again.
    */
   deferred?: MessageGroup[];
+  /** With verdicts (ReceiveRequest.verdicts): the settings and processing time every verdict of this receive used. */
+  derivation?: RecordDerivation;
 }
 
 export interface TransformRequest {

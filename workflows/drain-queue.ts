@@ -20,6 +20,7 @@ import type {
   PublishInput,
   ReceivedBatch,
   ReceivedMessage,
+  RecordDerivation,
   SubmissionToPublish,
   TransformedBatch,
   TransformedBatchWithRecords,
@@ -37,6 +38,7 @@ import {
   type StageFailure,
 } from './run-summary';
 import { firstReceiveWaitSeconds, runDeadlineMs } from './run-timeout';
+import { receivedVerdicts } from './verdicts';
 import { PROGRESS_QUERY } from './names';
 import { EVENTS_PUBLISHED, SUBMISSIONS_INVALID, SUBMISSIONS_RECEIVED } from './search-attributes';
 import {
@@ -61,7 +63,7 @@ export interface RunProgress extends RunTotals {
 export const progressQuery = defineQuery<RunProgress>(PROGRESS_QUERY);
 
 /**
- * One scheduled run: parallel lanes consume the queue batch by batch (receive → validate → publish → delete) until the
+ * One scheduled run: parallel lanes consume the queue batch by batch (receive and judge → publish → delete) until the
  * run budget is spent (continuous mode, the default: an empty long poll just polls again) or until the queue is empty
  * (drain mode). A message is deleted only after every one of its events is acknowledged.
  */
@@ -81,9 +83,10 @@ export async function drainQueue(rawInput?: DrainInputOverrides, carried?: Carri
   // Runs started by code before this patch delete before they receive again; replaying them must do the same.
   const deleteInBackground = patched(DELETE_IN_BACKGROUND_PATCH);
   const groupsTogether = patched(DEFERRED_GROUPS_TOGETHER_PATCH);
+  const verdictsOnReceive = patched(RECEIVE_VERDICTS_PATCH);
   const lanes = await Promise.all(
     Array.from({ length: input.lanes }, async () => {
-      const lane = { deletes: new LaneDeletes(deleteInBackground), groupsTogether };
+      const lane = { deletes: new LaneDeletes(deleteInBackground), groupsTogether, verdictsOnReceive };
       const stop = await drainLane(input, totals, deadlineMs, lane);
       activeLanes -= 1;
       return stop;
@@ -172,9 +175,18 @@ class LaneDeletes {
  */
 export const DEFERRED_GROUPS_TOGETHER_PATCH = 'lane-deferred-groups-together';
 
+/**
+ * The receive step judges the messages it keeps (it must, to cost them exactly) and returns the verdicts, so a batch
+ * goes receive → publish with no validate step between: one activity, one workflow task and one copy of the bodies in
+ * history fewer per batch. Runs of older code validate separately; so does any batch whose receive came back without
+ * verdicts (answered by a worker of older code during a rolling deploy), decided from the recorded result alone.
+ */
+export const RECEIVE_VERDICTS_PATCH = 'lane-verdicts-on-receive';
+
 interface Lane {
   deletes: LaneDeletes;
   groupsTogether: boolean;
+  verdictsOnReceive: boolean;
 }
 
 async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: number, lane: Lane): Promise<LaneStop> {
@@ -186,7 +198,7 @@ async function consumeUntilStop(
   input: DrainInput,
   totals: RunTotals,
   deadlineMs: number,
-  { deletes, groupsTogether }: Lane,
+  { deletes, groupsTogether, verdictsOnReceive }: Lane,
 ): Promise<LaneStop> {
   const byteBudget = laneByteBudget(input);
   let expectedMessageBytes = 0;
@@ -208,6 +220,7 @@ async function consumeUntilStop(
           partitionKey: input.partitionKey,
           expectedMessageBytes,
           ...(input.validationLimits ? { limits: input.validationLimits } : {}),
+          ...(verdictsOnReceive ? { verdicts: true, unknownFields: input.unknownFields } : {}),
         },
       ]),
     );
@@ -223,12 +236,15 @@ async function consumeUntilStop(
     totals.releasedOverBudget += batch.releasedOverBudget;
     totals.deferredOverBudget += groups.slice(1).reduce((n, g) => n + g.messages.length, 0);
 
+    const { derivation } = batch;
     // Deferred messages are still held: they are processed before this lane receives again (never released twice).
     if (groupsTogether) {
       totals.batches += groups.length;
       const heavy = (g: MessageGroup): boolean => g.payloadBytes > byteBudget;
       const outcomes = await Promise.all(
-        groups.map((g) => processBatch(input, totals, { messages: g.messages, heavy: heavy(g), waiting: [], deletes })),
+        groups.map((g) =>
+          processBatch(input, totals, { messages: g.messages, heavy: heavy(g), waiting: [], deletes, derivation }),
+        ),
       );
       if (!outcomes.every(Boolean)) return 'stage-failed';
       continue;
@@ -237,7 +253,7 @@ async function consumeUntilStop(
     for (const [index, group] of groups.entries()) {
       totals.batches += 1;
       const waiting = groups.slice(index + 1).flatMap((g) => g.messages.map(leasedMessage));
-      const batch = { messages: group.messages, heavy: group.payloadBytes > byteBudget, waiting, deletes };
+      const batch = { messages: group.messages, heavy: group.payloadBytes > byteBudget, waiting, deletes, derivation };
       const completed = await processBatch(input, totals, batch);
       if (!completed) return 'stage-failed';
     }
@@ -292,33 +308,13 @@ interface LaneBatch {
   heavy: boolean;
   waiting: LeasedMessage[];
   deletes: LaneDeletes;
+  /** The receive's derivation when it judged its messages (RECEIVE_VERDICTS_PATCH): no validate step then. */
+  derivation?: RecordDerivation;
 }
 
 async function processBatch(input: DrainInput, totals: RunTotals, batch: LaneBatch): Promise<boolean> {
   const { messages, heavy } = batch;
-  // A result of older code (replayed from a history recorded before verdicts) carries records instead.
-  const transformed: TransformedBatch | TransformedBatchWithRecords | undefined = await attempt(
-    totals,
-    'validate',
-    messages.length,
-    () =>
-      scheduledAlone(heavy, () =>
-        validateAndTransform.executeWithOptions({ summary: `validate ${messages.length} submissions` }, [
-          {
-            messages: messages.map(({ messageId, body, bodyEncoding, bodyBytes }) => ({
-              messageId,
-              body,
-              ...(bodyEncoding ? { bodyEncoding } : {}),
-              bodyBytes,
-            })),
-            partitionKey: input.partitionKey,
-            includeProvenance: input.includeProvenance,
-            unknownFields: input.unknownFields,
-            ...(input.validationLimits ? { limits: input.validationLimits } : {}),
-          },
-        ]),
-      ),
-  );
+  const transformed = receivedVerdicts(messages, batch.derivation) ?? (await validate(input, totals, batch));
   if (transformed === undefined) return false;
   totals.valid += transformed.valid.length;
   recordInvalid(totals, transformed.invalid);
@@ -353,6 +349,32 @@ async function processBatch(input: DrainInput, totals: RunTotals, batch: LaneBat
     ),
   ]);
   return validDone && invalidDone;
+}
+
+/** The validate step, for batches received without verdicts. A result of older code carries records instead. */
+async function validate(
+  input: DrainInput,
+  totals: RunTotals,
+  { messages, heavy }: LaneBatch,
+): Promise<TransformedBatch | TransformedBatchWithRecords | undefined> {
+  return attempt(totals, 'validate', messages.length, () =>
+    scheduledAlone(heavy, () =>
+      validateAndTransform.executeWithOptions({ summary: `validate ${messages.length} submissions` }, [
+        {
+          messages: messages.map(({ messageId, body, bodyEncoding, bodyBytes }) => ({
+            messageId,
+            body,
+            ...(bodyEncoding ? { bodyEncoding } : {}),
+            bodyBytes,
+          })),
+          partitionKey: input.partitionKey,
+          includeProvenance: input.includeProvenance,
+          unknownFields: input.unknownFields,
+          ...(input.validationLimits ? { limits: input.validationLimits } : {}),
+        },
+      ]),
+    ),
+  );
 }
 
 /** What the publish step needs of a batch's valid submissions, with the number of events they make. */

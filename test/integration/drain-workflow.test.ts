@@ -8,11 +8,13 @@ import type {
   PublishInput,
   ReceivedMessage,
   ReceiveRequest,
+  RecordDerivation,
   TransformedBatchWithRecords,
   TransformRequest,
 } from '../../activities';
 import { transformSubmission } from '../../src/domain/transform-submission';
 import { createValidateAndTransform } from '../../activities/validate-and-transform';
+import { judgeMessage, verdictOf } from '../../activities/judge-submission';
 import { recordsToPublish } from '../../activities/publish-records';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import type { DrainInputOverrides } from '../../workflows/drain-input';
@@ -46,6 +48,11 @@ class FakePipeline {
   failDeletes = false;
   /** Receipt handles whose visibility each publish was asked to keep extending, in publish order. */
   readonly publishLeases: string[][] = [];
+  /** Answer receives as a worker of older code would: no verdicts even when asked (a rolling deploy). */
+  receiveWithoutVerdicts = false;
+  /** Batches the validate step judged (none while receives carry verdicts). */
+  validations = 0;
+  private readonly validate = createValidateAndTransform({ limits: DEFAULT_VALIDATION_LIMITS });
 
   send(body: string): string {
     const messageId = `m-${this.queue.length + this.inFlight.size + this.deletedIds.length}-${Math.random()}`;
@@ -76,9 +83,23 @@ class FakePipeline {
         });
         const kept = messages.length - Math.min(this.deferLast, Math.max(0, messages.length - 1));
         const deferred = messages.slice(kept).map((m) => ({ messages: [m], payloadBytes: m.bodyBytes }));
-        return { messages: messages.slice(0, kept), releasedOverBudget: 0, deferred };
+        const batch = { messages: messages.slice(0, kept), releasedOverBudget: 0, deferred };
+        if (!request.verdicts || this.receiveWithoutVerdicts) return batch;
+        // Judged as the real receive judges (activities/receive-submissions.ts), with the run's settings.
+        const derivation: RecordDerivation = {
+          processedAt: new Date().toISOString(),
+          partitionKey: request.partitionKey ?? 'device_id',
+          includeProvenance: request.includeProvenance ?? false,
+          unknownFields: request.unknownFields ?? 'accept',
+          limits: request.limits ?? DEFAULT_VALIDATION_LIMITS,
+        };
+        for (const m of messages) m.verdict = verdictOf(judgeMessage(m, derivation));
+        return { ...batch, derivation };
       },
-      validateAndTransform: createValidateAndTransform({ limits: DEFAULT_VALIDATION_LIMITS }),
+      validateAndTransform: (request) => {
+        this.validations += 1;
+        return this.validate(request);
+      },
       publishEvents: async (input) => {
         const request = recordsToPublish(input);
         this.publishLeases.push(request.lease?.messages.map((m) => m.receiptHandle) ?? []);
@@ -175,6 +196,9 @@ describe('drainQueue workflow', () => {
     expect(pipeline.dropped.find((d) => d.reason === 'undecodable_body')?.body).toBe(brokenBodies.notJson());
     expect(summary.lanes).toEqual(['queue-empty', 'queue-empty', 'queue-empty']);
     expect(summary.batches).toBe(5);
+    // Every receive asked for verdicts and carried them: no batch went through a separate validate step.
+    expect(pipeline.receives.every((r) => r.verdicts === true)).toBe(true);
+    expect(pipeline.validations).toBe(0);
     expect(pipeline.queue).toHaveLength(0);
     expect(pipeline.inFlight.size).toBe(0);
     for (const id of validIds) {
@@ -191,8 +215,46 @@ describe('drainQueue workflow', () => {
     }
   }, 30_000); // the suite's first run also bundles the workflow code, slow on a loaded machine
 
+  it('validates batches whose receive came back without verdicts (a worker of older code), with the same outcome', async () => {
+    const pipeline = new FakePipeline();
+    pipeline.receiveWithoutVerdicts = true;
+    const ids = Array.from({ length: 5 }, () =>
+      pipeline.send(asBase64(validSubmission({ processes: 1, connections: 2 }))),
+    );
+    pipeline.send(brokenBodies.badSubmissionId());
+    pipeline.send(asBase64({ ...validSubmission(), sensor_build: 'x' }));
+
+    const summary = await run(pipeline, {
+      mode: 'drain',
+      maxNumberOfMessages: 4,
+      receivesPerBatch: 1,
+      lanes: 1,
+      unknownFields: 'reject',
+    });
+
+    expect(summary).toMatchObject({ received: 7, valid: 5, invalid: 2, eventsPublished: 15, deleted: 7 });
+    expect(summary.invalidByReason).toEqual({ invalid_uuid: 1, unknown_field: 1 });
+    expect(pipeline.validations).toBe(2);
+    for (const id of ids) expect(pipeline.stream.filter((r) => r.messageId === id)).toHaveLength(3);
+  });
+
+  it("takes the receive's verdicts as they are, unknown fields counted under the run's policy", async () => {
+    const pipeline = new FakePipeline();
+    pipeline.send(asBase64({ ...validSubmission({ processes: 1, connections: 0 }), sensor_build: 'x' }));
+    pipeline.send(asBase64(validSubmission({ processes: 1, connections: 0 })));
+
+    const summary = await run(pipeline, { mode: 'drain', lanes: 1 });
+
+    expect(summary).toMatchObject({ received: 2, valid: 2, invalid: 0, eventsPublished: 2, deleted: 2 });
+    expect(summary).toMatchObject({ unknownFieldSubmissions: 1, unknownFieldsByPath: { sensor_build: 1 } });
+    expect(pipeline.receives[0]).toMatchObject({ verdicts: true, unknownFields: 'accept' });
+    expect(pipeline.validations).toBe(0);
+  });
+
   it('publishes the records of a validate result written by older code as that code did (a run open during a deploy)', async () => {
     const pipeline = new FakePipeline();
+    // Older code validated separately: its receives carried no verdicts.
+    pipeline.receiveWithoutVerdicts = true;
     const ids = Array.from({ length: 3 }, () => pipeline.send(asBase64(validSubmission())));
     pipeline.send(brokenBodies.notJson());
     const fake = pipeline.activities();
