@@ -1,6 +1,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ValidationLimits } from '../src/domain/limits';
+import type { JudgedRecords } from './judged-records';
 import type { PutRecordsBatcher } from './put-records-batcher';
 
 /** What the activities close over; tests pass emulator-backed clients or fakes. */
@@ -19,6 +20,11 @@ export interface ActivityDeps {
    * activities running side by side then share requests. Absent: each activity sends its own requests.
    */
   putRecordsBatcher?: PutRecordsBatcher;
+  /**
+   * Records derived by the receive step, kept for the publish step on the same worker (activities/judged-records.ts);
+   * absent: createActivities makes one per worker.
+   */
+  judgedRecords?: JudgedRecords;
   /** In-activity retry pacing; injectable so unit tests run without real waiting. */
   retry?: Partial<InActivityRetry>;
 }

@@ -82,7 +82,7 @@ export function createPublishEvents(deps: ActivityDeps) {
 
   return async function publishEvents(input: PublishInput): Promise<PublishResult> {
     // Before anything is sent: a body that does not derive its validated records fails the whole batch.
-    const request = recordsToPublish(input);
+    const request = recordsToPublish(input, deps.judgedRecords);
     const metrics = pipelineMetrics();
     // Held from the start: a retry's stream scan may take seconds before the first round.
     const lease = request.lease

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { originalBody } from '../src/domain/decode-body';
 import { transformSubmission } from '../src/domain/transform-submission';
 import type { SubmissionRecords } from '../src/publish/plan';
+import type { JudgedRecords } from './judged-records';
 import type { PublishBodiesRequest, PublishInput, PublishRequest } from './types';
 
 /**
@@ -12,15 +13,35 @@ import type { PublishBodiesRequest, PublishInput, PublishRequest } from './types
 export const RECORD_DERIVATION_MISMATCH = 'RecordDerivationMismatch';
 
 /**
- * The records to publish: derived from the bodies with the validate step's derivation (the same domain code, settings
- * and processing time give the same records and event ids, so a retried publish sends the same data), or taken as they
- * are from an input scheduled by older code, which carried them. Every submission is derived before any is published.
+ * The records to publish: derived from the bodies with the judging step's derivation (the same domain code, settings
+ * and processing time give the same records and event ids, so a retried publish sends the same data) unless this
+ * worker's receive still holds the records it derived with it (`judged`), or taken as they are from an input scheduled
+ * by older code, which carried them. Every submission is derived before any is published.
  */
-export function recordsToPublish(input: PublishInput): PublishRequest {
+export function recordsToPublish(input: PublishInput, judged?: JudgedRecords): PublishRequest {
   if (!('derivation' in input)) return input;
   return {
-    submissions: input.submissions.map((submission) => deriveRecords(submission, input.derivation)),
+    submissions: input.submissions.map(
+      (submission) => keptRecords(submission, input.derivation, judged) ?? deriveRecords(submission, input.derivation),
+    ),
     ...(input.lease ? { lease: input.lease } : {}),
+  };
+}
+
+/** The records this worker's receive derived with the same derivation, when it still holds them. */
+function keptRecords(
+  submission: PublishBodiesRequest['submissions'][number],
+  derivation: PublishBodiesRequest['derivation'],
+  judged: JudgedRecords | undefined,
+): SubmissionRecords | undefined {
+  const kept = judged?.take(submission.messageId, derivation);
+  // A count other than the verdict's cannot come from the same judgement: derive again (and fail there if it persists).
+  if (kept === undefined || kept.records.length !== submission.events) return undefined;
+  return {
+    messageId: submission.messageId,
+    partitionKey: kept.partitionKey,
+    records: kept.records,
+    sentAtMs: submission.sentAtMs,
   };
 }
 

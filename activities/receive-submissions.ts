@@ -7,6 +7,7 @@ import { pipelineMetrics } from './metrics';
 import { TEMPORAL_PAYLOAD_LIMIT_BYTES } from '../workflows/drain-input';
 import { DEFAULT_UNKNOWN_FIELD_POLICY } from '../src/domain/unknown-fields';
 import { judgeMessage, reportVerdicts, verdictOf } from './judge-submission';
+import type { DerivedRecords } from './judged-records';
 import { messagePayloadCost } from './payload-cost';
 import type { JudgedMessage } from '../workflows/verdicts';
 import type { MessageGroup, ReceivedBatch, ReceivedMessage, ReceiveRequest, RecordDerivation } from './types';
@@ -51,6 +52,7 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
     };
     const batch = new BatchUnderBudget(request.byteBudget, request.expectedMessageBytes ?? 0);
     const overBudget: CostedMessage[] = [];
+    const derived = new Map<string, DerivedRecords>();
 
     for (let i = 0; i < request.receives && overBudget.length === 0; i++) {
       const wanted = batch.messagesThatFit(request.maxNumberOfMessages);
@@ -90,6 +92,7 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
         // Judged once: the judgement gives both the verdict and the message's exact cost in every payload.
         const judged = judgeMessage(received, derivation);
         if (request.verdicts) received.verdict = verdictOf(judged);
+        if (request.verdicts && judged.valid) derived.set(received.messageId, judged);
         const costed = { message: received, cost: messagePayloadCost(received, judged) };
         if (!batch.tryAdd(costed)) overBudget.push(costed);
       }
@@ -110,7 +113,13 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
     };
     if (request.verdicts) {
       result.derivation = derivation;
-      reportVerdicts([...batch.messages, ...deferred.flatMap((g) => g.messages)].flatMap(judgedMessage));
+      const kept = [...batch.messages, ...deferred.flatMap((g) => g.messages)];
+      reportVerdicts(kept.flatMap(judgedMessage));
+      // For this worker's publish of the batch: it then need not derive them again (activities/judged-records.ts).
+      for (const { messageId } of kept) {
+        const records = derived.get(messageId);
+        if (records) deps.judgedRecords?.keep(messageId, derivation, records);
+      }
     }
     const deferredCount = deferred.reduce((sum, g) => sum + g.messages.length, 0);
     const metrics = pipelineMetrics();
