@@ -1,10 +1,13 @@
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { TransformResult } from '../src/domain/transform-submission';
 import type { InvalidMessage, LeasedMessage, ReceivedMessage, SubmissionToPublish } from './types';
 
-/** Bytes Temporal stores for `value` as one payload: the real JSON converter, so escapes are counted exactly. */
+/**
+ * Bytes Temporal stores for `value` as one payload: its JSON converter writes JSON.stringify's text as UTF-8, so this
+ * counts escapes exactly (test/unit/receive-verdicts.test.ts holds it to the converter) without building the bytes.
+ */
 export function encodedBytes(value: unknown): number {
-  return defaultPayloadConverter.toPayload(value)?.data?.length ?? 0;
+  const json: unknown = value === undefined ? undefined : JSON.stringify(value);
+  return typeof json === 'string' ? Buffer.byteLength(json, 'utf8') : 0;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Message } from '@aws-sdk/client-sqs';
+import { defaultPayloadConverter } from '@temporalio/common';
 import fc from 'fast-check';
 import { judgeMessage } from '../../activities/judge-submission';
 import { encodedBytes, messagePayloadCost } from '../../activities/payload-cost';
@@ -89,6 +90,19 @@ describe('receiveSubmissions with verdicts (no separate validate step)', () => {
     const envelope = 400;
     expect(batch.messages.every((m) => m.verdict !== undefined)).toBe(true);
     expect(encodedBytes(batch)).toBeLessThanOrEqual((batch.payloadBytes ?? 0) + envelope);
+  });
+});
+
+describe('encodedBytes', () => {
+  it("counts exactly the bytes of Temporal's JSON payload converter", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'binary' }), (value, text) => {
+        for (const v of [value, text, { body: text, nested: [value] }]) {
+          expect(encodedBytes(v)).toBe(defaultPayloadConverter.toPayload(v)?.data?.length ?? 0);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
