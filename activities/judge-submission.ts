@@ -1,33 +1,50 @@
 import { log } from '@temporalio/activity';
 import { originalBody } from '../src/domain/decode-body';
-import { transformSubmission, type TransformResult } from '../src/domain/transform-submission';
+import { invalidSubmission } from '../src/domain/reasons';
+import { renderRecords, type TransformResult } from '../src/domain/transform-submission';
+import { validateSubmission, type ValidationResult } from '../src/domain/validate-submission';
 import type { JudgedMessage } from '../workflows/verdicts';
 import { pipelineMetrics } from './metrics';
 import type { MessageVerdict, ReceivedMessage, RecordDerivation } from './types';
 
+/** How a run judges its messages, everything of a RecordDerivation but the processing time. */
+export type JudgingSettings = Omit<RecordDerivation, 'processedAt'>;
+
+type JudgedBody = Pick<ReceivedMessage, 'messageId' | 'body' | 'bodyEncoding' | 'bodyBytes'>;
+
 /**
- * One message judged on its own (one broken submission never affects its neighbours) with a run's derivation: the
- * records it yields, or why it is invalid. A body over the size limit travels as null and is invalid as such.
+ * One message validated on its own (one broken submission never affects its neighbours): the submission, or why it
+ * is invalid. A body over the size limit travels as null and is invalid as such.
  */
-export function judgeMessage(
-  message: Pick<ReceivedMessage, 'messageId' | 'body' | 'bodyEncoding' | 'bodyBytes'>,
+export function validateMessage(message: JudgedBody, settings: JudgingSettings): ValidationResult {
+  if (message.body === null) {
+    return invalidSubmission(
+      'body_too_large',
+      `body is ${message.bodyBytes} bytes, limit ${settings.limits.maxBodyBytes}`,
+    );
+  }
+  return validateSubmission(originalBody(message.body, message.bodyEncoding), settings.limits, settings.unknownFields);
+}
+
+/** A validated message's records with a derivation (processing time included), or the validation's reason. */
+export function renderMessage(
+  validation: ValidationResult,
+  messageId: string,
   derivation: RecordDerivation,
 ): TransformResult {
-  if (message.body === null) {
-    return {
-      valid: false,
-      reason: 'body_too_large',
-      detail: `body is ${message.bodyBytes} bytes, limit ${derivation.limits.maxBodyBytes}`,
-    };
-  }
-  return transformSubmission(originalBody(message.body, message.bodyEncoding), {
-    messageId: message.messageId,
+  if (!validation.valid) return validation;
+  return renderRecords(validation, {
+    messageId,
     processedAt: new Date(derivation.processedAt),
     includeProvenance: derivation.includeProvenance,
     partitionKeyField: derivation.partitionKey,
     limits: derivation.limits,
-    unknownFields: derivation.unknownFields,
   });
+}
+
+/** One message judged with a run's derivation: the records it yields, or why it is invalid. */
+export function judgeMessage(message: JudgedBody, derivation: RecordDerivation): TransformResult {
+  return renderMessage(validateMessage(message, derivation), message.messageId, derivation);
 }
 
 /** What travels through history of a judgement: an event count (the records are derived again when publishing). */

@@ -6,8 +6,8 @@ import { toApplicationFailure } from './aws-failure';
 import { pipelineMetrics } from './metrics';
 import { TEMPORAL_PAYLOAD_LIMIT_BYTES } from '../workflows/drain-input';
 import { DEFAULT_UNKNOWN_FIELD_POLICY } from '../src/domain/unknown-fields';
-import { judgeMessage, reportVerdicts, verdictOf } from './judge-submission';
-import type { DerivedRecords } from './judged-records';
+import type { ValidatedSubmission } from '../src/domain/transform-submission';
+import { renderMessage, reportVerdicts, validateMessage, verdictOf, type JudgingSettings } from './judge-submission';
 import { messagePayloadCost } from './payload-cost';
 import type { JudgedMessage } from '../workflows/verdicts';
 import type { MessageGroup, ReceivedBatch, ReceivedMessage, ReceiveRequest, RecordDerivation } from './types';
@@ -43,16 +43,18 @@ function toReceived(message: Message, maxBodyBytes: number, receivedAtMs: number
  */
 export function createReceiveSubmissions(deps: ActivityDeps) {
   return async function receiveSubmissions(request: ReceiveRequest): Promise<ReceivedBatch> {
-    const derivation: RecordDerivation = {
-      processedAt: (deps.now ?? (() => new Date()))().toISOString(),
+    const settings: JudgingSettings = {
       includeProvenance: request.includeProvenance ?? false,
       partitionKey: request.partitionKey ?? 'device_id',
       unknownFields: request.unknownFields ?? DEFAULT_UNKNOWN_FIELD_POLICY,
       limits: request.limits ?? deps.limits,
     };
+    // The processing time is known only once receiving ends (a message may arrive late in a long poll); costs and
+    // verdicts do not depend on it (see renderRecords), so messages are judged with a stand-in until then.
+    const provisional: RecordDerivation = { processedAt: new Date(0).toISOString(), ...settings };
     const batch = new BatchUnderBudget(request.byteBudget, request.expectedMessageBytes ?? 0);
     const overBudget: CostedMessage[] = [];
-    const derived = new Map<string, DerivedRecords>();
+    const validated = new Map<string, ValidatedSubmission>();
 
     for (let i = 0; i < request.receives && overBudget.length === 0; i++) {
       const wanted = batch.messagesThatFit(request.maxNumberOfMessages);
@@ -85,14 +87,15 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
       if (messages.length === 0) break;
 
       for (const message of messages) {
-        const received = toReceived(message, derivation.limits.maxBodyBytes, requestedAtMs);
+        const received = toReceived(message, settings.limits.maxBodyBytes, requestedAtMs);
         if (!received) continue;
         // At-least-once delivery can hand us the same message twice; only the newest receipt handle deletes it.
         if (batch.refreshReceipt(received) || refreshReceipt(overBudget, received)) continue;
-        // Judged once: the judgement gives both the verdict and the message's exact cost in every payload.
-        const judged = judgeMessage(received, derivation);
+        // Validated once: the judgement gives both the verdict and the message's exact cost in every payload.
+        const validation = validateMessage(received, settings);
+        const judged = renderMessage(validation, received.messageId, provisional);
         if (request.verdicts) received.verdict = verdictOf(judged);
-        if (request.verdicts && judged.valid) derived.set(received.messageId, judged);
+        if (request.verdicts && validation.valid) validated.set(received.messageId, validation);
         const costed = { message: received, cost: messagePayloadCost(received, judged) };
         if (!batch.tryAdd(costed)) overBudget.push(costed);
       }
@@ -112,14 +115,9 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
       ...(deferred.length > 0 ? { deferred } : {}),
     };
     if (request.verdicts) {
-      result.derivation = derivation;
       const kept = [...batch.messages, ...deferred.flatMap((g) => g.messages)];
+      result.derivation = judgeKept(deps, kept, validated, settings);
       reportVerdicts(kept.flatMap(judgedMessage));
-      // For this worker's publish of the batch: it then need not derive them again (activities/judged-records.ts).
-      for (const { messageId } of kept) {
-        const records = derived.get(messageId);
-        if (records) deps.judgedRecords?.keep(messageId, derivation, records);
-      }
     }
     const deferredCount = deferred.reduce((sum, g) => sum + g.messages.length, 0);
     const metrics = pipelineMetrics();
@@ -135,6 +133,28 @@ export function createReceiveSubmissions(deps: ActivityDeps) {
     }
     return result;
   };
+}
+
+/**
+ * The kept messages' final judgement, now that receiving has ended: the processing time is now, after every message
+ * of the batch arrived (time_created is never before a submission was sent). Valid ones are rendered again with it;
+ * their records stay with this worker for its publish of the batch (activities/judged-records.ts).
+ */
+function judgeKept(
+  deps: ActivityDeps,
+  kept: ReceivedMessage[],
+  validated: Map<string, ValidatedSubmission>,
+  settings: JudgingSettings,
+): RecordDerivation {
+  const derivation: RecordDerivation = { processedAt: (deps.now ?? (() => new Date()))().toISOString(), ...settings };
+  for (const message of kept) {
+    const validation = validated.get(message.messageId);
+    if (!validation) continue;
+    const judged = renderMessage(validation, message.messageId, derivation);
+    message.verdict = verdictOf(judged);
+    if (judged.valid) deps.judgedRecords?.keep(message.messageId, derivation, judged);
+  }
+  return derivation;
 }
 
 function judgedMessage({ messageId, verdict }: ReceivedMessage): JudgedMessage[] {

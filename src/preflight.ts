@@ -39,7 +39,7 @@ export class PreflightError extends Error {
 export const LEASE_ALLOWANCES = {
   /** One SQS request (receive, delete or visibility change of up to 10 messages). */
   sqsCallSeconds: 1,
-  /** The validate activity for one batch. */
+  /** Judging one batch: inside the receive activity, or the validate activity of runs of older code. */
   validateSeconds: 5,
   /** Temporal handing the next activity of the batch to a worker. */
   dispatchSeconds: 2,

@@ -209,7 +209,7 @@ async function consumeUntilStop(
 
     const waitTimeSeconds = firstReceiveWaitSeconds(input, Date.now(), deadlineMs);
     const batch = await attempt(totals, 'receive', 0, () =>
-      receiveSubmissions.executeWithOptions({ summary: receiveSummary(input) }, [
+      receiveSubmissions.executeWithOptions({ summary: receiveSummary(input, verdictsOnReceive) }, [
         {
           maxNumberOfMessages: input.maxNumberOfMessages,
           receives: input.receivesPerBatch,
@@ -293,9 +293,9 @@ async function scheduledAlone<T>(heavy: boolean, schedule: () => Promise<T>): Pr
   return result;
 }
 
-function receiveSummary(input: DrainInput): string {
+function receiveSummary(input: DrainInput, judging: boolean): string {
   const most = input.maxNumberOfMessages * input.receivesPerBatch;
-  return `receive up to ${most} messages (${input.receivesPerBatch} × ${input.maxNumberOfMessages}, ≤ ${Math.round(laneByteBudget(input) / 1024)} KiB)`;
+  return `${judging ? 'receive and judge' : 'receive'} up to ${most} messages (${input.receivesPerBatch} × ${input.maxNumberOfMessages}, ≤ ${Math.round(laneByteBudget(input) / 1024)} KiB)`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './limits';
 import { partitionKeyFor, type PartitionKeyField } from './partition-key';
 import { invalidSubmission, type InvalidSubmission } from './reasons';
 import type { UnknownFieldPolicy } from './unknown-fields';
-import { validateSubmission } from './validate-submission';
+import { validateSubmission, type ValidationResult } from './validate-submission';
 
 export type TransformResult =
   | {
@@ -27,10 +27,21 @@ export interface TransformSubmissionContext extends TransformContext {
 // is published, because a submission is valid or invalid as a whole (docs/contract.md#input): discovering an oversized record in
 // the middle of publishing would leave half a submission on the stream.
 export function transformSubmission(body: string, ctx: TransformSubmissionContext): TransformResult {
-  const limits = ctx.limits ?? DEFAULT_VALIDATION_LIMITS;
-  const validation = validateSubmission(body, limits, ctx.unknownFields);
+  const validation = validateSubmission(body, ctx.limits ?? DEFAULT_VALIDATION_LIMITS, ctx.unknownFields);
   if (!validation.valid) return validation;
+  return renderRecords(validation, ctx);
+}
 
+/** A submission that passed validation. */
+export type ValidatedSubmission = Extract<ValidationResult, { valid: true }>;
+
+/**
+ * The records of a validated submission at `ctx.processedAt`, each sized against the record limit. A caller that
+ * must judge a body before its processing time is known renders it again once it is: every ISO 8601 time of the
+ * same form has the same length, so the verdict cannot change, only the records' time_created.
+ */
+export function renderRecords(validation: ValidatedSubmission, ctx: TransformSubmissionContext): TransformResult {
+  const limits = ctx.limits ?? DEFAULT_VALIDATION_LIMITS;
   const { submission } = validation;
   const partitionKey = partitionKeyFor(submission, ctx.partitionKeyField);
   // Kinesis counts the partition key's UTF-8 bytes towards the record limit.

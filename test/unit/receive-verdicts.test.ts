@@ -1,4 +1,7 @@
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Message } from '@aws-sdk/client-sqs';
+import { createActivities } from '../../activities';
+import { JudgedRecords } from '../../activities/judged-records';
 import { defaultPayloadConverter } from '@temporalio/common';
 import fc from 'fast-check';
 import { judgeMessage } from '../../activities/judge-submission';
@@ -90,6 +93,41 @@ describe('receiveSubmissions with verdicts (no separate validate step)', () => {
     const envelope = 400;
     expect(batch.messages.every((m) => m.verdict !== undefined)).toBe(true);
     expect(encodedBytes(batch)).toBeLessThanOrEqual((batch.payloadBytes ?? 0) + envelope);
+  });
+});
+
+describe('the processing time of a receive with verdicts', () => {
+  it('is taken once receiving ended: a message that arrives late in a long poll is never processed before it was sent', async () => {
+    let clockMs = Date.parse('2026-12-03T08:00:00.000Z');
+    const sentAtMs = clockMs + 15_000;
+    const { sqs } = stubbedSqs('ReceiveMessageCommand', (_input, call) => {
+      if (call > 0) return { Messages: [], $metadata: {} };
+      // The long poll waits 15 s; the submission is sent and received at its end.
+      clockMs = sentAtMs + 5;
+      const message = sqsMessage(0, asBase64(validSubmission({ processes: 1, connections: 1 })));
+      return { Messages: [{ ...message, Attributes: { SentTimestamp: String(sentAtMs) } }], $metadata: {} };
+    });
+    const judgedRecords = new JudgedRecords();
+    const { receiveSubmissions } = createActivities({
+      sqs,
+      kinesis: new KinesisClient({ region: 'us-east-1' }),
+      queueUrl: 'http://127.0.0.1:9/000000000000/q',
+      streamName: 's',
+      limits: DEFAULT_VALIDATION_LIMITS,
+      now: () => new Date(clockMs),
+      judgedRecords,
+    });
+
+    const batch = await runActivity(receiveSubmissions, [{ ...request, waitTimeSeconds: 20, verdicts: true }]);
+
+    const { derivation } = batch;
+    if (!derivation) throw new Error('a receive with verdicts returns its derivation');
+    expect(Date.parse(derivation.processedAt)).toBeGreaterThanOrEqual(sentAtMs);
+    const kept = judgedRecords.take('m0', derivation);
+    expect(kept?.records).toHaveLength(2);
+    for (const record of kept?.records ?? []) {
+      expect((JSON.parse(record) as { time_created: string }).time_created).toBe(derivation.processedAt);
+    }
   });
 });
 
