@@ -22,9 +22,9 @@ export function createValidateAndTransform(deps: Pick<ActivityDeps, 'limits' | '
       unknownFields: request.unknownFields ?? DEFAULT_UNKNOWN_FIELD_POLICY,
       limits: request.limits ?? deps.limits,
     };
-    const judged = request.messages.map(({ messageId, ...message }) => ({
-      messageId,
-      verdict: verdictOf(judgeMessage({ messageId, ...message }, derivation)),
+    const judged = request.messages.map((message) => ({
+      messageId: message.messageId,
+      verdict: verdictOf(judgeMessage(message, derivation)),
     }));
     reportVerdicts(judged);
     return batchFromVerdicts(judged, derivation);
