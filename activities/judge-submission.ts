@@ -1,5 +1,5 @@
 import { log } from '@temporalio/activity';
-import { originalBody } from '../src/domain/decode-body';
+import { originalBody, type BodyEncoding } from '../src/domain/decode-body';
 import { invalidSubmission } from '../src/domain/reasons';
 import { renderRecords, type TransformResult } from '../src/domain/transform-submission';
 import { validateSubmission, type ValidationResult } from '../src/domain/validate-submission';
@@ -23,7 +23,15 @@ export function validateMessage(message: JudgedBody, settings: JudgingSettings):
       `body is ${message.bodyBytes} bytes, limit ${settings.limits.maxBodyBytes}`,
     );
   }
-  return validateSubmission(originalBody(message.body, message.bodyEncoding), settings.limits, settings.unknownFields);
+  return validateBody(message.body, message.bodyEncoding, settings);
+}
+
+function validateBody(
+  body: string,
+  bodyEncoding: BodyEncoding | undefined,
+  settings: JudgingSettings,
+): ValidationResult {
+  return validateSubmission(originalBody(body, bodyEncoding), settings.limits, settings.unknownFields);
 }
 
 /** A validated message's records with a derivation (processing time included), or the validation's reason. */
@@ -45,6 +53,18 @@ export function renderMessage(
 /** One message judged with a run's derivation: the records it yields, or why it is invalid. */
 export function judgeMessage(message: JudgedBody, derivation: RecordDerivation): TransformResult {
   return renderMessage(validateMessage(message, derivation), message.messageId, derivation);
+}
+
+/** A body as a publish input carries it (never null: only valid submissions are published), judged the same way. */
+export function judgeBody(
+  submission: Pick<ReceivedMessage, 'messageId' | 'bodyEncoding'> & { body: string },
+  derivation: RecordDerivation,
+): TransformResult {
+  return renderMessage(
+    validateBody(submission.body, submission.bodyEncoding, derivation),
+    submission.messageId,
+    derivation,
+  );
 }
 
 /** What travels through history of a judgement: an event count (the records are derived again when publishing). */

@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { originalBody } from '../src/domain/decode-body';
-import { transformSubmission } from '../src/domain/transform-submission';
 import type { SubmissionRecords } from '../src/publish/plan';
+import { judgeBody } from './judge-submission';
 import type { JudgedRecords } from './judged-records';
 import type { PublishBodiesRequest, PublishInput, PublishRequest } from './types';
 
@@ -49,14 +48,7 @@ function deriveRecords(
   submission: PublishBodiesRequest['submissions'][number],
   derivation: PublishBodiesRequest['derivation'],
 ): SubmissionRecords {
-  const result = transformSubmission(originalBody(submission.body, submission.bodyEncoding), {
-    messageId: submission.messageId,
-    processedAt: new Date(derivation.processedAt),
-    includeProvenance: derivation.includeProvenance,
-    partitionKeyField: derivation.partitionKey,
-    limits: derivation.limits,
-    unknownFields: derivation.unknownFields,
-  });
+  const result = judgeBody(submission, derivation);
   // The message names the message and the reason code only: a detail may quote part of the body, and failure
   // messages are stored unencrypted (docs/confidentiality.md).
   if (!result.valid) {
