@@ -1,4 +1,5 @@
-import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
+import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, type SerializationContext } from '@temporalio/common';
+import { reportPayloadDecodeFailure, type PayloadDecodeFailure } from './decode-failures';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import {
   CIPHER_AES_256_GCM,
@@ -16,7 +17,25 @@ const TAG_BYTES = 16;
 
 /** A payload that cannot be decrypted: unknown key id, wrong key, or bytes changed since they were written. */
 export class PayloadDecryptionError extends Error {
-  override readonly name = 'PayloadDecryptionError';
+  override readonly name: string = 'PayloadDecryptionError';
+
+  constructor(
+    message: string,
+    /** The key id the payload names (`unknown` when it names none): what an operator must put back. */
+    readonly keyId: string = 'unknown',
+    readonly reason: PayloadDecodeFailure['reason'] = 'malformed',
+  ) {
+    super(message);
+  }
+}
+
+/** The payload names a key id this process does not have: a key removed while something still needs it. */
+export class PayloadKeyMissingError extends PayloadDecryptionError {
+  override readonly name: string = 'PayloadKeyMissingError';
+
+  constructor(message: string, keyId: string) {
+    super(message, keyId, 'key-missing');
+  }
 }
 
 /**
@@ -28,6 +47,16 @@ export class PayloadDecryptionError extends Error {
  */
 export class EncryptionCodec implements PayloadCodec {
   private readonly active: { id: string; key: Buffer } | null;
+
+  /** The key id new payloads are written with; null when encryption is off. */
+  get activeKeyId(): string | null {
+    return this.active?.id ?? null;
+  }
+
+  /** The key ids this codec can decrypt. */
+  get keyIds(): string[] {
+    return [...this.keys.keys()];
+  }
 
   constructor(
     private readonly keys: ReadonlyMap<string, Buffer>,
@@ -44,8 +73,15 @@ export class EncryptionCodec implements PayloadCodec {
     return payloads.map((payload) => encryptPayload(payload, active.id, active.key));
   }
 
-  async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => this.decodeOne(payload));
+  async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    try {
+      return payloads.map((payload) => this.decodeOne(payload));
+    } catch (err) {
+      // Reported where it happens, with the key id and what was being decoded: the worker turns it into a metric and
+      // closes a run that cannot go on (src/codec/undecodable-runs.ts) instead of letting it retry until its timeout.
+      if (err instanceof PayloadDecryptionError) reportPayloadDecodeFailure(failureOf(err, context));
+      throw err;
+    }
   }
 
   private decodeOne(payload: Payload): Payload {
@@ -54,14 +90,18 @@ export class EncryptionCodec implements PayloadCodec {
     const cipher = metadataText(payload, METADATA_CIPHER);
     if (keyId === undefined) throw new PayloadDecryptionError(`encrypted payload without ${METADATA_KEY_ID}`);
     if (cipher !== CIPHER_AES_256_GCM) {
-      throw new PayloadDecryptionError(`encrypted payload with unsupported cipher ${JSON.stringify(cipher ?? null)}`);
+      throw new PayloadDecryptionError(
+        `encrypted payload with unsupported cipher ${JSON.stringify(cipher ?? null)}`,
+        keyId,
+      );
     }
     const key = this.keys.get(keyId);
     if (key === undefined) {
       const known = this.keys.size > 0 ? [...this.keys.keys()].join(', ') : 'none';
-      throw new PayloadDecryptionError(
+      throw new PayloadKeyMissingError(
         `payload was encrypted with key id "${keyId}", which is not configured (known key ids: ${known}); ` +
           'add it to PAYLOAD_KEYS to read this history',
+        keyId,
       );
     }
     return decryptPayload(payload.data ?? new Uint8Array(0), keyId, key);
@@ -89,7 +129,7 @@ function encryptPayload(payload: Payload, keyId: string, key: Buffer): Payload {
 
 function decryptPayload(data: Uint8Array, keyId: string, key: Buffer): Payload {
   if (data.length < NONCE_BYTES + TAG_BYTES) {
-    throw new PayloadDecryptionError(`encrypted payload (key id "${keyId}") is too short to be valid`);
+    throw new PayloadDecryptionError(`encrypted payload (key id "${keyId}") is too short to be valid`, keyId);
   }
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
@@ -104,7 +144,14 @@ function decryptPayload(data: Uint8Array, keyId: string, key: Buffer): Payload {
   } catch {
     throw new PayloadDecryptionError(
       `encrypted payload (key id "${keyId}") failed authentication: altered, truncated, or not written with this key`,
+      keyId,
+      'authentication',
     );
   }
   return unframePayload(plaintext);
+}
+
+function failureOf(err: PayloadDecryptionError, context: SerializationContext | undefined): PayloadDecodeFailure {
+  const failure: PayloadDecodeFailure = { keyId: err.keyId, reason: err.reason };
+  return context === undefined ? failure : { ...failure, context };
 }

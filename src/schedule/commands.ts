@@ -3,7 +3,7 @@ import { parseCommandLine, stringFlag } from '../cli-shell';
 import type { Config } from '../config';
 import { drainInputSchema } from '../../workflows/drain-input';
 import { formatDurationMs } from '../duration';
-import { applySchedule } from './apply-schedule';
+import { applySchedule, clientEncoding } from './apply-schedule';
 import { describeDrift, scheduleDrift } from './drift';
 import { describeChanges, parseTuningFlags, TUNING_FLAGS_HELP, updateSchedule } from './tune';
 
@@ -20,8 +20,10 @@ const apply: ScheduleCommand = {
   usage:
     'Usage: npm run schedule -- apply\n' +
     '  Creates the schedule from the environment (SCHEDULE_ID, SCHEDULE_INTERVAL, MAX_NUMBER_OF_MESSAGES, …).\n' +
-    '  An existing schedule is left unchanged; when the environment asks for other tuning than the live schedule\n' +
-    '  has, it says so and prints the update command that would apply it.',
+    '  An existing schedule keeps its tuning; when the environment asks for other tuning than the live schedule\n' +
+    '  has, it says so and prints the update command that would apply it. Its stored run input is written again,\n' +
+    '  unchanged, when it is encrypted with another payload key than the active one (PAYLOAD_ACTIVE_KEY_ID: key\n' +
+    '  rotation), and its run timeout is set when it does not follow its run budget.',
   prepare: (argv) => {
     parseCommandLine(argv, {});
     return async (client, config) => {
@@ -32,7 +34,9 @@ const apply: ScheduleCommand = {
       const timeoutNote =
         outcome === 'timeout-updated'
           ? ' Its run timeout now follows its run budget (workflows/run-timeout.ts); nothing else was changed.'
-          : '';
+          : outcome === 're-encrypted'
+            ? ` Its stored run input was written again, unchanged, under the active payload key "${clientEncoding(client).active ?? '(none: encryption off)'}" (docs/confidentiality.md, "Rotation").`
+            : '';
       const live = await client.schedule.getHandle(id).describe();
       const drift = describeDrift(id, scheduleDrift(live, config));
       return (
