@@ -6,6 +6,7 @@ import { createPutRecordsBatcher, kinesisSender } from '../activities/put-record
 import { createKinesisClient, createSqsClient } from './aws-clients';
 import { dataConverterFor, describePayloadProtection } from './codec/data-converter';
 import { payloadKeySettingsFromEnv } from './codec/keys';
+import { startUndecodableRunGuard } from './codec/undecodable-runs';
 import { loadConfig, type Config } from './config';
 import { startDlqGauge } from './dlq/gauges';
 import { validationLimitsFromEnv } from './domain/limits';
@@ -66,6 +67,11 @@ async function run(argv: string[]): Promise<void> {
   const temporal = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect(temporal);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
+  // A payload under a key this worker lacks is counted by key id at once, and a run stuck on it is closed after a short
+  // grace instead of retrying its workflow task until its execution timeout (src/codec/undecodable-runs.ts).
+  startUndecodableRunGuard(client, Runtime.instance().metricMeter, (m) => {
+    Runtime.instance().logger.warn(m);
+  });
   // Refuse to start while runs would set search attributes the namespace lacks: such a run never closes (G7).
   const searchAttributeProblems = await checkSearchAttributes(client, config, (message) => {
     Runtime.instance().logger.warn(message);
