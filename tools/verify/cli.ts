@@ -20,9 +20,11 @@ import { waitForSettled } from './wait';
 const HELP = `npm run verify -- --manifest PATH [options]   proves a fleet run end to end
 
 Reads every shard of the stream, matches records to the fleet's manifest and checks: no lost event, exact fields
-and types (docs/contract.md), time_created UTC and not before the send, one shard and increasing sequence numbers per
-submission, unique event ids, no event of a broken submission, no unexpected record, queue empty, dead-letter queue
-empty (a redrive policy hides undelivered telemetry there).
+and types (docs/contract.md), time_created a real UTC instant between the send and the record's arrival on the stream
+and one per delivery of a submission, one shard and increasing sequence numbers per submission, unique event ids, no
+event of a broken submission, no unexpected record, queue empty, dead-letter queue empty (a redrive policy hides
+undelivered telemetry there). It fails when no submission could be judged (an empty manifest, or everything still in
+flight) and when a shard could not be read to its tip (Kinesis kept answering empty while reporting it behind).
 
   --manifest PATH          the fleet's manifest (required)
   --stream NAME            default: $KINESIS_STREAM_NAME
@@ -36,10 +38,12 @@ empty (a redrive policy hides undelivered telemetry there).
   --settle S               the stream has stopped growing after S quiet seconds (default 5)
   --poll-interval S        seconds between polls (default 1)
   --allow-duplicates       fault mode: same-id duplicates are counted, not a violation
-  --allow-unexpected       records matching no manifest entry are counted, not a violation
+  --allow-unexpected       records matching no manifest entry are counted, not a violation (a copy of an expected
+                           event under another event_id still fails)
   --allow-extra-fields L   comma-separated provenance fields the product was configured to add
   --partition-key K        manifest (default: as the fleet recorded) | device_id | submission_id | any
-  --clock-skew-ms N        tolerance for "time_created not before sentAt" (default 0)
+  --clock-skew-ms N        tolerance for "time_created not before sentAt, not after the arrival on the stream"
+                           (default 0)
   --no-queue-check         do not require the queue to be empty
   --dlq-url URL            dead-letter queue that must be empty (default: $SQS_DLQ_URL, else $SQS_DLQ_NAME next to the
                            queue)
@@ -160,6 +164,7 @@ async function run(argv: string[]): Promise<number> {
     ...(outcome.queue ? { queue: outcome.queue } : {}),
     ...(deadLetterQueue ? { deadLetterQueue } : {}),
     ...(args['in-flight'] ? { inFlightSince: new Date(Date.now() - args.grace * 1000) } : {}),
+    incompleteShards: outcome.incompleteShards,
   });
   const text = formatReport(report);
   process.stdout.write(

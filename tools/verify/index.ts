@@ -1,5 +1,11 @@
 // What the end-to-end test calls directly.
-export { readAllRecords, StreamReader, type StreamRecord, type ReadOptions } from './stream-reader';
+export {
+  readAllRecords,
+  StreamReader,
+  IncompleteStreamReadError,
+  type StreamRecord,
+  type ReadOptions,
+} from './stream-reader';
 export {
   judge,
   formatReport,

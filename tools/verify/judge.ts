@@ -26,6 +26,8 @@ export const CHECKS = [
   'event_id_collision',
   'queue_not_empty',
   'dead_letter_not_empty',
+  'nothing_judged',
+  'stream_read_incomplete',
 ] as const;
 export type CheckCode = (typeof CHECKS)[number];
 
@@ -38,7 +40,10 @@ export interface JudgeOptions {
   allowedExtraFields?: readonly string[];
   /** `manifest` (default): the key the fleet recorded; or a submission field; `any` skips the check. */
   partitionKey?: 'manifest' | 'device_id' | 'submission_id' | 'any';
-  /** Tolerated clock difference between sender and backend for "time_created not before sentAt". */
+  /**
+   * Tolerated clock difference between the sender, the backend and the stream, both ways: time_created may be this much
+   * before sentAt or after the record's arrival on the stream (ApproximateArrivalTimestamp).
+   */
   clockSkewMs?: number;
   /** Latency percentiles cover only submissions sent at or after this time (ms); earlier ones are still judged. */
   latencySentFromMs?: number;
@@ -54,6 +59,11 @@ export interface JudgeOptions {
    * in the queue waiting for the next run, so it is counted as `in_flight` (a note), not `lost`. Older ones are lost.
    */
   inFlightSince?: Date;
+  /**
+   * Shards the stream reader gave up on while still behind the tip (see StreamReader.incompleteShards): records may be
+   * missing from what the judge got, so no verdict built on it may pass.
+   */
+  incompleteShards?: readonly string[];
 }
 
 export interface CheckResult {
@@ -75,6 +85,8 @@ export interface JudgeReport {
   ok: boolean;
   counts: {
     submissions: number;
+    /** Submissions some check could actually reach: not still in flight (in-flight mode). Zero fails the run. */
+    judgedSubmissions: number;
     validSubmissions: number;
     brokenSubmissions: number;
     expectedEvents: number;
@@ -93,7 +105,35 @@ const EXTRA_INDEX_WINDOW = 8;
 /** Leaked events of a broken submission are looked for at indices below max(hint, this). */
 const MIN_LEAK_WINDOW = 16;
 
-const UTC_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const UTC_ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
+
+/**
+ * Epoch ms of an ISO 8601 UTC timestamp with Z, or NaN. Date.parse alone is not enough: V8 rolls an impossible date
+ * over (2026-11-31 becomes 2026-12-01), so each field must survive the round trip through Date.
+ */
+export function parseUtcInstant(text: unknown): number {
+  const m = typeof text === 'string' ? UTC_ISO.exec(text) : null;
+  if (!m) return NaN;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  const d = new Date(ms);
+  const roundTrips =
+    d.getUTCFullYear() === year &&
+    d.getUTCMonth() === month - 1 &&
+    d.getUTCDate() === day &&
+    d.getUTCHours() === hour &&
+    d.getUTCMinutes() === minute &&
+    d.getUTCSeconds() === second;
+  // Milliseconds as Date.parse takes them: the first three fraction digits, the rest dropped.
+  return roundTrips ? ms + Number(`${m[7] ?? ''}000`.slice(0, 3)) : NaN;
+}
 
 const FIELDS = {
   new_process: ['cmdl', 'user', 'type', 'event_id', 'device_id', 'time_created'],
@@ -128,6 +168,8 @@ interface ExpectedRef {
 interface Occurrence {
   record: StreamRecord;
   seq: bigint;
+  /** The record's time_created: its instant in ms when valid, else the raw value (compared within a submission). */
+  time: number | string;
 }
 
 function seqOf(record: StreamRecord): bigint {
@@ -161,7 +203,7 @@ export function summarizeLatencies(values: number[]): LatencySummary | null {
 }
 
 /** Whether a submission is young enough that its missing events may still be waiting in the queue. */
-function mayStillBeQueued(entry: ValidEntry, inFlightSince: Date | undefined): boolean {
+function mayStillBeQueued(entry: Pick<SubmissionEntry, 'sentAt'>, inFlightSince: Date | undefined): boolean {
   return inFlightSince !== undefined && Date.parse(entry.sentAt) >= inFlightSince.getTime();
 }
 
@@ -296,15 +338,32 @@ function checkContent(
       fields: mismatched.map(([k, v]) => ({ field: k, expected: v, actual: fields[k] })),
     });
   }
-  checkTimeCreated(fields['time_created'], ref, ctx, options.clockSkewMs ?? 0, flag);
+  checkTimeCreated(fields['time_created'], record, ref, ctx, options.clockSkewMs ?? 0, flag);
   checkPartitionKey(record, ref, ctx, options.partitionKey ?? 'manifest', flag);
 }
 
-function checkTimeCreated(tc: unknown, ref: ExpectedRef, ctx: Record<string, unknown>, skew: number, flag: Flag): void {
-  const tcMs = typeof tc === 'string' && UTC_ISO.test(tc) ? Date.parse(tc) : NaN;
-  if (Number.isNaN(tcMs)) flag('bad_time_created', { ...ctx, timeCreated: tc, reason: 'not ISO 8601 UTC with Z' });
-  else if (tcMs < Date.parse(ref.entry.sentAt) - skew) {
+/** time_created is a real UTC instant between the send and the record's arrival on the stream (docs/contract.md#output). */
+function checkTimeCreated(
+  tc: unknown,
+  record: StreamRecord,
+  ref: ExpectedRef,
+  ctx: Record<string, unknown>,
+  skew: number,
+  flag: Flag,
+): void {
+  const tcMs = parseUtcInstant(tc);
+  if (Number.isNaN(tcMs)) {
+    flag('bad_time_created', { ...ctx, timeCreated: tc, reason: 'not a calendar instant in ISO 8601 UTC with Z' });
+  } else if (tcMs < Date.parse(ref.entry.sentAt) - skew) {
     flag('bad_time_created', { ...ctx, timeCreated: tc, sentAt: ref.entry.sentAt, reason: 'before sentAt' });
+  } else if (record.arrivalTime && tcMs > record.arrivalTime.getTime() + skew) {
+    // The product stamps the time before it publishes: a later one was not the time it processed the submission.
+    flag('bad_time_created', {
+      ...ctx,
+      timeCreated: tc,
+      arrivalTime: record.arrivalTime.toISOString(),
+      reason: 'after its arrival on the stream',
+    });
   }
 }
 
@@ -345,7 +404,10 @@ function scanStream(
       classifyUnexpected(fields, record, { ...where, eventId }, x, flag);
       continue;
     }
-    occurrences.set(eventId, [...(occurrences.get(eventId) ?? []), { record, seq: seqOf(record) }]);
+    const tc = fields['time_created'];
+    const tcMs = parseUtcInstant(tc);
+    const time = Number.isNaN(tcMs) ? JSON.stringify(tc ?? null) : tcMs;
+    occurrences.set(eventId, [...(occurrences.get(eventId) ?? []), { record, seq: seqOf(record), time }]);
     const ctx = { ...where, eventId, messageId: ref.entry.messageId, index: ref.index };
     checkContent(fields, record, ref, ctx, options, flag);
   }
@@ -356,6 +418,7 @@ interface Deliveries {
   delivered: number;
   duplicateRecords: number;
   latencies: number[];
+  judged: number;
 }
 
 /** Per valid submission: each event delivered (once, or flagged), all on one shard, in order. */
@@ -368,12 +431,15 @@ function judgeSubmission(
 ): void {
   const firsts: { index: number; first: Occurrence }[] = [];
   const entryShards = new Set<string>();
+  let inFlight = 0;
   entry.events.forEach((_, index) => {
     const id = entry.eventIds[index] ?? expectedEventId(entry.messageId, index);
     const occ = occurrences.get(id) ?? [];
     if (occ.length === 0) {
       const missing = { messageId: entry.messageId, index, eventId: id, deviceId: entry.deviceId };
-      flag(mayStillBeQueued(entry, options.inFlightSince) ? 'in_flight' : 'lost', { ...missing, sentAt: entry.sentAt });
+      const queued = mayStillBeQueued(entry, options.inFlightSince);
+      if (queued) inFlight++;
+      flag(queued ? 'in_flight' : 'lost', { ...missing, sentAt: entry.sentAt });
       return;
     }
     tally.delivered++;
@@ -391,11 +457,45 @@ function judgeSubmission(
       tally.latencies.push(first.record.arrivalTime.getTime() - sentAtMs);
     }
   });
+  // A submission whose every event may still be queued was not judged at all; one without events, once it is old enough.
+  const waiting =
+    entry.events.length === 0 ? mayStillBeQueued(entry, options.inFlightSince) : inFlight === entry.events.length;
+  if (!waiting) tally.judged++;
+  checkOneTimePerDelivery(entry, occurrences, flag);
   if (entryShards.size > 1) {
     flag('split_shards', { messageId: entry.messageId, shards: [...entryShards] });
     return;
   }
   checkOrder(entry, firsts, flag);
+}
+
+/**
+ * One processing time per delivery (docs/contract.md#output, G3): every delivery publishes from the submission's first
+ * event on (G2 order), so each delivery's time appears on a copy of event 0, and any other event's time must be one of
+ * those. Without duplicates that means one time for the whole submission; a redelivered copy may bring a later one.
+ */
+function checkOneTimePerDelivery(entry: ValidEntry, occurrences: Map<string, Occurrence[]>, flag: Flag): void {
+  const idOf = (index: number): string => entry.eventIds[index] ?? expectedEventId(entry.messageId, index);
+  const deliveryTimes = new Set((occurrences.get(idOf(0)) ?? []).map((o) => o.time));
+  // Event 0 lost: flagged already, and nothing left to tell the deliveries apart by.
+  if (deliveryTimes.size === 0) return;
+  for (let index = 1; index < entry.events.length; index++) {
+    for (const o of occurrences.get(idOf(index)) ?? []) {
+      if (deliveryTimes.has(o.time)) continue;
+      flag('bad_time_created', {
+        messageId: entry.messageId,
+        index,
+        shardId: o.record.shardId,
+        sequenceNumber: o.record.sequenceNumber,
+        reason: 'not the time of any delivery of the submission (no copy of its first event has it)',
+      });
+    }
+  }
+}
+
+/** Broken submissions are judged by the leak check, unless they may still be waiting in the queue (in-flight mode). */
+function judgedBroken(submissions: readonly SubmissionEntry[], options: JudgeOptions): number {
+  return submissions.filter((s) => s.status === 'broken' && !mayStillBeQueued(s, options.inFlightSince)).length;
 }
 
 function checkOrder(entry: ValidEntry, firsts: { index: number; first: Occurrence }[], flag: Flag): void {
@@ -446,14 +546,20 @@ export function judge(
   const { checks, flag } = newChecks();
   const x = expectationsOf(submissions, flag);
   const occurrences = scanStream(records, x, options, flag);
-  const tally: Deliveries = { delivered: 0, duplicateRecords: 0, latencies: [] };
+  const tally: Deliveries = { delivered: 0, duplicateRecords: 0, latencies: [], judged: 0 };
   for (const entry of x.valid) judgeSubmission(entry, occurrences, options, tally, flag);
+  const judgedSubmissions = tally.judged + judgedBroken(submissions, options);
+  // Zero submissions judged proves nothing about the stream: an empty manifest or everything still in flight.
+  if (judgedSubmissions === 0) flag('nothing_judged', { submissions: submissions.length });
+  const incomplete = options.incompleteShards ?? [];
+  if (incomplete.length > 0) flag('stream_read_incomplete', { shards: [...incomplete] }, incomplete.length);
   checkQueues(options, flag);
   markViolations(checks, options);
   return {
     ok: CHECKS.every((c) => !checks[c].violation),
     counts: {
       submissions: submissions.length,
+      judgedSubmissions,
       validSubmissions: x.valid.length,
       brokenSubmissions: submissions.length - x.valid.length,
       expectedEvents: x.expectedEvents,
@@ -472,7 +578,7 @@ export function formatReport(report: JudgeReport): string {
   const lines: string[] = [];
   const c = report.counts;
   lines.push(
-    `submissions ${c.submissions} (valid ${c.validSubmissions}, broken ${c.brokenSubmissions})  expected events ${c.expectedEvents}`,
+    `submissions ${c.submissions} (valid ${c.validSubmissions}, broken ${c.brokenSubmissions}, judged ${c.judgedSubmissions})  expected events ${c.expectedEvents}`,
     `records ${c.records} on ${c.shards} shard(s)  delivered events ${c.deliveredEvents}  duplicate records ${c.duplicateRecords}`,
   );
   const l = report.latencyMs;

@@ -24,7 +24,10 @@ export interface ReadOptions {
   since?: Date;
   /** GetRecords Limit (max 10,000). */
   limit?: number;
-  /** Empty GetRecords answers tolerated on one shard while MillisBehindLatest stays > 0, per poll. */
+  /**
+   * Empty GetRecords answers tolerated on one shard while MillisBehindLatest stays > 0, per poll. When they run out the
+   * shard is left unread to its tip and the read is incomplete (see StreamReader.incompleteShards).
+   */
   maxEmptyReadsBehind?: number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -36,6 +39,23 @@ interface ShardState {
   lastSequenceNumber?: string;
   /** Closed (its ending sequence number set) and read to its end: nothing more can ever arrive. */
   exhausted: boolean;
+  /** The last poll gave up on it while Kinesis still reported it behind the tip: records may be missing. */
+  behind: boolean;
+}
+
+/** readAllRecords gave up on a shard still behind its tip: a verdict on these records could miss some. */
+export class IncompleteStreamReadError extends Error {
+  override readonly name = 'IncompleteStreamReadError';
+  constructor(
+    readonly shards: readonly string[],
+    /** What was read, for a diagnosis; never for a verdict. */
+    readonly records: readonly StreamRecord[],
+  ) {
+    super(
+      `stream read incomplete: shard(s) ${shards.join(', ')} still behind the tip after the tolerated empty reads ` +
+        `(${records.length} records read); a verdict on them could pass with events missing`,
+    );
+  }
 }
 
 function errorName(err: unknown): string {
@@ -63,6 +83,7 @@ export class StreamReader {
           shardId: shard.ShardId ?? '',
           ...(shard.ParentShardId ? { parentShardId: shard.ParentShardId } : {}),
           exhausted: false,
+          behind: false,
         });
       }
     }
@@ -77,6 +98,15 @@ export class StreamReader {
 
   shardIds(): string[] {
     return [...this.shards.keys()];
+  }
+
+  /**
+   * Shards the last poll left while Kinesis still reported them behind the tip (MillisBehindLatest > 0 after
+   * maxEmptyReadsBehind empty answers): until a later poll reads them to the tip, what `records` holds may be missing
+   * records, and no verdict built on it may pass.
+   */
+  incompleteShards(): string[] {
+    return [...this.shards.values()].filter((s) => s.behind).map((s) => s.shardId);
   }
 
   private orderedShards(): ShardState[] {
@@ -124,6 +154,7 @@ export class StreamReader {
   private async readShard(state: ShardState): Promise<StreamRecord[]> {
     const out: StreamRecord[] = [];
     let emptyBehind = 0;
+    state.behind = false;
     for (;;) {
       state.iterator ??= await this.iteratorFor(state);
       if (!state.iterator) {
@@ -168,7 +199,10 @@ export class StreamReader {
       }
       // Caught up: an empty answer at the tip. Kinesis may also answer empty while behind (sparse shards).
       if ((page.MillisBehindLatest ?? 0) === 0) return out;
-      if (++emptyBehind > (this.options.maxEmptyReadsBehind ?? 20)) return out;
+      if (++emptyBehind > (this.options.maxEmptyReadsBehind ?? 20)) {
+        state.behind = true;
+        return out;
+      }
       await this.sleep(50);
     }
   }
@@ -187,7 +221,11 @@ export class StreamReader {
   }
 }
 
-/** Every record currently on the stream (or since `opts.since`), all shards, each read until caught up. */
+/**
+ * Every record currently on the stream (or since `opts.since`), all shards, each read until caught up. Throws
+ * IncompleteStreamReadError when a shard could not be read to its tip: its callers judge the records, and a verdict on
+ * a partial read must fail, not pass.
+ */
 export async function readAllRecords(
   kinesis: KinesisClient,
   streamName: string,
@@ -195,5 +233,7 @@ export async function readAllRecords(
 ): Promise<StreamRecord[]> {
   const reader = new StreamReader(kinesis, streamName, opts);
   await reader.poll();
+  const incomplete = reader.incompleteShards();
+  if (incomplete.length > 0) throw new IncompleteStreamReadError(incomplete, reader.records);
   return reader.records;
 }

@@ -19,6 +19,8 @@ export interface WaitOptions extends ReadOptions {
 
 export interface WaitOutcome {
   records: StreamRecord[];
+  /** Shards the last poll could not read to their tip (StreamReader.incompleteShards): the judge fails on them. */
+  incompleteShards: string[];
   queue: QueueDepth | undefined;
   timedOut: boolean;
   elapsedMs: number;
@@ -37,12 +39,13 @@ export async function waitForSettled(kinesis: KinesisClient, streamName: string,
     const queue = o.sqs && o.queueUrl ? await readQueueDepth(o.sqs, o.queueUrl) : undefined;
     o.onPoll?.({ records: reader.records.length, queue, elapsedMs: now - started });
     const drained = queue === undefined || isDrained(queue);
-    if (!o.wait) return { records: reader.records, queue, timedOut: false, elapsedMs: now - started };
-    if (drained && now - lastGrowth >= o.settleMs) {
-      return { records: reader.records, queue, timedOut: false, elapsedMs: now - started };
-    }
-    if (now - started >= o.timeoutMs)
-      return { records: reader.records, queue, timedOut: true, elapsedMs: now - started };
+    const incompleteShards = reader.incompleteShards();
+    const outcome = { records: reader.records, incompleteShards, queue, elapsedMs: now - started };
+    if (!o.wait) return { ...outcome, timedOut: false };
+    // A shard still behind its tip has not stopped growing for the reader: keep polling, it resumes where it stopped.
+    if (drained && incompleteShards.length === 0 && now - lastGrowth >= o.settleMs)
+      return { ...outcome, timedOut: false };
+    if (now - started >= o.timeoutMs) return { ...outcome, timedOut: true };
     await pause(o.pollIntervalMs);
   }
 }

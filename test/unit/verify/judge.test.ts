@@ -114,8 +114,12 @@ describe('judge', () => {
     // msg-2 was sent a second later and its events arrived 100 ms after it: only they count once msg-1 is warm-up.
     const later = new Date(Date.parse(SENT_AT) + 1000).toISOString();
     const entries = manifest.map((e) => (e.messageId === 'msg-2' ? { ...e, sentAt: later } : e));
+    // Processed 50 ms after the send, so time_created lies between the send and the arrival.
+    const processed = new Date(Date.parse(later) + 50).toISOString();
     const records = cleanStream().map((r) =>
-      r.partitionKey === DEVICE_B ? { ...r, arrivalTime: new Date(Date.parse(later) + 100) } : r,
+      r.partitionKey === DEVICE_B
+        ? { ...r, data: r.data.replace(PROCESSED_AT, processed), arrivalTime: new Date(Date.parse(later) + 100) }
+        : r,
     );
     const all = judge(entries, records);
     const measured = judge(entries, records, { latencySentFromMs: Date.parse(later) });
@@ -323,6 +327,131 @@ describe('judge', () => {
       data: JSON.stringify({ type: 'new_process', cmdl: 'zzz', user: 'q', event_id: expectedEventId('msg-1', 3) }),
     };
     expect(failing(judge(manifest, [...cleanStream(), extra]))).toEqual(['extra_event']);
+  });
+
+  describe('time_created: a real instant between the send and the arrival, one per delivery', () => {
+    const at = (ms: number): string => new Date(Date.parse(SENT_AT) + ms).toISOString();
+
+    it('catches a time_created later than the record arrived on the stream, beyond the clock margin', () => {
+      // cleanStream's records arrive 31.5 s after the send; this one claims to be processed 40 s after it.
+      const late = mutate(cleanStream(), 0, (f) => (f['time_created'] = at(40_000)));
+      const report = judge(manifest, late);
+      expect(failing(report)).toEqual(['bad_time_created']);
+      expect(report.checks.bad_time_created.examples).toContainEqual(
+        expect.objectContaining({ reason: 'after its arrival on the stream', index: 0 }),
+      );
+      // The other events of the delivery keep the first time: the margin covers the arrival, not that difference.
+      const wholeDelivery = cleanStream().map((r) =>
+        r.partitionKey === DEVICE_A ? { ...r, data: r.data.replace(PROCESSED_AT, at(31_900)) } : r,
+      );
+      expect(failing(judge(manifest, wholeDelivery))).toEqual(['bad_time_created']);
+      expect(judge(manifest, wholeDelivery, { clockSkewMs: 500 }).ok).toBe(true);
+    });
+
+    it('catches a date that does not exist even where Date.parse rolls it over into the window', () => {
+      // 2026-11-31 is read by V8 as 2026-12-01: between this send and this arrival.
+      const entry: ValidEntry = {
+        ...validEntry('msg-dec', DEVICE_A, [{ type: 'new_process', cmdl: 'a', user: 'b' }]),
+        sentAt: '2026-12-01T00:00:00.000Z',
+      };
+      const record = (timeCreated: string): StreamRecord => ({
+        shardId: 'shardId-000000000000',
+        sequenceNumber: '1000',
+        partitionKey: DEVICE_A,
+        data: JSON.stringify({ ...entry.events[0], event_id: entry.eventIds[0], time_created: timeCreated }),
+        arrivalTime: new Date('2026-12-01T00:00:02.000Z'),
+      });
+      expect(judge([entry], [record('2026-12-01T00:00:01.000Z')]).ok).toBe(true);
+      const report = judge([entry], [record('2026-11-31T00:00:01.000Z')]);
+      expect(failing(report)).toEqual(['bad_time_created']);
+      expect(report.checks.bad_time_created.examples[0]).toMatchObject({
+        reason: 'not a calendar instant in ISO 8601 UTC with Z',
+      });
+    });
+
+    it('catches two times among the events of one delivery', () => {
+      // Event 1 of msg-1 stamped 100 ms later than its siblings: within the send and the arrival, but a second time.
+      const report = judge(
+        manifest,
+        mutate(cleanStream(), 1, (f) => (f['time_created'] = at(31_223))),
+      );
+      expect(failing(report)).toEqual(['bad_time_created']);
+      expect(report.checks.bad_time_created.examples[0]).toMatchObject({ messageId: 'msg-1', index: 1 });
+    });
+
+    it('allows a redelivered copy a later time, also when the redelivery stopped part way', () => {
+      const records = cleanStream();
+      const redelivered = records
+        .filter((r) => r.partitionKey === DEVICE_A)
+        .slice(0, 2)
+        .map((r, i) => ({
+          ...r,
+          sequenceNumber: `4960000000000000000000000000000000000000900${i}`,
+          data: r.data.replace(PROCESSED_AT, at(31_300)),
+          arrivalTime: new Date(Date.parse(SENT_AT) + 31_400),
+        }));
+      const report = judge(manifest, [...records, ...redelivered], { allowDuplicates: true });
+      expect(failing(report)).toEqual([]);
+      expect(report.checks.duplicate_same_id.count).toBe(2);
+    });
+
+    it('catches a copy whose time no copy of the first event has (not one time per delivery)', () => {
+      const records = cleanStream();
+      const last = records[2];
+      if (!last) throw new Error('fixture');
+      records.push({
+        ...last,
+        sequenceNumber: '49600000000000000000000000000000000000009999',
+        data: last.data.replace(PROCESSED_AT, at(31_300)),
+      });
+      expect(failing(judge(manifest, records, { allowDuplicates: true }))).toEqual(['bad_time_created']);
+    });
+  });
+
+  describe('nothing judged is no pass', () => {
+    it('fails on an empty manifest', () => {
+      const report = judge([], []);
+      expect(failing(report)).toEqual(['nothing_judged']);
+      expect(report.ok).toBe(false);
+      expect(report.counts.judgedSubmissions).toBe(0);
+    });
+
+    it('fails when every submission may still be in flight, and judges those old enough', () => {
+      const stillQueued = judge(manifest, [], { inFlightSince: new Date(Date.parse(SENT_AT) - 1000) });
+      expect(failing(stillQueued)).toEqual(['nothing_judged']);
+      expect(stillQueued.checks.in_flight.count).toBe(5);
+      const judged = judge(manifest, cleanStream(), { inFlightSince: new Date(Date.parse(SENT_AT) - 1000) });
+      expect(judged.ok).toBe(true);
+      // msg-1 and msg-2 are on the stream; msg-3 (no events) and the broken one may still wait in the queue.
+      expect(judged.counts.judgedSubmissions).toBe(2);
+    });
+
+    it('judges a manifest of broken submissions only (the leak check)', () => {
+      const report = judge([brokenEntry('msg-bad')], []);
+      expect(report.ok).toBe(true);
+      expect(report.counts.judgedSubmissions).toBe(1);
+    });
+  });
+
+  it('with allowUnexpected, still fails a copy of an expected event under another event_id', () => {
+    const records = cleanStream();
+    const copy = records[0];
+    if (!copy) throw new Error('fixture');
+    const fields = JSON.parse(copy.data) as Record<string, unknown>;
+    records.push({
+      ...copy,
+      sequenceNumber: '49600000000000000000000000000000000000009999',
+      data: JSON.stringify({ ...fields, event_id: '0d9b3f5e-5d0c-4c59-9a7e-5b8a2c1f0e11' }),
+    });
+    const report = judge(manifest, records, { allowUnexpected: true, allowDuplicates: true });
+    expect(failing(report)).toEqual(['duplicate_different_id']);
+    expect(report.ok).toBe(false);
+  });
+
+  it('fails a verdict on a stream read that gave up on a shard', () => {
+    const report = judge(manifest, cleanStream(), { incompleteShards: ['shardId-000000000001'] });
+    expect(failing(report)).toEqual(['stream_read_incomplete']);
+    expect(report.ok).toBe(false);
   });
 
   it('fails when the queue is not empty', () => {

@@ -7,7 +7,10 @@ import {
   type GetShardIteratorCommandOutput,
   type ListShardsCommandOutput,
 } from '@aws-sdk/client-kinesis';
-import { StreamReader, readAllRecords } from '../../../tools/verify/stream-reader';
+import { scriptedKinesis, type ScriptedRecord } from '../../helpers/scripted-kinesis';
+import { judge } from '../../../tools/verify/judge';
+import { IncompleteStreamReadError, StreamReader, readAllRecords } from '../../../tools/verify/stream-reader';
+import { waitForSettled } from '../../../tools/verify/wait';
 
 // A scripted Kinesis: two ListShards pages (a closed parent, its child, and one more), iterators as `shard@pos`.
 function fakeKinesis(opts: { expireOnce?: boolean; laterRecords?: boolean } = {}): {
@@ -130,5 +133,62 @@ describe('stream reader', () => {
     expect(reader.records).toHaveLength(4);
     // The closed parent is not read again.
     expect(calls.filter((c) => c.startsWith('GetRecords shardId-0'))).toHaveLength(2);
+  });
+});
+
+describe('stream reader on a shard still behind its tip', () => {
+  const record = (seq: string): ScriptedRecord => ({
+    sequenceNumber: seq,
+    partitionKey: 'pk',
+    data: `{"seq":"${seq}"}`,
+    arrivalTime: new Date(0),
+  });
+  const stream = (): Record<string, ScriptedRecord[]> => ({
+    'shardId-0': [record('100')],
+    'shardId-1': [record('200'), record('300')],
+  });
+  const noSleep = { sleep: () => Promise.resolve() };
+
+  it('marks the read incomplete when Kinesis keeps answering empty while reporting the shard behind', async () => {
+    const { client } = scriptedKinesis(stream(), { lagging: { 'shardId-1': Infinity } });
+    const reader = new StreamReader(client, 'events', noSleep);
+    await reader.poll();
+    // Before: it returned as if done, and a verdict on the one record it had could pass.
+    expect(reader.records.map((r) => r.sequenceNumber)).toEqual(['100']);
+    expect(reader.incompleteShards()).toEqual(['shardId-1']);
+  });
+
+  it('clears the mark once a later poll reads the shard to its tip', async () => {
+    const { client } = scriptedKinesis(stream(), { lagging: { 'shardId-1': 25 } });
+    const reader = new StreamReader(client, 'events', noSleep);
+    await reader.poll();
+    expect(reader.incompleteShards()).toEqual(['shardId-1']);
+    await reader.poll();
+    expect(reader.incompleteShards()).toEqual([]);
+    expect(reader.records.map((r) => r.sequenceNumber)).toEqual(['100', '200', '300']);
+  });
+
+  it('readAllRecords refuses to return an incomplete read', async () => {
+    const { client } = scriptedKinesis(stream(), { lagging: { 'shardId-1': Infinity } });
+    const read = readAllRecords(client, 'events', noSleep);
+    await expect(read).rejects.toThrow(IncompleteStreamReadError);
+    await expect(read).rejects.toMatchObject({ shards: ['shardId-1'] });
+    const { client: caughtUp } = scriptedKinesis(stream());
+    await expect(readAllRecords(caughtUp, 'events', noSleep)).resolves.toHaveLength(3);
+  });
+
+  it('the verifier waits for the shard instead of settling on a partial read, and fails on one it never read', async () => {
+    const options = { wait: true, timeoutMs: 60_000, settleMs: 0, pollIntervalMs: 0, ...noSleep };
+    const late = scriptedKinesis(stream(), { lagging: { 'shardId-1': 30 } });
+    const settled = await waitForSettled(late.client, 'events', options);
+    expect(settled).toMatchObject({ timedOut: false, incompleteShards: [] });
+    expect(settled.records).toHaveLength(3);
+
+    const never = scriptedKinesis(stream(), { lagging: { 'shardId-1': Infinity } });
+    const once = await waitForSettled(never.client, 'events', { ...options, wait: false });
+    expect(once.incompleteShards).toEqual(['shardId-1']);
+    const report = judge([], once.records, { incompleteShards: once.incompleteShards });
+    expect(report.ok).toBe(false);
+    expect(report.checks.stream_read_incomplete).toMatchObject({ count: 1, violation: true });
   });
 });
