@@ -22,7 +22,7 @@ import { createKinesisClient, createSqsClient, readAwsEnv } from '../fleet/aws';
 import type { PlannedSubmission } from '../fleet/generate';
 import { expectedEvents, planLargeLoad, planLoad, preload, verifyRun, verifyWithClock } from './load';
 import { runRawLoop } from './raw-loop';
-import { ratioLines, renderConsoleTable, renderMarkdown, renderSvg, tableRows } from './render';
+import { ratioLines, renderConsoleTable, renderMarkdown, renderSvg, tableRows, verifiedRatio } from './render';
 import { prepareSinkLoad, runSink } from './sink';
 import {
   ArrivalClock,
@@ -35,7 +35,7 @@ import {
   type BenchResources,
 } from './stack';
 import { pairRatios } from './pairs';
-import { median, ratio } from './stats';
+import { median } from './stats';
 import { runSteady } from './steady';
 import { productClients, runTemporalBacklog, type TemporalContext } from './temporal-run';
 import type { BenchReport, ConfigResult, SteadyResult } from './types';
@@ -564,9 +564,10 @@ function buildReport(plan: BenchPlan, stack: OpenStack, m: Measured): BenchRepor
       best: best?.name ?? null,
       vsRaw: vsRawPairs.length > 0 ? median(vsRawPairs) : null,
       vsRawPairs,
-      vsSink: best ? ratio(best.eventsPerSec, sink?.eventsPerSec) : null,
-      rawVsSink: raw ? ratio(raw.eventsPerSec, sink?.eventsPerSec) : null,
-      ...(large ? { largeVsOrdinary: ratio(large.large.eventsPerSec, large.ordinary.eventsPerSec) } : {}),
+      // A configuration that failed verification has figures but no ratio (verifiedRatio).
+      vsSink: best ? verifiedRatio(best, sink) : null,
+      rawVsSink: raw ? verifiedRatio(raw, sink) : null,
+      ...(large ? { largeVsOrdinary: verifiedRatio(large.large, large.ordinary) } : {}),
     },
     notes: reportNotes(plan, failedConfigs(m)),
   };

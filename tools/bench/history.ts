@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
+import { z } from 'zod';
 import { actionsPer1000, countActions, historyStats, toNumber, type HistoryEventLike } from './actions';
 
 /** Activities that heartbeat (publish progress, delete progress): their heartbeats are billed actions too. */
@@ -67,10 +69,32 @@ export function summarizeHistories(runs: readonly (readonly HistoryEventLike[])[
   };
 }
 
-/** PutRecords requests made by the publish activities, read from their results in history. */
-export function putRecordsRequestsOf(runs: readonly (readonly HistoryEventLike[])[]): number {
+/** A count the benchmark needs could not be read from a history: the figure would be wrong, so the run has none. */
+export class HistoryPayloadError extends Error {
+  override readonly name = 'HistoryPayloadError';
+}
+
+/** A history payload as the worker wrote it: through the project's codecs (src/codec), decoded in reverse order. */
+async function decodePayload(payload: Payload, codecs: readonly PayloadCodec[]): Promise<unknown> {
+  let payloads = [payload];
+  for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
+  const [decoded] = payloads;
+  if (!decoded) throw new HistoryPayloadError('a codec returned no payload');
+  return defaultPayloadConverter.fromPayload(decoded);
+}
+
+const publishResultSchema = z.object({ putRecordsRequests: z.number().int().min(0) });
+
+/**
+ * PutRecords requests made by the publish activities, read from their results in history. The results are compressed
+ * and encrypted (G8), so they are decoded with `codecs`, the ones the workers use (the benchmark client's
+ * `options.loadedDataConverter.payloadCodecs`). A result that cannot be decoded, or has no count, is an error, never a 0.
+ */
+export async function putRecordsRequestsOf(
+  runs: readonly (readonly HistoryEventLike[])[],
+  codecs: readonly PayloadCodec[],
+): Promise<number> {
   let total = 0;
-  const decoder = new TextDecoder();
   for (const events of runs) {
     const publishIds = new Set<number>();
     for (const e of events) {
@@ -79,18 +103,21 @@ export function putRecordsRequestsOf(runs: readonly (readonly HistoryEventLike[]
         publishIds.add(toNumber(e.eventId));
       }
       const done = e.activityTaskCompletedEventAttributes;
-      if (done && publishIds.has(toNumber(done.scheduledEventId))) {
-        const data = done.result?.payloads?.[0]?.data;
-        if (!data) continue;
-        try {
-          const parsed: unknown = JSON.parse(decoder.decode(data));
-          if (typeof parsed === 'object' && parsed !== null && 'putRecordsRequests' in parsed) {
-            total += Number(parsed.putRecordsRequests) || 0;
-          }
-        } catch {
-          // A payload that is not JSON (another converter) simply is not counted.
-        }
+      if (!done || !publishIds.has(toNumber(done.scheduledEventId))) continue;
+      const where = `publishEvents result (scheduled as event ${toNumber(done.scheduledEventId)})`;
+      const payload = done.result?.payloads?.[0];
+      if (!payload) throw new HistoryPayloadError(`${where}: no payload`);
+      let value: unknown;
+      try {
+        value = await decodePayload(payload, codecs);
+      } catch (err) {
+        throw new HistoryPayloadError(
+          `${where} cannot be decoded: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
+      const parsed = publishResultSchema.safeParse(value);
+      if (!parsed.success) throw new HistoryPayloadError(`${where} has no putRecordsRequests count`);
+      total += parsed.data.putRecordsRequests;
     }
   }
   return total;

@@ -14,14 +14,7 @@ import {
 } from '../fleet/generate';
 import type { SubmissionEntry } from '../fleet/manifest';
 import { sendSubmissions, toManifestEntry, type SendResult } from '../fleet/send';
-import {
-  formatReport,
-  judge,
-  readAllRecords,
-  readQueueDepth,
-  summarizeLatencies,
-  type LatencySummary,
-} from '../verify';
+import { formatReport, judge, readQueueDepth, StreamReader, summarizeLatencies, type LatencySummary } from '../verify';
 import type { StreamRecord } from '../verify/stream-reader';
 import type { ArrivalClock } from './stack';
 import type { VerifyFigures } from './types';
@@ -110,9 +103,14 @@ export async function verifyRun(
   arrivalOffsetMs = 0,
   /** Steady mode: latency against the tailer's first-readable times, for submissions sent after the warm-up. */
   wallClock?: WallClockLatency,
+  /** How far the corrected arrival times may be off: the judge's margin for "time_created not after the arrival". */
+  clockSkewMs = 0,
 ): Promise<{ figures: VerifyFigures; latency: LatencySummary | null; tailer?: TailerFigures }> {
   const readableAt = wallClock?.readableAt;
-  const onStream = (await readAllRecords(clients.kinesis, streamName)).map((r) =>
+  // The reader, not readAllRecords: a shard it could not read to its tip goes to the judge, which fails the run on it.
+  const reader = new StreamReader(clients.kinesis, streamName);
+  await reader.poll();
+  const onStream = reader.records.map((r) =>
     r.arrivalTime ? { ...r, arrivalTime: new Date(r.arrivalTime.getTime() - arrivalOffsetMs) } : r,
   );
   const records = readableAt ? onStream.map((r) => stampedWith(r, readableAt.get(recordKey(r)))) : onStream;
@@ -120,27 +118,36 @@ export async function verifyRun(
   const report = judge(submissions, records, {
     ...(wallClock ? { latencySentFromMs: wallClock.sentFromMs } : {}),
     ...(depth ? { queue: { visible: depth.visible, notVisible: depth.notVisible, delayed: depth.delayed } } : {}),
+    incompleteShards: reader.incompleteShards(),
+    clockSkewMs,
   });
-  const failed = Object.entries(report.checks)
-    .filter(([, c]) => c.violation)
-    .map(([code, c]) => `${code}=${c.count}`);
+  // Steady mode's latency is send → first read by the tailer: a record it never saw would simply be left out of the
+  // percentiles (the slowest ones, most likely), so a missed record fails the run instead.
+  const missed = readableAt ? onStream.filter((r) => !readableAt.has(recordKey(r))).length : 0;
+  const failed = [
+    ...Object.entries(report.checks)
+      .filter(([, c]) => c.violation)
+      .map(([code, c]) => `${code}=${c.count}`),
+    ...(missed > 0 ? [`tailer_missed=${missed}`] : []),
+  ];
   const c = report.counts;
   return {
     figures: {
-      ok: report.ok,
+      ok: report.ok && missed === 0,
       deliveredEvents: c.deliveredEvents,
       expectedEvents: c.expectedEvents,
       duplicates: c.duplicateRecords,
-      detail: report.ok
-        ? `PASS: ${c.deliveredEvents}/${c.expectedEvents} events, ${c.records} records on ${c.shards} shards, queue empty`
-        : `FAIL: ${failed.join(', ')}\n${formatReport(report)}`,
+      detail:
+        failed.length === 0
+          ? `PASS: ${c.deliveredEvents}/${c.expectedEvents} events, ${c.records} records on ${c.shards} shards, queue empty`
+          : `FAIL: ${failed.join(', ')}${missed > 0 ? ` (the tailer never saw ${missed} of ${c.records} records: no latency for them)` : ''}\n${formatReport(report)}`,
     },
     latency: report.latencyMs,
     ...(wallClock ? { tailer: tailerFigures(submissions, { onStream, stamped: records }, wallClock) } : {}),
   };
 }
 
-/** A record stamped with the wall-clock time the tailer first read it; one it never saw is left out of the percentiles. */
+/** A record stamped with the wall-clock time the tailer first read it; one it never saw fails the run (verifyRun). */
 function stampedWith(r: StreamRecord, seenAtMs: number | undefined): StreamRecord {
   const { shardId, sequenceNumber, partitionKey, data } = r;
   const unstamped: StreamRecord = { shardId, sequenceNumber, partitionKey, data };
@@ -181,6 +188,9 @@ function tailerFigures(
   };
 }
 
+/** What one arrival-clock probe may be off by: the emulator stamps the record somewhere inside the request's round trip. */
+const ARRIVAL_PROBE_MARGIN_MS = 100;
+
 /**
  * Reads the emulator clock again and verifies the stream with the mean of the offsets before and after the run
  * (kinesis-local stamps arrivals with its own clock, see ArrivalClock).
@@ -200,6 +210,9 @@ export async function verifyWithClock(
     target.queueUrl,
     (clockBeforeMs + clockAfterMs) / 2,
     wallClock,
+    // The mean offset is off by up to half the drift over the run, and each probe by where in its round trip the
+    // emulator stamped it.
+    Math.ceil(Math.abs(clockAfterMs - clockBeforeMs) / 2) + ARRIVAL_PROBE_MARGIN_MS,
   );
   return { ...verified, clockOffsetMs: { before: clockBeforeMs, after: clockAfterMs } };
 }

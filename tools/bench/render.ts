@@ -8,6 +8,20 @@ const fmt = (n: number | null | undefined, digits = 0): string =>
 
 const fmtRatio = (n: number | null): string => (n === null ? '–' : `${n.toFixed(2)}×`);
 
+/**
+ * a's events/s over b's, or null when either failed verification (or b is absent): a fast wrong answer is no result,
+ * and neither is a comparison with one.
+ */
+export function verifiedRatio(a: ConfigResult, b: ConfigResult | undefined): number | null {
+  return a.verify.ok && b?.verify.ok === true ? ratio(a.eventsPerSec, b.eventsPerSec) : null;
+}
+
+/** A table cell comparing c with a baseline: a ratio only when both verified. */
+function ratioCell(c: ConfigResult, baseline: ConfigResult | undefined): string {
+  if (!baseline || baseline === c) return '–';
+  return c.verify.ok && baseline.verify.ok ? fmtRatio(verifiedRatio(c, baseline)) : 'unverified';
+}
+
 export function tableRows(report: BenchReport): string[][] {
   const raw = report.backlog.find((c) => c.kind === 'raw');
   const sink = report.backlog.find((c) => c.kind === 'sink');
@@ -40,8 +54,8 @@ export function tableRows(report: BenchReport): string[][] {
     c.kind === 'temporal' ? String(c.workers) : '–',
     fmt(c.submissionsPerSec, 1),
     fmt(c.eventsPerSec, 0),
-    fmtRatio(c.kind !== 'raw' ? ratio(c.eventsPerSec, rawBeside(c)?.eventsPerSec) : null),
-    fmtRatio(sink && sink !== c ? c.eventsPerSec / sink.eventsPerSec : null),
+    c.kind !== 'raw' ? ratioCell(c, rawBeside(c)) : '–',
+    ratioCell(c, sink),
     fmt(c.latencyMs?.p50),
     fmt(c.latencyMs?.p95),
     fmt(c.latencyMs?.p99),

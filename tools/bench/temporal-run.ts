@@ -142,7 +142,9 @@ export async function runTemporalBacklog(
       clockOffsetMs,
       // One worker: the requests its batcher sent; two: the publish results' own count (the second worker's batcher
       // is in another process).
-      putRecordsRequests: second ? putRecordsRequestsOf(runs) : batcher.stats().requests,
+      putRecordsRequests: second
+        ? await putRecordsRequestsOf(runs, ctx.client.options.loadedDataConverter.payloadCodecs)
+        : batcher.stats().requests,
       verify: figures,
       ...(o.largeMix ? { largeMix: { ...o.largeMix, largeSubmissions: countLarge(planned, o.largeMix) } } : {}),
       temporal: summarizeHistories(runs, events),

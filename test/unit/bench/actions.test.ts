@@ -5,10 +5,12 @@ import {
   historyStats,
   type HistoryEventLike,
 } from '../../../tools/bench/actions';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { putRecordsRequestsOf } from '../../../tools/bench/history';
 
 const at = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
-const payload = (value: unknown) => ({ payloads: [{ data: new TextEncoder().encode(JSON.stringify(value)) }] });
+// As the SDK writes a value without codecs: JSON with its encoding in the metadata.
+const payload = (value: unknown) => ({ payloads: [defaultPayloadConverter.toPayload(value)] });
 
 /** One activity: scheduled, started (attempt n), completed. */
 function activity(
@@ -101,7 +103,7 @@ describe('Temporal actions from histories', () => {
     expect(s.activities.map((a) => a.type)).toEqual(['deleteMessages', 'publishEvents', 'receiveSubmissions']);
   });
 
-  it('reads PutRecords request counts from the publish results', () => {
-    expect(putRecordsRequestsOf([run1, run2])).toBe(7);
+  it('reads PutRecords request counts from the publish results', async () => {
+    await expect(putRecordsRequestsOf([run1, run2], [])).resolves.toBe(7);
   });
 });

@@ -1,4 +1,11 @@
-import { renderConsoleTable, renderMarkdown, renderSvg, tableRows, wrapLabel } from '../../../tools/bench/render';
+import {
+  renderConsoleTable,
+  renderMarkdown,
+  renderSvg,
+  tableRows,
+  verifiedRatio,
+  wrapLabel,
+} from '../../../tools/bench/render';
 import type { BenchReport, ConfigResult } from '../../../tools/bench/types';
 
 function config(partial: Partial<ConfigResult> & Pick<ConfigResult, 'name' | 'kind' | 'eventsPerSec'>): ConfigResult {
@@ -45,13 +52,16 @@ const report: BenchReport = {
 };
 
 describe('bench rendering', () => {
-  it('builds a table with ratios against the raw loop and the sink', () => {
+  it('builds a table with ratios against the raw loop and the sink, none against a failed verification', () => {
     const rows = tableRows(report);
     expect(rows[0]).toContain('vs raw');
     const temporal = rows.find((r) => r[0] === 'temporal 4 lanes');
-    expect(temporal?.[5]).toBe('0.80×');
+    // The raw loop failed verification: its events/s are no baseline.
+    expect(temporal?.[5]).toBe('unverified');
     expect(temporal?.[6]).toBe('0.20×');
-    expect(rows.find((r) => r[0] === 'raw loop')?.at(-1)).toBe('FAIL');
+    const raw = rows.find((r) => r[0] === 'raw loop');
+    expect(raw?.[6]).toBe('unverified');
+    expect(raw?.at(-1)).toBe('FAIL');
     const text = renderConsoleTable(rows);
     expect(text.split('\n')).toHaveLength(4);
   });
@@ -88,6 +98,22 @@ describe('bench rendering', () => {
     expect(svg).toContain('Test CPU &lt;fast&gt; &amp; cheap');
     expect(svg).not.toContain('<fast>');
     expect(svg).toContain('FAILED');
+  });
+});
+
+describe('verifiedRatio', () => {
+  const fast = config({ name: 'temporal', kind: 'temporal', eventsPerSec: 900 });
+  const base = config({ name: 'raw', kind: 'raw', eventsPerSec: 1000 });
+  const failed = { ok: false, deliveredEvents: 1, expectedEvents: 2, duplicates: 0, detail: 'FAIL' };
+
+  it('is the events/s ratio of two verified configurations', () => {
+    expect(verifiedRatio(fast, base)).toBeCloseTo(0.9);
+  });
+
+  it('is no ratio when either side failed verification, or the baseline is missing', () => {
+    expect(verifiedRatio({ ...fast, verify: failed }, base)).toBeNull();
+    expect(verifiedRatio(fast, { ...base, verify: failed })).toBeNull();
+    expect(verifiedRatio(fast, undefined)).toBeNull();
   });
 });
 
