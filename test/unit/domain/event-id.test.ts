@@ -9,10 +9,11 @@ describe('eventIdFor', () => {
     expect(id).toBe(uuidv5('message-1/3', EVENT_ID_NAMESPACE));
   });
 
-  it('is stable across calls (pinned value: changing it breaks downstream deduplication)', () => {
-    expect(eventIdFor('059f36b4-87a3-44ab-83d2-661975830a7d', 0)).toBe(
-      eventIdFor('059f36b4-87a3-44ab-83d2-661975830a7d', 0),
-    );
+  it('is stable across calls (pinned values: changing them breaks downstream deduplication)', () => {
+    // Literals computed once from docs/contract.md (UUIDv5 of "<id>/<index>" in its namespace), not by the code under test.
+    const SQS_MESSAGE_ID = '059f36b4-87a3-44ab-83d2-661975830a7d';
+    const PINNED = '487b2742-3779-5ddd-ab72-02a87226e2c4';
+    expect([eventIdFor(SQS_MESSAGE_ID, 0), eventIdFor(SQS_MESSAGE_ID, 0)]).toEqual([PINNED, PINNED]);
     expect(eventIdFor('abc', 0)).toBe('88139450-be32-50e4-8944-f99de182bc75');
   });
 
