@@ -1,4 +1,4 @@
-import type { Payload } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
@@ -8,7 +8,6 @@ import { dataConverterFor } from '../../src/codec/data-converter';
 import type { PayloadKeySettings } from '../../src/codec/keys';
 import { createCodecServer } from '../../src/codec/server';
 import { codecServerConfigFromEnv } from '../../src/codec/server-config';
-import { toPayload } from '../../tools/bench/sample-payloads';
 
 /**
  * The codec server on a free port, called over real HTTP the way the Web UI and the temporal CLI call it.
@@ -43,6 +42,11 @@ function call(method: string, path: string, headers: Record<string, string>, bod
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** The payload the SDK's default converter writes for a value (JSON, `json/plain`), as a worker writes it. */
+function toPayload(value: unknown): Payload {
+  return defaultPayloadConverter.toPayload(value);
 }
 
 const authorised = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };

@@ -1,9 +1,10 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createActivities } from '../../activities';
+import { createActivities, MessageHold } from '../../activities';
 import { createPutRecordsBatcher, kinesisSender } from '../../activities/put-records-batcher';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { createTestStream, deleteTestStream, emulatorClients, readStream } from '../helpers/aws';
+import { heldMessage, holdBatch } from '../helpers/held-batch';
 import { injectPutRecordsFaults } from '../helpers/kinesis-faults';
 import { runActivity, uniqueName } from '../helpers/temporal';
 
@@ -15,13 +16,19 @@ describe('PutRecords batcher against the Kinesis emulator', () => {
   let sqs: SQSClient;
   let kinesis: KinesisClient;
   let streamName: string;
+  let hold: MessageHold;
 
   beforeEach(async () => {
     ({ sqs, kinesis } = emulatorClients());
     streamName = uniqueName('batcher-s');
     await createTestStream(kinesis, streamName, 2);
+    hold = new MessageHold(
+      { sqs, queueUrl: 'http://unused.invalid/queue' },
+      { maxBytes: 64 * 1024 * 1024, idleReleaseMs: 60_000 },
+    );
   });
   afterEach(async () => {
+    hold.close();
     await deleteTestStream(kinesis, streamName);
   });
 
@@ -45,6 +52,7 @@ describe('PutRecords batcher against the Kinesis emulator', () => {
       limits: DEFAULT_VALIDATION_LIMITS,
       retry: { initialBackoffMs: 1, maxBackoffMs: 5, maxRoundsWithoutProgress: 50 },
       putRecordsBatcher: batcher,
+      hold,
     });
     // Four activities, each with one long submission (one record per round) and two short ones.
     const activities = Array.from({ length: 4 }, (_, a) => [
@@ -52,7 +60,20 @@ describe('PutRecords batcher against the Kinesis emulator', () => {
       { messageId: `short-${a}-0`, partitionKey: `device-${a}`, records: records(`short-${a}-0`, 3) },
       { messageId: `short-${a}-1`, partitionKey: `device-${a + 4}`, records: records(`short-${a}-1`, 2) },
     ]);
-    const results = await Promise.all(activities.map((submissions) => runActivity(publishEvents, [{ submissions }])));
+    // Each activity publishes a batch this worker holds, its submissions already judged (records derived).
+    const batchIds = await Promise.all(
+      activities.map((submissions) =>
+        holdBatch(
+          hold,
+          submissions.map((submission) =>
+            heldMessage(submission.messageId, '', {
+              verdict: { valid: true, submission: { ...submission, sentAtMs: null } },
+            }),
+          ),
+        ),
+      ),
+    );
+    const results = await Promise.all(batchIds.map((batchId) => runActivity(publishEvents, [{ batchId }])));
 
     const expected = activities.flat();
     const total = expected.reduce((sum, s) => sum + s.records.length, 0);

@@ -1,26 +1,21 @@
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { MAX_DETAIL_LENGTH } from '../../src/domain/detail';
+import { heldIds, heldMessage, holdBatch } from '../helpers/held-batch';
+import { activitiesOverSqs, stubbedSqs } from '../helpers/stub-sqs';
 import { runActivity } from '../helpers/temporal';
 
 // Sensors are hostile: what an invalid submission carries must not reach the logs whole (it may hold a stolen token,
 // megabytes of padding or a forged log line). Only a bounded, escaped detail may.
 describe('logs of invalid submissions', () => {
-  it('carry a bounded, escaped detail, never the raw body', async () => {
+  const { sqs } = stubbedSqs('ChangeMessageVisibilityBatchCommand', () => ({ Successful: [], $metadata: {} }));
+  const { validateSubmissions, hold } = activitiesOverSqs(sqs);
+  afterAll(() => hold.close());
+
+  it('carry a bounded, escaped detail, never the raw body; the result (history) carries reason codes only', async () => {
     const entries: LogEntry[] = [];
     const env = new MockActivityEnvironment(undefined, {
       logger: new DefaultLogger('DEBUG', (entry) => entries.push(entry)),
-    });
-    const { validateAndTransform } = createActivities({
-      sqs: new SQSClient({ region: 'us-east-1' }),
-      kinesis: new KinesisClient({ region: 'us-east-1' }),
-      queueUrl: 'http://127.0.0.1:9/000000000000/q',
-      streamName: 's',
-      limits: DEFAULT_VALIDATION_LIMITS,
     });
     const secret = 'AKIAIOSFODNN7EXAMPLE';
     const bodies = [
@@ -42,20 +37,27 @@ describe('logs of invalid submissions', () => {
         events: { new_process: [{ cmdl: `curl -H "Authorization: ${secret}"`, user: 'root' }] },
       }),
     ];
+    const batchId = await holdBatch(
+      hold,
+      bodies.map((body, i) => heldMessage(`m${i}`, body)),
+    );
     const result = await runActivity(
-      validateAndTransform,
-      [
-        {
-          messages: bodies.map((body, i) => ({ messageId: `m${i}`, body, bodyBytes: Buffer.byteLength(body) })),
-          partitionKey: 'device_id',
-          includeProvenance: false,
-          unknownFields: 'reject',
-        },
-      ],
+      validateSubmissions,
+      [{ batchId, partitionKey: 'device_id', includeProvenance: false, unknownFields: 'reject' }],
       env,
     );
 
-    expect(result.invalid.map((m) => m.reason)).toEqual(['unknown_field', 'undecodable_body', 'invalid_uuid']);
+    expect(result).toMatchObject({ valid: 0, invalid: 3, events: 0 });
+    expect(result.invalidSamples).toEqual([
+      { messageId: 'm0', reason: 'unknown_field' },
+      { messageId: 'm1', reason: 'undecodable_body' },
+      { messageId: 'm2', reason: 'invalid_uuid' },
+    ]);
+    // What goes to Temporal's history: counts and codes, no body, no detail (it may quote the body).
+    expect(JSON.stringify(result)).not.toContain(secret);
+    expect(JSON.stringify(result)).not.toContain('forged');
+    // The bodies stay on this worker, with their verdicts, for the drop step's quarantine copy.
+    expect(await heldIds(hold, batchId)).toEqual(['m0', 'm1', 'm2']);
     const dropped = entries.filter((e) => e.message === 'invalid submission dropped');
     expect(dropped).toHaveLength(3);
     for (const entry of dropped) {

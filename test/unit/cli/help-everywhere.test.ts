@@ -34,7 +34,6 @@ const ENTRY_POINTS: Record<string, () => Promise<Runner>> = {
   'src/worker.ts': async () => (await import('../../../src/worker')).runWorkerCli,
   'tools/replay/record-histories.ts': async () =>
     (await import('../../../tools/replay/record-histories')).runRecordHistoriesCli,
-  'tools/bench/codec-bench.ts': async () => (await import('../../../tools/bench/codec-bench')).runCodecBenchCli,
 };
 
 interface TsxScript {

@@ -1,15 +1,85 @@
-import { METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
+import { defaultPayloadConverter, METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
+import type { ReceivedBatch, ValidatedBatch } from '../../../activities/types';
 import { CompressionCodec } from '../../../src/codec/compression-codec';
 import { dataConverterFor } from '../../../src/codec/data-converter';
 import { EncryptionCodec, PayloadDecryptionError } from '../../../src/codec/encryption-codec';
 import type { PayloadKeySettings } from '../../../src/codec/keys';
 import { ENCODING_ENCRYPTED, METADATA_KEY_ID } from '../../../src/codec/metadata';
-import { sampleReceivedBatch, samplePublishRequest, toPayload } from '../../../tools/bench/sample-payloads';
+import {
+  emptyTotals,
+  recordFailure,
+  recordInvalid,
+  recordUnknownFields,
+  type RunSummary,
+} from '../../../workflows/run-summary';
 
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
 const MARKER = 'cmd.exe /c whoami-MARKER-7f3a9c';
+
+/** The payload the SDK's default converter writes for a value (JSON, `json/plain`), as the worker writes it. */
+function toPayload(value: unknown): Payload {
+  return defaultPayloadConverter.toPayload(value);
+}
+
+const messageId = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
+/** What history carries of a receive: the batch's reference and its size, never a body (G8). */
+function sampleReceivedBatch(): ReceivedBatch {
+  return {
+    batchId: '6f1c2d0e-8a4b-4c3d-9e2f-1a2b3c4d5e6f',
+    taskQueue: 'edr-preprocessor/worker-1-4242-1a2b3c4d',
+    messages: 100,
+    bodyBytes: 187_342,
+    redelivered: 2,
+  };
+}
+
+/**
+ * A validate result at its bounds: ten invalid samples and unknown-field paths. The paths are what a sensor named its
+ * fields: `unknownPath` puts sensor-chosen text into history, which the codec must hide like any other.
+ */
+function sampleValidatedBatch(unknownPath = 'sensor_version'): ValidatedBatch {
+  const reasons = ['invalid_json', 'invalid_uuid', 'too_many_events'] as const;
+  return {
+    valid: 90,
+    invalid: 10,
+    events: 412,
+    invalidByReason: { invalid_json: 4, invalid_uuid: 3, too_many_events: 3 },
+    invalidSamples: Array.from({ length: 10 }, (_, i) => ({
+      messageId: messageId(i),
+      reason: reasons[i % 3] ?? 'invalid_json',
+    })),
+    unknownFieldSubmissions: 12,
+    unknownFieldsByPath: Object.fromEntries(
+      Array.from({ length: 16 }, (_, i) => [i === 0 ? unknownPath : `events.new_process[].field_${i}`, 1 + i]),
+    ),
+  };
+}
+
+/** The largest payload a run writes now: its summary with every bounded list full, built by the workflow's helpers. */
+function sampleRunSummary(): RunSummary {
+  const totals = emptyTotals();
+  for (let batch = 0; batch < 40; batch++) {
+    recordInvalid(totals, {
+      byReason: { invalid_json: 2, invalid_uuid: 1 },
+      samples: [0, 1, 2].map((i) => ({ messageId: messageId(batch * 3 + i), reason: 'invalid_json' })),
+    });
+    recordUnknownFields(totals, {
+      submissions: 2,
+      byPath: { [`events.new_process[].field_${batch}`]: 1, sensor_version: 1 },
+    });
+  }
+  for (let i = 0; i < 20; i++) {
+    recordFailure(totals, {
+      stage: 'publish',
+      messages: 10,
+      error: 'PutRecords made no progress in 8 rounds (10 entries failing: ProvisionedThroughputExceededException)',
+    });
+  }
+  return { ...totals, lanes: ['queue-empty', 'queue-empty'], durationMs: 61_234 };
+}
 
 function encrypting(keys: Record<string, Buffer>, activeKeyId: string): PayloadKeySettings {
   return { encrypt: true, keyring: { activeKeyId, keys: new Map(Object.entries(keys)) } };
@@ -45,8 +115,9 @@ describe('payload codec (compression + AES-256-GCM)', () => {
 
   it('round-trips realistic payloads, small ones and empty ones', async () => {
     const originals = [
-      toPayload(sampleReceivedBatch(100)),
-      toPayload(samplePublishRequest(1000)),
+      toPayload(sampleReceivedBatch()),
+      toPayload(sampleValidatedBatch()),
+      toPayload(sampleRunSummary()),
       toPayload('receive 10 messages'),
       toPayload(undefined),
       { metadata: {}, data: new Uint8Array(0) },
@@ -65,9 +136,8 @@ describe('payload codec (compression + AES-256-GCM)', () => {
   });
 
   it('leaves no plaintext in the encoded bytes, not even a short string', async () => {
-    const batch = sampleReceivedBatch(5);
-    const first = batch.messages[0];
-    if (first) first.body = Buffer.from(JSON.stringify({ cmdl: MARKER })).toString('base64');
+    // A sensor's unknown field named after a command line: the path reaches history in the validate result.
+    const batch = sampleValidatedBatch(`events.new_process[].${MARKER}`);
     const originals = [toPayload(MARKER), toPayload({ records: [JSON.stringify({ cmdl: MARKER })] }), toPayload(batch)];
     const bytes = allBytes(await encode(settings, originals));
     expect(bytes.includes(MARKER)).toBe(false);
@@ -83,7 +153,7 @@ describe('payload codec (compression + AES-256-GCM)', () => {
   });
 
   it('rejects a payload with any byte flipped', async () => {
-    const [encoded] = await encode(settings, [toPayload(samplePublishRequest(50))]);
+    const [encoded] = await encode(settings, [toPayload(sampleRunSummary())]);
     const data = Buffer.from(encoded?.data ?? []);
     for (const position of [0, 12, Math.floor(data.length / 2), data.length - 1]) {
       const tampered = Buffer.from(data);
@@ -124,7 +194,7 @@ describe('payload codec (compression + AES-256-GCM)', () => {
       keyring: { activeKeyId: 'a', keys: new Map([['a', keyA]]) },
     };
     const earlier = await encode(settings, [toPayload(MARKER)]);
-    const [now] = await encode(off, [toPayload(samplePublishRequest(50))]);
+    const [now] = await encode(off, [toPayload(sampleRunSummary())]);
     expect(Buffer.from(now?.metadata?.[METADATA_ENCODING_KEY] ?? []).toString()).toBe('binary/brotli');
     expect((await decode(off, earlier)).map(text)).toEqual([JSON.stringify(MARKER)]);
   });
@@ -136,8 +206,8 @@ describe('payload codec (compression + AES-256-GCM)', () => {
 });
 
 describe('compression', () => {
-  it('shrinks a publish input of 1,000 events at least 3x', async () => {
-    const original = toPayload(samplePublishRequest(1000));
+  it('shrinks a run summary with its bounded lists full at least 3x', async () => {
+    const original = toPayload(sampleRunSummary());
     const [compressed] = await new CompressionCodec().encode([original]);
     expect((compressed?.data?.length ?? 0) * 3).toBeLessThan(original.data?.length ?? 0);
   });
