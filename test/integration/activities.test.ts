@@ -227,7 +227,7 @@ describe('activities against the emulators', () => {
 
     expect(full).toMatchObject({ messages: 0, holdFull: true });
     expect(await queueDepth(sqs, queueUrl)).toEqual({ visible: 1, inFlight: 1 });
-    // Deleting (settling) the held message makes room again.
+    // Letting the batch go (deleted, or abandoned) makes room again.
     w.hold.release(first.batchId);
     expect(w.hold.room).toBe(400);
   });
