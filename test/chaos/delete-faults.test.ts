@@ -5,4 +5,7 @@ import { runChaosTest } from './run-chaos-test';
 runChaosTest('delete-faults', (result) => {
   const failedEntries = result.injected.find((i) => i.rule === 'sqsBatchEntries')?.injected ?? 0;
   expect(failedEntries).toBeGreaterThan(20);
+  // Every failed entry was sent again with its receipt handle and accepted (counted by the proxy, tools/chaos).
+  const evidence = Object.fromEntries(result.evidence.map((e) => [e.label, e.value]));
+  expect(evidence['failed DeleteMessageBatch entries retried with their receipt handle']).toBeGreaterThan(0);
 });

@@ -40,13 +40,22 @@ function retriedActivities(result: ChaosResult, types: readonly string[]): numbe
   return types.reduce((sum, type) => sum + (result.activities[type]?.retried ?? 0), 0);
 }
 
-export const putRecordsPartialFailures: Scenario = {
-  name: 'putrecords-faults',
-  title: '20 % of PutRecords entries failing, plus request throttles, 5xx, hangs and resets',
-  async inject(ctx) {
-    const durationMs = windowMs(ctx, 30_000, 120_000);
-    const limit = { durationMs };
-    const kinesis: FaultRule[] = [
+/** The named faults of putrecords-faults that must each be seen firing (by their rule's own counter). */
+export const PUT_RECORDS_NAMED_FAULTS = {
+  hang: 'PutRecords answer withheld (hang)',
+  reset: 'PutRecords connection reset after the request landed',
+  lie: 'PutRecords lying 200 answer (every entry failed, FailedRecordCount 0)',
+} as const;
+
+/**
+ * The fault plan of putrecords-faults. The hang, reset and lie rules pick early requests (every 6th to 10th PutRecords
+ * that no other request-level fault took, 3 of each): a CI-size load makes a few dozen PutRecords requests, and a
+ * named fault that never fires proves nothing.
+ */
+export function putRecordsFaultPlan(durationMs: number): { kinesis: FaultRule[]; sqs: FaultRule[] } {
+  const limit = { durationMs };
+  return {
+    kinesis: [
       {
         operations: ['PutRecords'],
         fault: {
@@ -76,14 +85,16 @@ export const putRecordsPartialFailures: Scenario = {
       },
       // The request lands, the answer never comes: unknown outcome, a retry makes duplicates with the same event_id.
       {
+        name: PUT_RECORDS_NAMED_FAULTS.hang,
         operations: ['PutRecords'],
-        requests: { mode: 'every', n: 40 },
+        requests: { mode: 'every', n: 8 },
         fault: { kind: 'hang', maxHangMs: 8_000, phase: 'after' },
         limit: { durationMs, count: 3 },
       },
       {
+        name: PUT_RECORDS_NAMED_FAULTS.reset,
         operations: ['PutRecords'],
-        requests: { mode: 'every', n: 50, offset: 20 },
+        requests: { mode: 'every', n: 10, offset: 4 },
         fault: { kind: 'reset', phase: 'after' },
         limit: { durationMs, count: 3 },
       },
@@ -95,13 +106,14 @@ export const putRecordsPartialFailures: Scenario = {
       },
       // Every answer a lie for a few requests: 200, every entry failed, FailedRecordCount 0.
       {
+        name: PUT_RECORDS_NAMED_FAULTS.lie,
         operations: ['PutRecords'],
-        requests: { mode: 'every', n: 25, offset: 10 },
+        requests: { mode: 'every', n: 6, offset: 2 },
         fault: { kind: 'putRecordsLie' },
         limit: { durationMs, count: 3 },
       },
-    ];
-    const sqs: FaultRule[] = [
+    ],
+    sqs: [
       { operations: SQS_OPS, requests: { mode: 'rate', rate: 0.03, seed: 5 }, fault: { kind: 'throttle' }, limit },
       {
         operations: SQS_OPS,
@@ -109,51 +121,100 @@ export const putRecordsPartialFailures: Scenario = {
         fault: { kind: 'serverError', status: 500 },
         limit,
       },
-    ];
+    ],
+  };
+}
+
+export const putRecordsPartialFailures: Scenario = {
+  name: 'putrecords-faults',
+  title: '20 % of PutRecords entries failing, plus request throttles, 5xx, hangs, resets and lying 200 answers',
+  async inject(ctx) {
+    const durationMs = windowMs(ctx, 30_000, 120_000);
+    const { kinesis, sqs } = putRecordsFaultPlan(durationMs);
     ctx.kinesisProxy.set(kinesis);
     ctx.sqsProxy.set(sqs);
     await ctx.faultWindow(durationMs);
     ctx.evidence('PutRecords entries failed', injectedBy(ctx.kinesisProxy, 'putRecordsEntries'));
+    // Each named fault fired (its rule's own counter; a zero is a problem, see evidenceProblems in runner.ts).
+    for (const name of Object.values(PUT_RECORDS_NAMED_FAULTS)) ctx.evidence(name, injectedBy(ctx.kinesisProxy, name));
   },
 };
 
-export const deleteEntriesFailing: Scenario = {
-  name: 'delete-faults',
-  title: 'DeleteMessageBatch entries failing (30 %), plus whole DeleteMessageBatch requests failing',
-  async inject(ctx) {
-    const durationMs = windowMs(ctx, 30_000, 120_000);
-    ctx.sqsProxy.set([
-      {
-        operations: ['DeleteMessageBatch'],
-        fault: { kind: 'sqsBatchEntries', entries: { mode: 'rate', rate: 0.3, seed: 7 }, code: 'InternalError' },
-        limit: { durationMs },
-      },
-      {
-        operations: ['DeleteMessageBatch'],
-        requests: { mode: 'every', n: 10 },
-        fault: { kind: 'serverError', status: 503 },
-        limit: { durationMs },
-      },
-    ]);
-    await ctx.faultWindow(durationMs);
-    ctx.evidence('DeleteMessageBatch entries failed', injectedBy(ctx.sqsProxy, 'sqsBatchEntries'));
-  },
-};
+/**
+ * G1 for deletes: every DeleteMessageBatch entry the proxy failed must be sent again with the same receipt handle and
+ * accepted. A delete that treated failed entries as deleted still passes the verifier (the messages reappear, are
+ * republished with the same ids and deleted again under new receipt handles), so only this count tells them apart.
+ */
+export function deleteRetryProblems(counts: { failed: number; retried: number } | undefined): string[] {
+  if (counts === undefined || counts.failed === 0) return ['no DeleteMessageBatch entry was failed by the proxy'];
+  if (counts.retried < counts.failed) {
+    return [
+      `${counts.failed - counts.retried} of ${counts.failed} failed DeleteMessageBatch entries were never retried ` +
+        'with their receipt handle (treated as deleted?)',
+    ];
+  }
+  return [];
+}
+
+/**
+ * delete-faults. The retry counts are read after the load drained (a failed entry may be retried after the fault
+ * window) and judged by the verdict, which the runner calls for the same run right after: hence the state shared by
+ * the two, one per scenario object.
+ */
+function deleteFaultsScenario(): Scenario {
+  let retries: { failed: number; retried: number } | undefined;
+  return {
+    name: 'delete-faults',
+    title: 'DeleteMessageBatch entries failing (30 %), plus whole DeleteMessageBatch requests failing',
+    async inject(ctx) {
+      retries = undefined;
+      const durationMs = windowMs(ctx, 30_000, 120_000);
+      ctx.sqsProxy.set([
+        {
+          operations: ['DeleteMessageBatch'],
+          fault: { kind: 'sqsBatchEntries', entries: { mode: 'rate', rate: 0.3, seed: 7 }, code: 'InternalError' },
+          limit: { durationMs },
+        },
+        {
+          operations: ['DeleteMessageBatch'],
+          requests: { mode: 'every', n: 10 },
+          fault: { kind: 'serverError', status: 503 },
+          limit: { durationMs },
+        },
+      ]);
+      await ctx.faultWindow(durationMs);
+      ctx.evidence('DeleteMessageBatch entries failed', injectedBy(ctx.sqsProxy, 'sqsBatchEntries'));
+      // Until the queue drained (bounded): the retries of the last failed entries may come after the window.
+      await ctx.faultWindow(DRAIN_WAIT_MS);
+      retries = ctx.sqsProxy.stats().entryRetries['DeleteMessageBatch'];
+      ctx.evidence('failed DeleteMessageBatch entries retried with their receipt handle', retries?.retried ?? 0);
+    },
+    verdict: () => deleteRetryProblems(retries),
+  };
+}
+
+/** How long a scenario waits, after its faults, for the pipeline to drain before it reads its final counters. */
+const DRAIN_WAIT_MS = 10 * 60_000;
+
+export const deleteEntriesFailing = deleteFaultsScenario();
 
 export const kinesisUnreachable: Scenario = {
   name: 'kinesis-down',
-  title: 'the Kinesis emulator unreachable (connections refused) while publishing',
+  title: 'the Kinesis emulator unreachable (every request refused without an answer) while publishing',
   async inject(ctx) {
     const atFault = await ctx.publishing(1);
     const durationMs = windowMs(ctx, 20_000, 60_000);
-    ctx.log(`kinesis-down: refusing Kinesis connections for ${durationMs / 1000} s`);
-    await ctx.kinesisProxy.down({ durationMs, mode: 'refuse' });
+    ctx.log(`kinesis-down: refusing every Kinesis request for ${durationMs / 1000} s`);
+    // `reject`, not `refuse`: a connection the kernel refuses never reaches the proxy and cannot be counted, so the
+    // proxy accepts, reads the request (to count it by operation), and closes the connection without an answer.
+    await ctx.kinesisProxy.down({ durationMs, mode: 'reject' });
     ctx.recordFault(`Kinesis refused for ${durationMs / 1000} s`, 1);
     ctx.evidence('messages held by runs when Kinesis went down', atFault.held);
     await sleep(durationMs);
+    const refused = ctx.kinesisProxy.stats().refusedWhileDown;
     await ctx.kinesisProxy.up();
-    // Refused connections never reach the proxy, so they cannot be counted: what proves the outage hit publishing is
-    // that publishing still had to happen once Kinesis was back.
+    ctx.evidence('PutRecords requests refused during the outage', refused['PutRecords'] ?? 0);
+    // And publishing still had to happen once Kinesis was back: the outage hit work in flight.
     const { putRecords } = await ctx.inFlight();
     ctx.evidence(
       'PutRecords requests after Kinesis came back',

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createKinesisClient, createSqsClient } from '../../../src/aws-clients';
 import { startFaultProxy, type FaultProxy } from '../../../tools/chaos/proxy';
+import { deleteRetryProblems, PUT_RECORDS_NAMED_FAULTS, putRecordsFaultPlan } from '../../../tools/chaos/scenarios';
 
 /** A tiny upstream that speaks just enough of both JSON protocols and records what reached it. */
 interface FakeUpstream {
@@ -348,6 +349,75 @@ describe('fault proxy against a fake upstream', () => {
     proxy.add({ fault: { kind: 'reset' }, limit: { count: 1 } });
     await expect(kinesis.send(new ListStreamsCommand({}))).rejects.toThrow(/socket hang up/);
     expect(proxy.stats().abandoned).toBe(1);
+    impatient.destroy();
+  });
+
+  // Evidence of the chaos scenarios (issue 26 item 7): counted by the proxy itself, so a product that skips a retry,
+  // or a fault plan whose faults never fire, cannot pass.
+
+  it('counts failed delete entries and whether a later delete carried the same receipt handle again', async () => {
+    proxy.add({
+      operations: ['DeleteMessageBatch'],
+      fault: { kind: 'sqsBatchEntries', entries: { mode: 'indexes', indexes: [1] } },
+      limit: { count: 1 },
+    });
+    const entries = ['a', 'b', 'c'].map((id) => ({ Id: id, ReceiptHandle: `rh-${id}` }));
+    const first = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: QUEUE_URL, Entries: entries }));
+    expect(first.Failed?.map((f) => f.Id)).toEqual(['b']);
+    const afterFailure = proxy.stats().entryRetries['DeleteMessageBatch'];
+    expect(afterFailure).toEqual({ failed: 1, retried: 0 });
+    // A delete that took the failed entry as deleted: the message reappears and is deleted under a new receipt
+    // handle, which is no retry of the failed entry.
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: QUEUE_URL,
+        Entries: [{ Id: 'b', ReceiptHandle: 'rh-b-received-again' }],
+      }),
+    );
+    expect(proxy.stats().entryRetries['DeleteMessageBatch']).toEqual({ failed: 1, retried: 0 });
+    expect(deleteRetryProblems(proxy.stats().entryRetries['DeleteMessageBatch'])).toEqual([
+      '1 of 1 failed DeleteMessageBatch entries were never retried with their receipt handle (treated as deleted?)',
+    ]);
+    // The retry G1 asks for: the same entry, same receipt handle, accepted.
+    await sqs.send(
+      new DeleteMessageBatchCommand({ QueueUrl: QUEUE_URL, Entries: [{ Id: 'b', ReceiptHandle: 'rh-b' }] }),
+    );
+    expect(proxy.stats().entryRetries['DeleteMessageBatch']).toEqual({ failed: 1, retried: 1 });
+    expect(deleteRetryProblems(proxy.stats().entryRetries['DeleteMessageBatch'])).toEqual([]);
+    expect(deleteRetryProblems(undefined)).toEqual(['no DeleteMessageBatch entry was failed by the proxy']);
+  });
+
+  it('in reject mode reads and counts every refused request by operation, forwards nothing, and comes back', async () => {
+    await kinesis.send(new ListStreamsCommand({}));
+    const forwardedBefore = upstream.received.length;
+    await proxy.down({ durationMs: 60_000, mode: 'reject' });
+    // Every request fails; the first may die on the kept-alive socket the window closed, before the proxy reads it.
+    for (let i = 0; i < 5; i++) {
+      await expect(kinesis.send(new PutRecordsCommand({ StreamName: 's', Records: records(2) }))).rejects.toThrow(
+        /socket hang up|ECONNRESET/,
+      );
+    }
+    const refused = proxy.stats().refusedWhileDown;
+    expect(Object.keys(refused)).toEqual(['PutRecords']);
+    expect(refused['PutRecords']).toBeGreaterThanOrEqual(4);
+    expect(upstream.received.length).toBe(forwardedBefore);
+    await proxy.up();
+    await expect(kinesis.send(new ListStreamsCommand({}))).resolves.toMatchObject({ StreamNames: ['s'] });
+    // Requests after the window are served and not counted as refused.
+    expect(proxy.stats().refusedWhileDown).toEqual(refused);
+  });
+
+  it('fires every named fault of putrecords-faults (hang, reset, lying 200) within 20 PutRecords requests', async () => {
+    // Hangs end at the client's timeout; every other fault answers at once.
+    const impatient = clients(proxy, 500).kinesis;
+    proxy.set(putRecordsFaultPlan(60_000).kinesis);
+    for (let i = 0; i < 20; i++) {
+      await impatient.send(new PutRecordsCommand({ StreamName: 's', Records: records(3) })).catch(() => undefined);
+    }
+    const injected = new Map(proxy.stats().rules.map((r) => [r.name, r.injected]));
+    const names = Object.values(PUT_RECORDS_NAMED_FAULTS);
+    const fired = Object.fromEntries(names.map((name) => [name, (injected.get(name) ?? 0) > 0]));
+    expect(fired).toEqual(Object.fromEntries(names.map((name) => [name, true])));
     impatient.destroy();
   });
 

@@ -53,6 +53,17 @@ export interface ProxyStats {
   /** Connections refused or reset while the upstream was "down". */
   downRejections: number;
   /**
+   * Requests read and then refused (connection destroyed, no answer, nothing forwarded) while the upstream was "down"
+   * in `reject` mode, by operation: proof that the pipeline really tried to reach it during the outage.
+   */
+  refusedWhileDown: Record<string, number>;
+  /**
+   * SQS batch entries (DeleteMessageBatch, ChangeMessageVisibilityBatch) that an entry fault failed, by operation:
+   * `failed` distinct receipt handles, of which `retried` a later request of the same operation carried again and the
+   * upstream accepted. A client that treats failed entries as done leaves `retried` below `failed`.
+   */
+  entryRetries: Record<string, { failed: number; retried: number }>;
+  /**
    * Requests whose client went away (socket closed by the client, e.g. a SIGKILLed worker) before the proxy answered;
    * requests the proxy itself dropped (hang, reset, down) are not counted.
    */
@@ -66,8 +77,12 @@ export interface ProxyStats {
 
 export interface DownOptions {
   durationMs: number;
-  /** `refuse`: stop listening (ECONNREFUSED); `reset`: accept and destroy every connection at once. */
-  mode?: 'refuse' | 'reset';
+  /**
+   * `refuse`: stop listening (ECONNREFUSED; the kernel refuses, so nothing can be counted); `reset`: accept and destroy
+   * every connection at once (counted in downRejections); `reject`: read each request, count it by operation in
+   * refusedWhileDown, then destroy the connection without an answer and without forwarding anything.
+   */
+  mode?: 'refuse' | 'reset' | 'reject';
 }
 
 export interface FaultProxy {
@@ -114,12 +129,21 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let rules: ActiveRule[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
-  const stats: Omit<ProxyStats, 'rules' | 'received'> = { requests: {}, forwarded: 0, downRejections: 0, abandoned: 0 };
+  const stats: Omit<ProxyStats, 'rules' | 'received' | 'refusedWhileDown' | 'entryRetries'> = {
+    requests: {},
+    forwarded: 0,
+    downRejections: 0,
+    abandoned: 0,
+  };
+  const refusedWhileDown: Record<string, number> = {};
+  /** Per SQS batch operation: receipt handles an entry fault failed and no accepted request has carried since. */
+  const failedHandles = new Map<string, Set<string>>();
+  const entryRetries: Record<string, { failed: number; retried: number }> = {};
   const receivedIds = new Set<string>();
   const received = { messages: 0, redelivered: 0 };
   /** Sockets the proxy destroys on purpose: their requests are faults, not abandoned by the client. */
   const droppedByProxy = new WeakSet<Socket>();
-  let downMode: 'refuse' | 'reset' | undefined;
+  let downMode: DownOptions['mode'];
   let downTimer: NodeJS.Timeout | undefined;
   let closed = false;
 
@@ -171,6 +195,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const target = parseTarget(req.headers['x-amz-target']);
     const op = target.operation || '?';
     stats.requests[op] = (stats.requests[op] ?? 0) + 1;
+    if (downMode === 'reject') {
+      refusedWhileDown[op] = (refusedWhileDown[op] ?? 0) + 1;
+      noteFault();
+      dropSocket(req.socket);
+      return;
+    }
     const now = Date.now();
     const active = rules.filter((r) => r.applies(target.operation, now));
 
@@ -183,7 +213,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       stats.forwarded += 1;
       return forwardToUpstream(upstream, agent, req, forwarded);
     };
-    const faulted = await entryFaultReply(target, body, active, forwardBody, noteFault);
+    const faulted = await entryFaultReply(target, body, active, forwardBody, noteFault, noteFailedEntries);
     const reply = faulted === null ? await forwardBody(body) : faulted;
     if (reply === undefined) {
       // The upstream itself is unreachable: the client sees a network failure, as it would without the proxy.
@@ -191,6 +221,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return;
     }
     if (target.operation === 'ReceiveMessage' && reply.status === 200) countReceived(reply.body);
+    if (SQS_BATCH_OPERATIONS.includes(target.operation) && reply.status === 200) {
+      countRetriedEntries(target.operation, body, reply.body);
+    }
     if (delayAfter > 0) await sleep(delayAfter);
     if (terminal) return applyTerminal(terminal, target, req, res);
     send(res, reply);
@@ -225,6 +258,32 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       received.messages += 1;
       if (receivedIds.has(message.MessageId)) received.redelivered += 1;
       else receivedIds.add(message.MessageId);
+    }
+  }
+
+  function noteFailedEntries(operation: string, handles: readonly string[]): void {
+    const pending = failedHandles.get(operation) ?? new Set<string>();
+    failedHandles.set(operation, pending);
+    const counts = (entryRetries[operation] ??= { failed: 0, retried: 0 });
+    for (const handle of handles) {
+      if (pending.has(handle)) continue;
+      pending.add(handle);
+      counts.failed += 1;
+    }
+  }
+
+  /** Entries the upstream accepted whose receipt handle an entry fault had failed before: retried, not forgotten. */
+  function countRetriedEntries(operation: string, requestBody: Buffer, replyBody: Buffer): void {
+    const pending = failedHandles.get(operation);
+    if (!pending || pending.size === 0) return;
+    const request = parseJson(sqsBatchRequestSchema, requestBody.toString('utf8'));
+    const answer = parseJson(sqsBatchResponseSchema, replyBody.toString('utf8'));
+    if (!request || !answer) return;
+    const accepted = new Set((answer.Successful ?? []).map((s) => s.Id));
+    const counts = (entryRetries[operation] ??= { failed: 0, retried: 0 });
+    for (const entry of request.Entries) {
+      const handle = receiptHandleOf(entry);
+      if (handle !== undefined && accepted.has(entry.Id) && pending.delete(handle)) counts.retried += 1;
     }
   }
 
@@ -284,6 +343,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         ...stats,
         requests: { ...stats.requests },
         received: { ...received },
+        refusedWhileDown: { ...refusedWhileDown },
+        entryRetries: Object.fromEntries(Object.entries(entryRetries).map(([op, c]) => [op, { ...c }])),
         rules: rules.map((r) => ({ name: r.name, injected: r.injected, active: r.isLive(now) })),
       };
     },
@@ -358,6 +419,7 @@ async function entryFaultReply(
   active: readonly ActiveRule[],
   forward: Forward,
   noteFault: () => void,
+  noteFailedEntries: (operation: string, receiptHandles: readonly string[]) => void,
 ): Promise<UpstreamReply | undefined | null> {
   if (target.operation === 'PutRecords') {
     const parsed = parseJson(putRecordsRequestSchema, body.toString('utf8'));
@@ -396,6 +458,13 @@ async function entryFaultReply(
       const failed = rule.selectEntries(parsed.Entries.length);
       if (failed.size > 0) {
         noteFault();
+        noteFailedEntries(
+          target.operation,
+          parsed.Entries.flatMap((entry, i) => {
+            const handle = failed.has(i) ? receiptHandleOf(entry) : undefined;
+            return handle === undefined ? [] : [handle];
+          }),
+        );
         const code =
           rule.rule.fault.kind === 'sqsBatchEntries' ? (rule.rule.fault.code ?? 'InternalError') : 'InternalError';
         const survivors = survivingSqsBatch(parsed, failed);
@@ -481,4 +550,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** The receipt handle of an SQS batch entry (DeleteMessageBatch, ChangeMessageVisibilityBatch), if it has one. */
+function receiptHandleOf(entry: { Id: string } & Record<string, unknown>): string | undefined {
+  const handle = entry['ReceiptHandle'];
+  return typeof handle === 'string' ? handle : undefined;
 }
