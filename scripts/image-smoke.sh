@@ -77,7 +77,7 @@ for name in AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL_
   MAX_NUMBER_OF_MESSAGES VISIBILITY_TIMEOUT_SECONDS; do
   printf '%s=%s\n' "$name" "${!name}"
 done >"$env_file"
-printf 'PAYLOAD_KEYS_FILE=/run/secrets/payload-keys\nPAYLOAD_ACTIVE_KEY_ID=%s\nMETRICS_HOST=127.0.0.1\n' \
+printf 'PAYLOAD_KEYS_FILE=/keys/payload-keys\nPAYLOAD_ACTIVE_KEY_ID=%s\nMETRICS_HOST=127.0.0.1\n' \
   "$active_key" >>"$env_file"
 
 # run_worker NAME METRICS_PORT: a detached worker container; waits until it polls (its readiness, docs/deploy.md).
@@ -85,7 +85,7 @@ run_worker() {
   local name="$1" port="$2"
   docker run -d --name "$name" --network host --read-only --tmpfs /tmp:rw,nosuid,nodev,noexec,size=16m \
     --env-file "$env_file" -e METRICS_PORT="$port" \
-    -v "$work/payload-keys:/run/secrets/payload-keys:ro" "$TAG" >/dev/null
+    -v "$work/payload-keys:/keys/payload-keys:ro" "$TAG" >/dev/null
   containers+=("$name")
   local deadline=$((SECONDS + 90))
   until docker logs "$name" 2>&1 | grep -q 'worker polling'; do
@@ -136,7 +136,7 @@ say "user: $user; the worker process (pid 1 in the container) runs as uid $pid1_
 ro_proof="$(docker exec "$w1" sh -c 'touch /app/dist/x 2>&1; touch /usr/local/bin/x 2>&1' || true)"
 grep -q 'Read-only file system' <<<"$ro_proof" || fail "the root filesystem is writable: $ro_proof"
 say "read-only root: ReadonlyRootfs=$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$w1"); ${ro_proof//$'\n'/; }"
-keys_proof="$(docker exec "$w1" sh -c 'ls -ln /run/secrets/payload-keys; (: >>/run/secrets/payload-keys) 2>&1' || true)"
+keys_proof="$(docker exec "$w1" sh -c 'ls -ln /keys/payload-keys; (: >>/keys/payload-keys) 2>&1' || true)"
 say "key file: ${keys_proof//$'\n'/; }"
 docker logs "$w1" 2>&1 | grep -q 'payloads compressed and encrypted' || fail "the worker does not report encryption"
 

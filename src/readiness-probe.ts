@@ -39,7 +39,9 @@ async function run(argv: string[]): Promise<number> {
   loadEnvFiles();
   const config = loadConfig();
   if (config.METRICS_PORT === 0) throw new OperatorError('METRICS_PORT=0: the worker has no metrics endpoint to probe');
-  const url = `http://${config.METRICS_HOST}:${config.METRICS_PORT}/metrics`;
+  // A worker listening on every interface (METRICS_HOST=0.0.0.0 in a pod) is reached on loopback.
+  const host = ['0.0.0.0', '::', '[::]'].includes(config.METRICS_HOST) ? '127.0.0.1' : config.METRICS_HOST;
+  const url = `http://${host}:${config.METRICS_PORT}/metrics`;
   let text: string;
   try {
     // Shorter than any probe timeout a deployment would set: a hung endpoint answers "not ready", not a probe error.
