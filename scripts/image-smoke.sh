@@ -58,7 +58,8 @@ cleanup() {
 trap cleanup EXIT
 
 export SQS_QUEUE_NAME="$id" SQS_DLQ_NAME="$id-dlq" KINESIS_STREAM_NAME="$id" KINESIS_SHARD_COUNT=2
-export SQS_QUEUE_URL="${SQS_QUEUE_URL%/*}/$id" SQS_DLQ_URL="${SQS_QUEUE_URL%/*}/$id-dlq"
+queue_base="${SQS_QUEUE_URL%/*}"
+export SQS_QUEUE_URL="$queue_base/$id" SQS_DLQ_URL="$queue_base/$id-dlq"
 export TEMPORAL_TASK_QUEUE="$id" SCHEDULE_ID="$id" SCHEDULE_INTERVAL=10s
 "$TSX_BIN" scripts/lib/aws-stack.ts sqs >/dev/null || fail "cannot create queue $id"
 "$TSX_BIN" scripts/lib/aws-stack.ts kinesis >/dev/null || fail "cannot create stream $id"
@@ -101,6 +102,7 @@ run_worker() {
 }
 
 # queue_state: "N visible, N in flight" of this run's queue, from the emulator's JSON API (unsigned: local only).
+# shellcheck disable=SC2016 # the single-quoted text is JavaScript, not shell
 queue_state() {
   sqs_call GetQueueAttributes \
     "{\"QueueUrl\":\"$SQS_QUEUE_URL\",\"AttributeNames\":[\"ApproximateNumberOfMessages\",\"ApproximateNumberOfMessagesNotVisible\"]}" |

@@ -26,6 +26,7 @@ if ! command -v debootstrap >/dev/null 2>&1; then
 fi
 
 # The mirror apt itself uses for the suite (sources.list or deb822 .sources): no other host is contacted.
+# shellcheck disable=SC2016 # $(...) are apt's format fields, not shell
 mirror="$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Created-By: Packages' 2>/dev/null |
   awk -v s="$SUITE" '$2 == s && $3 == "main" { print $1; exit }')"
 [[ -n "$mirror" ]] || { say "apt has no '$SUITE main' source configured (apt-get update first?)"; exit 1; }
