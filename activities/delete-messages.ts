@@ -1,13 +1,15 @@
 import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { Context, log } from '@temporalio/activity';
+import { isComplete } from '../src/publish/plan';
 import { z } from 'zod';
 import { DELETE_INCOMPLETE } from '../workflows/failure-types';
 import { DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps, type InActivityRetry } from './deps';
+import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
 import { pipelineMetrics } from './metrics';
 import { entryOutcomes, sendWithEntryRetries } from './sqs-batch';
-import type { DeleteRequest, DeleteResult } from './types';
+import type { BatchRequest, DeleteResult, MessageReceipt } from './types';
 
-/** What a delete has settled so far: heartbeated so that a retried attempt skips it. */
+/** What a delete has settled so far: kept with the batch so that a retried attempt skips it. */
 export const deleteProgressSchema = z.object({ done: z.array(z.string()), stale: z.array(z.string()) });
 export type DeleteProgress = z.infer<typeof deleteProgressSchema>;
 
@@ -16,34 +18,51 @@ export const NO_DELETE_PROGRESS: DeleteProgress = { done: [], stale: [] };
 type DeleteDeps = Pick<ActivityDeps, 'sqs' | 'queueUrl'>;
 
 /**
- * Deletes messages whose fate is sealed (all events acknowledged, or invalid). Every entry's result is checked; failed
- * entries are retried with backoff; progress is heartbeated so a retried attempt skips what is already deleted.
- * An entry SQS refuses as a sender fault is a receipt handle that expired because the message was received again:
- * retrying cannot help, and the message's next delivery yields the same event ids.
+ * Deletes the messages of a held batch whose every event is acknowledged. Every entry's result is checked; failed
+ * entries are retried with backoff; what is settled is kept with the batch, so a retried attempt skips it. An entry
+ * SQS refuses as a sender fault is a receipt handle that expired because the message was received again: retrying
+ * cannot help, and the message's next delivery yields the same event ids. Deleted messages leave the hold.
  */
-export function createDeleteMessages(deps: Pick<ActivityDeps, 'sqs' | 'queueUrl' | 'retry'>) {
+export function createDeleteMessages(deps: Pick<ActivityDeps, 'sqs' | 'queueUrl' | 'retry' | 'hold'>) {
   const retry = { ...DEFAULT_IN_ACTIVITY_RETRY, ...deps.retry };
 
-  return async function deleteMessages(request: DeleteRequest): Promise<DeleteResult> {
-    const ctx = Context.current();
-    const resumed = deleteProgressSchema.safeParse(ctx.info.heartbeatDetails);
-    return deleteResumable(deps, retry, request, resumed.success ? resumed.data : NO_DELETE_PROGRESS, (progress) =>
-      ctx.heartbeat(progress),
-    );
+  return async function deleteMessages(request: BatchRequest): Promise<DeleteResult> {
+    return deps.hold.use(request.batchId, async (batch) => {
+      const published = [...batch.messages.values()].filter(
+        (m) => m.verdict?.valid === true && isComplete(m.verdict.submission, batch.progress),
+      );
+      const resumed = deleteProgressSchema.safeParse(batch.stepProgress.get(DELETE_STEP));
+      const stopKeepAlive = keepAlive(KEEP_ALIVE_MS);
+      try {
+        const result = await deleteResumable(
+          deps,
+          retry,
+          { messages: published },
+          resumed.success ? resumed.data : NO_DELETE_PROGRESS,
+          (progress) => batch.stepProgress.set(DELETE_STEP, progress),
+        );
+        deps.hold.settle(request.batchId, [...result.settled]);
+        return { deleted: result.deleted, retriedEntries: result.retriedEntries, staleReceipts: result.staleReceipts };
+      } finally {
+        stopKeepAlive();
+      }
+    });
   };
 }
 
+const DELETE_STEP = 'delete';
+
 /**
- * The delete itself, resuming from `resumed` and reporting progress after every request through `heartbeat` (the
- * caller decides what else the heartbeat carries: dropInvalidSubmissions adds its quarantine progress).
+ * The delete itself, resuming from `resumed` and reporting progress after every request through `recordProgress`
+ * (the caller keeps it with the batch: dropInvalidSubmissions beside its quarantine progress).
  */
 export async function deleteResumable(
   deps: DeleteDeps,
   retry: InActivityRetry,
-  request: DeleteRequest,
+  request: { messages: MessageReceipt[] },
   resumed: DeleteProgress,
-  heartbeat: (progress: DeleteProgress) => void,
-): Promise<DeleteResult> {
+  recordProgress: (progress: DeleteProgress) => void,
+): Promise<DeleteResult & { settled: Set<string> }> {
   const ctx = Context.current();
   const metrics = pipelineMetrics();
   const done = new Set(resumed.done);
@@ -69,7 +88,7 @@ export async function deleteResumable(
         response.Failed,
       );
     },
-    onProgress: (settled) => heartbeat({ done: [...done, ...settled.ok], stale: [...stale, ...settled.rejected] }),
+    onProgress: (settled) => recordProgress({ done: [...done, ...settled.ok], stale: [...stale, ...settled.rejected] }),
   });
   outcome.ok.forEach((id) => done.add(id));
   outcome.rejected.forEach((id) => stale.add(id));
@@ -82,13 +101,14 @@ export async function deleteResumable(
     );
   }
 
-  const result: DeleteResult = {
-    deleted: request.messages.filter((m) => done.has(m.messageId)).length,
-    retriedEntries: outcome.retriedEntries,
-    staleReceipts: request.messages.filter((m) => stale.has(m.messageId)).map((m) => m.messageId),
-  };
+  const staleReceipts = request.messages.filter((m) => stale.has(m.messageId)).length;
   for (const [code, count] of outcome.failuresByCode) metrics.deleteFailedEntries(count, code);
   metrics.deleted(outcome.ok.length);
-  metrics.staleReceipts(result.staleReceipts.length);
-  return result;
+  metrics.staleReceipts(staleReceipts);
+  return {
+    deleted: request.messages.filter((m) => done.has(m.messageId)).length,
+    retriedEntries: outcome.retriedEntries,
+    staleReceipts,
+    settled: new Set([...done, ...stale]),
+  };
 }

@@ -1,7 +1,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ValidationLimits } from '../src/domain/limits';
-import type { JudgedRecords } from './judged-records';
+import type { MessageHold } from './message-hold';
 import type { PutRecordsBatcher } from './put-records-batcher';
 
 /** What the activities close over; tests pass emulator-backed clients or fakes. */
@@ -20,24 +20,16 @@ export interface ActivityDeps {
    * activities running side by side then share requests. Absent: each activity sends its own requests.
    */
   putRecordsBatcher?: PutRecordsBatcher;
+  /** The bodies of the batches this worker received (activities/message-hold.ts): one per worker process. */
+  hold: MessageHold;
   /**
-   * Records derived by the receive step, kept for the publish step on the same worker (activities/judged-records.ts);
-   * absent: createActivities makes one per worker.
+   * This worker's own task queue, where the steps of the batches it holds run. Absent: the queue the receive ran on
+   * (a worker polling a single queue, as in tests).
    */
-  judgedRecords?: JudgedRecords;
+  ownTaskQueue?: string;
   /** In-activity retry pacing; injectable so unit tests run without real waiting. */
   retry?: Partial<InActivityRetry>;
 }
-
-/**
- * Worker option maxHeartbeatThrottleInterval for every worker that runs these activities. The SDK otherwise sends at
- * most one heartbeat per 0.8 × heartbeatTimeout (36 s for publish). A retried publishEvents resumes from the last
- * heartbeat the server recorded and then scans the stream from that heartbeat's time for what the lost attempt
- * published after it (activities/stream-resume.ts), so a stale heartbeat no longer means duplicates, only a longer scan:
- * 10 s keeps the scan short while a typical publish (a few seconds) still sends one heartbeat per attempt
- * (docs/reliability.md, "Duplicates per worker kill").
- */
-export const HEARTBEAT_THROTTLE_INTERVAL = '10s';
 
 export interface InActivityRetry {
   /** Rounds in a row without any acknowledged entry before the attempt gives up and Temporal retries it. */

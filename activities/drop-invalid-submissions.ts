@@ -1,12 +1,22 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
-import { originalBody } from '../src/domain/decode-body';
+import type { InvalidReason } from '../src/domain/reasons';
 import { QUARANTINE_INCOMPLETE } from '../workflows/failure-types';
 import { deleteProgressSchema, deleteResumable, NO_DELETE_PROGRESS } from './delete-messages';
 import { DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
+import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
+import type { HeldBatch } from './message-hold';
 import { entryOutcomes, sendWithEntryRetries } from './sqs-batch';
-import type { DropInvalidRequest, DropInvalidResult, InvalidMessage } from './types';
+import type { BatchRequest, DropInvalidResult, MessageReceipt } from './types';
+
+/** An invalid message as its worker holds it: the body exactly as the sensor sent it, and why it was refused. */
+export interface InvalidMessage extends MessageReceipt {
+  reason: InvalidReason;
+  detail: string;
+  body: string;
+  bodyBytes: number;
+}
 
 /** What lands in the quarantine queue: the original body untouched, with why it was refused. */
 export function quarantineRecord(message: InvalidMessage, quarantinedAt: Date): string {
@@ -15,23 +25,21 @@ export function quarantineRecord(message: InvalidMessage, quarantinedAt: Date): 
     reason: message.reason,
     detail: message.detail,
     quarantined_at: quarantinedAt.toISOString(),
-    // Oversized bodies are not carried through the workflow; their size is recorded instead. A base64 body that
-    // travelled as its text is re-encoded: the copy holds the body exactly as the sensor sent it.
-    body: message.body === null ? null : originalBody(message.body, message.bodyEncoding),
+    body: message.body,
     body_bytes: message.bodyBytes,
   });
 }
 
 /**
- * Heartbeat details: the quarantine copies settled (copied, or refused for good) and the deletes settled, in one
- * object so that the delete phase's heartbeats never erase the quarantine phase's (a retried attempt re-copying what
+ * Progress kept with the batch: the quarantine copies settled (copied, or refused for good) and the deletes settled, in one
+ * object so that the delete phase's records never erase the quarantine phase's (a retried attempt re-copying what
  * is already in the quarantine queue would duplicate it).
  */
-const heartbeatSchema = z.object({
+const progressSchema = z.object({
   quarantine: z.object({ copied: z.array(z.string()), refused: z.array(z.string()) }),
   deleted: deleteProgressSchema,
 });
-type DropProgress = z.infer<typeof heartbeatSchema>;
+type DropProgress = z.infer<typeof progressSchema>;
 
 const NO_PROGRESS: DropProgress = { quarantine: { copied: [], refused: [] }, deleted: NO_DELETE_PROGRESS };
 
@@ -53,51 +61,71 @@ export function entryBytes(entry: SendMessageBatchRequestEntry): number {
 /**
  * Drops invalid submissions: with a quarantine queue configured, first copies each (body + reason) there — every entry
  * checked, failures retried, requests sized by bytes — and only then deletes it from the submissions queue. Progress of
- * both phases is heartbeated after every request, so a retried attempt neither copies a message twice nor deletes
+ * both phases is kept with the batch after every request, so a retried attempt neither copies a message twice nor deletes
  * one that was not copied. (A copy whose answer was lost, e.g. a timeout after SQS stored it, or made by a worker killed
- * before its last heartbeat reached the server, can still appear twice; `original_message_id` identifies duplicates.)
+ * before it deleted the original, can still appear twice; `original_message_id` identifies duplicates.)
  */
 export function createDropInvalidSubmissions(
-  deps: Pick<ActivityDeps, 'sqs' | 'queueUrl' | 'retry' | 'quarantineQueueUrl' | 'now'>,
+  deps: Pick<ActivityDeps, 'sqs' | 'queueUrl' | 'retry' | 'quarantineQueueUrl' | 'now' | 'hold'>,
 ) {
   const retry = { ...DEFAULT_IN_ACTIVITY_RETRY, ...deps.retry };
   const now = deps.now ?? (() => new Date());
 
-  return async function dropInvalidSubmissions(request: DropInvalidRequest): Promise<DropInvalidResult> {
-    const ctx = Context.current();
-    const parsed = heartbeatSchema.safeParse(ctx.info.heartbeatDetails);
+  return async function dropInvalidSubmissions(request: BatchRequest): Promise<DropInvalidResult> {
+    return deps.hold.use(request.batchId, async (batch) => {
+      const stopKeepAlive = keepAlive(KEEP_ALIVE_MS);
+      try {
+        const result = await drop(batch, invalidMessages(batch));
+        deps.hold.settle(request.batchId, result.settled);
+        return result.counts;
+      } finally {
+        stopKeepAlive();
+      }
+    });
+  };
+
+  async function drop(
+    batch: HeldBatch,
+    messages: InvalidMessage[],
+  ): Promise<{ counts: DropInvalidResult; settled: string[] }> {
+    const parsed = progressSchema.safeParse(batch.stepProgress.get(DROP_STEP));
     const resumed = parsed.success ? parsed.data : NO_PROGRESS;
+    const record = (progress: DropProgress): void => void batch.stepProgress.set(DROP_STEP, progress);
     const quarantineQueueUrl = deps.quarantineQueueUrl;
     const quarantine = quarantineQueueUrl
-      ? await copyToQuarantine(quarantineQueueUrl, request.messages, resumed)
+      ? await copyToQuarantine(quarantineQueueUrl, messages, resumed, record)
       : undefined;
     // A copy SQS refuses for good (e.g. too large for the quarantine queue) must not cost the original: it stays
     // in the submissions queue and, after maxReceiveCount, moves to the dead-letter queue.
     const copied = new Set(quarantine?.copied ?? []);
-    const toDelete = quarantine ? request.messages.filter((m) => copied.has(m.messageId)) : request.messages;
+    const toDelete = quarantine ? messages.filter((m) => copied.has(m.messageId)) : messages;
     const settledQuarantine = quarantine ?? NO_PROGRESS.quarantine;
-    // The copy phase's last request reports nothing (activities/sqs-batch.ts); record it before deleting, so a retry
-    // after a crash in the delete phase copies nothing twice.
-    if (quarantine && toDelete.length > 0)
-      ctx.heartbeat({ quarantine, deleted: resumed.deleted } satisfies DropProgress);
+    record({ quarantine: settledQuarantine, deleted: resumed.deleted });
     const deleted = await deleteResumable(
       deps,
       retry,
       { messages: toDelete.map(({ messageId, receiptHandle }) => ({ messageId, receiptHandle })) },
       resumed.deleted,
-      (progress) => ctx.heartbeat({ quarantine: settledQuarantine, deleted: progress } satisfies DropProgress),
+      (progress) => record({ quarantine: settledQuarantine, deleted: progress }),
     );
     return {
-      ...deleted,
-      quarantined: quarantine ? request.messages.filter((m) => copied.has(m.messageId)).length : 0,
-      notQuarantined: request.messages.length - toDelete.length,
+      counts: {
+        deleted: deleted.deleted,
+        retriedEntries: deleted.retriedEntries,
+        staleReceipts: deleted.staleReceipts,
+        quarantined: quarantine ? messages.filter((m) => copied.has(m.messageId)).length : 0,
+        notQuarantined: messages.length - toDelete.length,
+      },
+      // Refused copies are let go too: they reappear in the queue and, in time, move to the dead-letter queue.
+      settled: messages.map((m) => m.messageId),
     };
-  };
+  }
 
   async function copyToQuarantine(
     queueUrl: string,
     messages: InvalidMessage[],
     resumed: DropProgress,
+    record: (progress: DropProgress) => void,
   ): Promise<DropProgress['quarantine']> {
     const ctx = Context.current();
     const settled = new Set([...resumed.quarantine.copied, ...resumed.quarantine.refused]);
@@ -137,9 +165,18 @@ export function createDropInvalidSubmissions(
           response.Failed,
         );
       },
-      onProgress: ({ ok, rejected }) =>
-        ctx.heartbeat({ quarantine: progressWith(ok, rejected), deleted: resumed.deleted } satisfies DropProgress),
+      onProgress: ({ ok, rejected }) => record({ quarantine: progressWith(ok, rejected), deleted: resumed.deleted }),
     });
     return progressWith(outcome.ok, outcome.rejected);
   }
+}
+
+const DROP_STEP = 'drop-invalid';
+
+function invalidMessages(batch: HeldBatch): InvalidMessage[] {
+  return [...batch.messages.values()].flatMap((m) =>
+    m.verdict && !m.verdict.valid
+      ? [{ ...m, reason: m.verdict.reason, detail: m.verdict.detail, body: m.body, bodyBytes: m.bodyBytes }]
+      : [],
+  );
 }

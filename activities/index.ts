@@ -3,19 +3,20 @@ import { createDeleteMessages } from './delete-messages';
 import { createDropInvalidSubmissions } from './drop-invalid-submissions';
 import { createPublishEvents } from './publish-events';
 import { createReceiveSubmissions } from './receive-submissions';
-import { createValidateAndTransform } from './validate-and-transform';
-import { JudgedRecords } from './judged-records';
+import { createValidateSubmissions } from './validate-submissions';
 
 export type { ActivityDeps } from './deps';
+export { MessageHold, defaultHoldBytes } from './message-hold';
 export * from './types';
 
-/** Dependency-injected activities (Temporal's activities-dependency-injection pattern). */
-export function createActivities(workerDeps: ActivityDeps) {
-  // One store per worker: its receive keeps the records it derived, its publish takes them.
-  const deps = { ...workerDeps, judgedRecords: workerDeps.judgedRecords ?? new JudgedRecords() };
+/**
+ * Dependency-injected activities (Temporal's activities-dependency-injection pattern). The receive runs on the shared
+ * task queue; the others run on the receiving worker's own queue, where its hold keeps the batch's bodies.
+ */
+export function createActivities(deps: ActivityDeps) {
   return {
     receiveSubmissions: createReceiveSubmissions(deps),
-    validateAndTransform: createValidateAndTransform(deps),
+    validateSubmissions: createValidateSubmissions(deps),
     publishEvents: createPublishEvents(deps),
     deleteMessages: createDeleteMessages(deps),
     dropInvalidSubmissions: createDropInvalidSubmissions(deps),

@@ -42,18 +42,22 @@ interface Extension {
 }
 
 /**
- * Keeps messages invisible while a long step works on them (G5, docs/contract.md): a third of the visibility timeout after their
+ * Keeps messages invisible while their batch is held (G5, docs/contract.md): a third of the visibility timeout after their
  * receive, and every third of the timeout after that, it asks SQS for a fresh full timeout (less near SQS's 12-hour
  * cap). If the worker dies, extensions stop and the messages reappear within one timeout.
  * Each request of a tick stands alone: one failing does not keep the others' messages from being extended.
  * Failures are logged, not fatal: a lost lease only risks a redelivery, which yields the same event ids (G3).
  */
+export type LeaseDeps = Pick<ActivityDeps, 'sqs' | 'queueUrl'>;
+
+/** `messages`: the messages leased now, read at every extension (a batch's deleted messages leave its lease). */
 export function keepLease(
-  deps: Pick<ActivityDeps, 'sqs' | 'queueUrl'>,
-  messages: LeasedMessage[],
+  deps: LeaseDeps,
+  messages: readonly LeasedMessage[] | (() => readonly LeasedMessage[]),
   visibilityTimeoutSeconds: number,
   now: () => number = Date.now,
 ): Lease {
+  const leased = typeof messages === 'function' ? messages : () => messages;
   const periodMs = Math.max(1, visibilityTimeoutSeconds / 3) * 1000;
   let extensions = 0;
   let inFlight = false;
@@ -86,14 +90,15 @@ export function keepLease(
     inFlight = true;
     try {
       const nowMs = now();
-      const entries = messages.flatMap((m) => {
+      const current = leased();
+      const entries = current.flatMap((m) => {
         const seconds = extensionSeconds(visibilityTimeoutSeconds, m.receivedAtMs, nowMs);
         return seconds > 0 ? [{ receiptHandle: m.receiptHandle, seconds }] : [];
       });
-      if (entries.length < messages.length && !capLogged) {
+      if (entries.length < current.length && !capLogged) {
         capLogged = true;
         log.warn('SQS 12-hour visibility cap reached; those messages will reappear and be received again', {
-          messages: messages.length - entries.length,
+          messages: current.length - entries.length,
         });
       }
       for (let start = 0; start < entries.length; start += SQS_BATCH_LIMIT) {
@@ -110,7 +115,7 @@ export function keepLease(
       schedule(periodMs);
     }, delayMs);
   };
-  schedule(firstExtensionDelayMs(messages, periodMs, now()));
+  schedule(firstExtensionDelayMs(leased(), periodMs, now()));
   return {
     release: () => {
       released = true;

@@ -1,40 +1,32 @@
 import { PutRecordsCommand, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context, log } from '@temporalio/activity';
-import { z } from 'zod';
 import { PUBLISH_STALLED } from '../workflows/failure-types';
-import { applyResults, isComplete, planRound, type AckProgress, type PutEntry } from '../src/publish/plan';
+import {
+  applyResults,
+  isComplete,
+  planRound,
+  type AckProgress,
+  type PutEntry,
+  type SubmissionRecords,
+} from '../src/publish/plan';
 import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
 import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
-import { keepLease } from './lease';
+import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
+import type { HeldBatch, HeldMessage } from './message-hold';
 import { advancePastStreamedEvents } from './stream-resume';
 import { pipelineMetrics, type PipelineMetrics } from './metrics';
-import { recordsToPublish } from './publish-records';
-import type { PublishInput, PublishRequest, PublishResult } from './types';
+import type { BatchRequest, PublishResult } from './types';
 
-/**
- * Heartbeat details: what Kinesis already acknowledged, so a retried attempt resumes instead of re-publishing, and when
- * (worker clock): the retry scans the stream from there for what the lost attempt published after it. `atMs` is absent
- * in heartbeats of attempts that ran older code.
- */
-const heartbeatSchema = z.object({
-  progress: z.record(z.string(), z.number().int().nonnegative()),
-  atMs: z.number().optional(),
-});
-type PublishHeartbeat = z.infer<typeof heartbeatSchema>;
-
-function lastHeartbeat(): PublishHeartbeat | undefined {
-  const parsed = heartbeatSchema.safeParse(Context.current().info.heartbeatDetails);
-  return parsed.success ? { ...parsed.data, progress: { ...parsed.data.progress } } : undefined;
-}
-
-/** How long a retry may spend reading the stream: well inside publish's 45 s heartbeat timeout (it heartbeats too). */
+/** How long a publish may spend reading the stream before sending: well inside its start-to-close timeout. */
 const RESUME_SCAN_BUDGET_MS = 20_000;
 
 /**
- * Publishes every event of every submission, in order per submission (see src/publish/plan.ts for why that holds
- * under partial failure). Failed entries are retried with backoff and jitter inside the attempt; after too many rounds
- * without progress the attempt fails and Temporal's retry policy takes over, resuming from the heartbeat.
+ * Publishes every event of the valid submissions of a held batch, in order per submission (see src/publish/plan.ts
+ * for why that holds under partial failure). Failed entries are retried with backoff and jitter inside the attempt;
+ * after too many rounds without progress the attempt fails and Temporal's retry policy takes over on this same worker,
+ * resuming from the progress the batch keeps. Events that may already be on the stream (a redelivered message's, a
+ * lost attempt's in-flight requests) are looked for there first, by event_id.
  */
 export function createPublishEvents(deps: ActivityDeps) {
   const retry = { ...DEFAULT_IN_ACTIVITY_RETRY, ...deps.retry };
@@ -52,74 +44,71 @@ export function createPublishEvents(deps: ActivityDeps) {
     return response.Records;
   }
 
-  /**
-   * A retry's starting point: the last recorded progress, moved past what the lost attempt left on the stream after
-   * it. Without a heartbeat with a time (the attempt died in its first round, or ran older code) the lost attempt
-   * began after the activity was first scheduled, so the scan starts there.
-   */
-  async function resumedProgress(request: PublishRequest): Promise<AckProgress> {
-    const ctx = Context.current();
-    const heartbeat = lastHeartbeat();
-    const progress = heartbeat?.progress ?? {};
-    if (!heartbeat && ctx.info.attempt <= 1) return progress;
-    const sinceMs = heartbeat?.atMs ?? ctx.info.scheduledTimestampMs;
-    const scan = await advancePastStreamedEvents(deps.kinesis, deps.streamName, request.submissions, progress, {
-      heartbeatAtMs: sinceMs,
-      budgetMs: RESUME_SCAN_BUDGET_MS,
-      // Keeps the attempt alive, and keeps the scan's start for the next attempt should this one die too.
-      onPage: () => ctx.heartbeat({ progress: heartbeat?.progress ?? {}, atMs: sinceMs } satisfies PublishHeartbeat),
-    });
+  /** Moves the batch's progress past events already on the stream, when any can be there. */
+  async function resumeFromStream(batch: HeldBatch, submissions: HeldSubmission[]): Promise<number> {
+    const sinceMs = mayBeOnStreamSince(batch, submissions);
+    if (sinceMs === undefined) return 0;
+    const scan = await advancePastStreamedEvents(
+      deps.kinesis,
+      deps.streamName,
+      submissions.map((s) => s.records),
+      batch.progress,
+      { sinceMs, budgetMs: RESUME_SCAN_BUDGET_MS },
+    );
     pipelineMetrics().resumedFromStream(scan.found);
-    const logged = { found: scan.found, recordsRead: scan.recordsRead, attempt: ctx.info.attempt };
-    if (scan.complete) log.info('retried publish: events already on the stream are not sent again', logged);
-    else
-      log.warn('retried publish: stream scan incomplete; some events may be sent twice', {
-        ...logged,
-        problem: scan.problem,
-      });
-    return progress;
+    const logged = { found: scan.found, recordsRead: scan.recordsRead, attempt: Context.current().info.attempt };
+    if (scan.complete) log.info('events already on the stream are not sent again', logged);
+    else log.warn('stream scan incomplete; some events may be sent twice', { ...logged, problem: scan.problem });
+    return scan.found;
   }
 
-  return async function publishEvents(input: PublishInput): Promise<PublishResult> {
-    // Before anything is sent: a body that does not derive its validated records fails the whole batch.
-    const request = recordsToPublish(input, deps.judgedRecords);
-    const metrics = pipelineMetrics();
-    // Held from the start: a retry's stream scan may take seconds before the first round.
-    const lease = request.lease
-      ? keepLease(deps, request.lease.messages, request.lease.visibilityTimeoutSeconds)
-      : undefined;
+  return async function publishEvents(request: BatchRequest): Promise<PublishResult> {
+    return deps.hold.use(request.batchId, async (batch) => {
+      // A retry never runs beside the attempt it replaces (both would send the same submissions' next records).
+      await batch.publishing?.catch(() => undefined);
+      const attempt = publishBatch(batch);
+      batch.publishing = attempt;
+      return attempt;
+    });
+  };
+
+  async function publishBatch(batch: HeldBatch): Promise<PublishResult> {
+    const submissions = validSubmissions(batch);
     const result: PublishResult = {
       eventsPublished: 0,
-      submissions: request.submissions.length,
+      submissions: submissions.length,
       putRecordsRequests: 0,
       retriedEntries: 0,
       resumedEvents: 0,
-      leaseExtensions: 0,
     };
+    const stopKeepAlive = keepAlive(KEEP_ALIVE_MS);
     try {
-      const progress = await resumedProgress(request);
-      result.resumedEvents = Object.values(progress).reduce((sum, n) => sum + n, 0);
-      await publishAll(request, progress, result, metrics);
+      result.resumedEvents = await resumeFromStream(batch, submissions);
+      batch.publishStartedAtMs ??= Date.now();
+      await publishAll(
+        submissions.map((s) => s.records),
+        batch.progress,
+        result,
+        pipelineMetrics(),
+      );
     } finally {
-      lease?.release();
-      result.leaseExtensions = lease?.extensions() ?? 0;
-      metrics.visibilityExtensions(result.leaseExtensions);
+      stopKeepAlive();
     }
     return result;
-  };
+  }
 
   async function publishAll(
-    request: PublishRequest,
+    submissions: SubmissionRecords[],
     progress: AckProgress,
     result: PublishResult,
     metrics: PipelineMetrics,
   ): Promise<void> {
     const ctx = Context.current();
     let roundsWithoutProgress = 0;
-    const completed = new Set(request.submissions.filter((s) => isComplete(s, progress)).map((s) => s.messageId));
+    const completed = new Set(submissions.filter((s) => isComplete(s, progress)).map((s) => s.messageId));
 
-    while (!request.submissions.every((s) => isComplete(s, progress))) {
-      const requests = planRound(request.submissions, progress);
+    while (!submissions.every((s) => isComplete(s, progress))) {
+      const requests = planRound(submissions, progress);
       const outcomes = await Promise.all(
         requests.map(async (entries) => {
           result.putRecordsRequests += 1;
@@ -144,12 +133,7 @@ export function createPublishEvents(deps: ActivityDeps) {
       metrics.published(acknowledged);
       metrics.putRecordsRequests(requests.length);
       for (const [code, count] of countBy(failed.map((f) => f.errorCode))) metrics.publishRetriedEntries(count, code);
-      recordLagOfCompleted(request, progress, completed, metrics);
-      // Not once every event is acknowledged: the activity returns next, and a heartbeat would race its completion
-      // (see onProgress in activities/sqs-batch.ts).
-      if (!request.submissions.every((s) => isComplete(s, progress))) {
-        ctx.heartbeat({ progress, atMs: Date.now() } satisfies PublishHeartbeat);
-      }
+      recordLagOfCompleted(submissions, progress, completed, metrics);
 
       if (failed.length === 0) {
         roundsWithoutProgress = 0;
@@ -177,15 +161,43 @@ function countBy(values: string[]): Map<string, number> {
 
 /** End-to-end lag of each submission whose last event was just acknowledged. */
 function recordLagOfCompleted(
-  request: PublishRequest,
+  submissions: SubmissionRecords[],
   progress: AckProgress,
   completed: Set<string>,
   metrics: PipelineMetrics,
 ): void {
   const now = Date.now();
-  for (const submission of request.submissions) {
+  for (const submission of submissions) {
     if (completed.has(submission.messageId) || !isComplete(submission, progress)) continue;
     completed.add(submission.messageId);
     if (typeof submission.sentAtMs === 'number') metrics.endToEndLagMs(now - submission.sentAtMs);
   }
+}
+
+interface HeldSubmission {
+  records: SubmissionRecords;
+  message: HeldMessage;
+}
+
+/** The batch's valid submissions, in the order they were received. */
+function validSubmissions(batch: HeldBatch): HeldSubmission[] {
+  return [...batch.messages.values()].flatMap((message) =>
+    message.verdict?.valid ? [{ records: message.verdict.submission, message }] : [],
+  );
+}
+
+/**
+ * From when events of these submissions can already be on the stream: since the first attempt of this publish began
+ * (a retry: the lost attempt's requests may have landed), or since a redelivered message was first received (its
+ * earlier delivery may have been published before its worker was lost). Undefined: nothing can be there yet.
+ */
+export function mayBeOnStreamSince(
+  batch: Pick<HeldBatch, 'publishStartedAtMs'>,
+  submissions: readonly { message: Pick<HeldMessage, 'receiveCount' | 'firstReceivedAtMs' | 'receivedAtMs'> }[],
+): number | undefined {
+  const times = submissions
+    .filter((s) => s.message.receiveCount > 1)
+    .map((s) => s.message.firstReceivedAtMs ?? s.message.receivedAtMs - 12 * 3600 * 1000);
+  if (batch.publishStartedAtMs !== undefined) times.push(batch.publishStartedAtMs);
+  return times.length === 0 ? undefined : Math.min(...times);
 }

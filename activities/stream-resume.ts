@@ -11,23 +11,17 @@ import type { AckProgress, SubmissionRecords } from '../src/publish/plan';
 import { awsErrorName } from './aws-failure';
 
 /**
- * A retried publish resumes from the progress of the last heartbeat the server recorded. Whatever the lost attempt
- * acknowledged after that heartbeat — and the requests it had in flight when it died, which usually land — is already
- * on the stream; publishing it again makes duplicates (allowed by G3, docs/contract.md, but each one is work for the
- * analysts' pipeline). This scan reads the stream from just before that heartbeat and moves each submission's progress
- * past the events it finds there, in order, so the retry publishes only what is really missing
- * (docs/reliability.md, "Duplicates per worker kill").
+ * Events that may already be on the stream: those a lost publish attempt had in flight, and those of a redelivered
+ * message whose earlier delivery was published (fully or in part) before its worker was lost. Publishing them again
+ * makes duplicates (allowed by G3, docs/contract.md, but each one is work for the analysts' pipeline). This scan reads
+ * the stream from just before the moment they could first have been sent and moves each submission's progress past
+ * the events it finds there, in order, matched by event_id (a redelivered copy has a later time_created, same ids).
  */
 export interface StreamResumeOptions {
-  /**
-   * Worker-clock time of the heartbeat the progress comes from (or of the activity's first schedule when there is no
-   * heartbeat): everything published after that progress arrived after this moment.
-   */
-  heartbeatAtMs: number;
+  /** The earliest moment (ms) any of the pending events could have been sent: the scan reads from there. */
+  sinceMs: number;
   /** Gives up (keeping what it found) after this long: a slow scan must not outlast the activity's heartbeat timeout. */
   budgetMs: number;
-  /** Called between pages, so the attempt keeps heartbeating while it reads. */
-  onPage: () => void;
   now?: () => number;
 }
 
@@ -41,10 +35,7 @@ export interface StreamResumeResult {
   problem?: string;
 }
 
-/**
- * Records arrive at Kinesis after the heartbeat that preceded their request (a round's requests start after the round's
- * heartbeat), so reading from the heartbeat time, less this margin for clock skew between worker and Kinesis, sees them.
- */
+/** Read from this long before `sinceMs`: clock skew between the worker, SQS and Kinesis. */
 export const CLOCK_SKEW_MARGIN_MS = 15_000;
 const PAGE_LIMIT = 10_000;
 const PARALLEL_SHARDS = 4;
@@ -65,14 +56,14 @@ export async function advancePastStreamedEvents(
   const deadlineMs = now() + options.budgetMs;
   const seen = new Set<string>();
   const scan: ShardScan = {
-    since: new Date(options.heartbeatAtMs - CLOCK_SKEW_MARGIN_MS),
+    since: new Date(options.sinceMs - CLOCK_SKEW_MARGIN_MS),
     deadlineMs,
     now,
     onRecord: (data) => {
       result.recordsRead += 1;
-      if (pending.has(data)) seen.add(data);
+      const id = eventIdOf(data);
+      if (id !== undefined && pending.has(id)) seen.add(id);
     },
-    onPage: options.onPage,
   };
   try {
     const shards = await listShardIds(kinesis, streamName);
@@ -93,11 +84,25 @@ export async function advancePastStreamedEvents(
   return result;
 }
 
-/** The records not yet acknowledged, by their exact data (an event's record is deterministic: same bytes each time). */
+/** The event ids of the records not yet acknowledged. */
 function pendingRecords(submissions: readonly SubmissionRecords[], progress: AckProgress): Set<string> {
   const pending = new Set<string>();
-  for (const s of submissions) for (const record of s.records.slice(progress[s.messageId] ?? 0)) pending.add(record);
+  for (const s of submissions) {
+    for (const record of s.records.slice(progress[s.messageId] ?? 0)) {
+      const id = eventIdOf(record);
+      if (id !== undefined) pending.add(id);
+    }
+  }
   return pending;
+}
+
+const EVENT_ID_KEY = '"event_id":"';
+const UUID_LENGTH = 36;
+
+/** A record's event_id, read without parsing the whole record (the scan may read many thousands). */
+export function eventIdOf(record: string): string | undefined {
+  const at = record.indexOf(EVENT_ID_KEY);
+  return at < 0 ? undefined : record.slice(at + EVENT_ID_KEY.length, at + EVENT_ID_KEY.length + UUID_LENGTH);
 }
 
 /**
@@ -112,7 +117,7 @@ export function advanceProgress(
   let found = 0;
   for (const s of submissions) {
     let next = progress[s.messageId] ?? 0;
-    while (next < s.records.length && seen.has(s.records[next] ?? '')) next += 1;
+    while (next < s.records.length && seen.has(eventIdOf(s.records[next] ?? '') ?? '')) next += 1;
     found += next - (progress[s.messageId] ?? 0);
     if (next > 0) progress[s.messageId] = next;
   }
@@ -136,7 +141,6 @@ interface ShardScan {
   deadlineMs: number;
   now: () => number;
   onRecord: (data: string) => void;
-  onPage: () => void;
 }
 
 /** Reads one shard from `since` to its tip; false when the deadline came first. */
@@ -158,7 +162,6 @@ async function scanShard(
   while (iterator) {
     if (scan.now() >= scan.deadlineMs) return false;
     const page = await getRecordsPaced(kinesis, iterator);
-    scan.onPage();
     if (!page) continue;
     for (const record of page.Records ?? [])
       scan.onRecord(Buffer.from(record.Data ?? new Uint8Array()).toString('utf8'));

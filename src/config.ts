@@ -67,7 +67,7 @@ export const configSchema = z
       .enum(PARTITION_KEY_FIELDS, { error: `must be one of ${PARTITION_KEY_FIELDS.join(', ')}` })
       .default('device_id'),
     PARALLEL_LANES: intInRange(1, 64, 2),
-    RECEIVES_PER_BATCH: intInRange(1, 50, 10),
+    RECEIVES_PER_BATCH: intInRange(1, 100, 50),
     /** Seeds a new schedule's run input `mode`: continuous (default) or drain (workflows/drain-input.ts). */
     RUN_MODE: z.enum(['continuous', 'drain'], { error: 'must be continuous or drain' }).default('continuous'),
     IDLE_WAIT_SECONDS: intInRange(1, 20, 20),
@@ -84,6 +84,11 @@ export const configSchema = z
       .enum(UNKNOWN_FIELD_POLICIES, { error: `must be one of ${UNKNOWN_FIELD_POLICIES.join(', ')}` })
       .default('accept'),
     WORKER_MAX_CONCURRENT_ACTIVITIES: intInRange(1, 1000, 32),
+    /**
+     * Body bytes one worker holds for the batches it received (activities/message-hold.ts); a receive asks for less
+     * when it is full. 0: a quarter of the process's heap limit.
+     */
+    WORKER_MAX_HELD_BYTES: intInRange(0, 2 ** 40, 0),
     /**
      * PutRecords requests one worker keeps in flight before the next waits to take the callers that come back
      * (activities/put-records-batcher.ts). 1 suits the single-threaded local emulator; on AWS more raise a worker's

@@ -32,17 +32,19 @@ export class PreflightError extends Error {
 }
 
 /**
- * Allowances, in seconds, for the stretches of a batch during which no lease extension runs. They are deliberately
- * generous for a healthy system (an SQS call answers in tens of milliseconds; validating a 512 KiB batch takes well
- * under a second); a system slower than this risks redeliveries, which carry the same event ids (G3, docs/contract.md).
+ * Allowances, in seconds, for the one stretch of a batch during which no lease extension runs: its receive. A batch's
+ * lease (activities/message-hold.ts) runs from the moment the receive ends until its messages are deleted, and its
+ * first extension is due a third of the timeout after the batch's first message was received. The allowances are
+ * deliberately generous for a healthy system (an SQS call answers in tens of milliseconds); a system slower than this
+ * risks redeliveries, which carry the same event ids (G3, docs/contract.md).
  */
 export const LEASE_ALLOWANCES = {
-  /** One SQS request (receive, delete or visibility change of up to 10 messages). */
+  /** One ReceiveMessage request after the first (the follow-ups do not long-poll). */
   sqsCallSeconds: 1,
-  /** Judging one batch: inside the receive activity, or the validate activity of runs of older code. */
-  validateSeconds: 5,
-  /** Temporal handing the next activity of the batch to a worker. */
-  dispatchSeconds: 2,
+  /** The receive stops asking this long into its 60 s attempt (activities/receive-submissions.ts). */
+  receiveBudgetSeconds: 50,
+  /** An extension that SQS answers only at the client's request timeout (src/aws-clients.ts). */
+  extensionRequestSeconds: 30,
   /** Floor, see minimumVisibilityTimeoutSeconds. */
   floorSeconds: 45,
 } as const;
@@ -50,28 +52,21 @@ export const LEASE_ALLOWANCES = {
 /**
  * The shortest visibility timeout V that covers the worst case of one batch:
  *
- *   before = (receivesPerBatch − 1) × sqsCall + dispatch + validate + dispatch
- *            (the first receive's messages wait for the batch's other receives, then validation)
- *   after  = dispatch + ⌈receivesPerBatch × maxNumberOfMessages / 10⌉ × sqsCall
- *            (deleting the batch, 10 messages per DeleteMessageBatch; also the time one round of extensions takes)
- *   V ≥ max(45 s, ⌈1.5 × (before + after)⌉)
+ *   receiving = min((receivesPerBatch − 1) × sqsCall, receiveBudget)
+ *               (the first request's messages wait for the batch's other requests before their lease starts)
+ *   V ≥ max(45 s, receiving + extensionRequest + 5 s)
  *
- * Why 1.5: publishing extends the lease every V/3 (activities/lease.ts). A publish shorter than V/3 extends nothing,
- * so receive → delete must fit in the remaining 2V/3; a longer publish leaves delete at least 2V/3 after the last
- * extension. Both hold when before + after ≤ 2V/3.
- * Why 45 s: V/3 + 30 s ≤ V, so an extension that SQS answers only at the client's request timeout (30 s,
- * src/aws-clients.ts, above the 20 s long poll) still lands before the lease it renews runs out.
- * With the defaults (10 × 10 messages) this is 45 s; with 50 × 10 it is 165 s.
+ * After the receive, the lease extends every V/3 counted from the first message's receive, at once when that is
+ * already past; an extension answered only at the request timeout must still land before V runs out.
+ * Why 45 s: V/3 + 30 s ≤ V. With the defaults (50 × 10 messages) this is 84 s.
  */
 export function minimumVisibilityTimeoutSeconds(batch: {
   receivesPerBatch: number;
   maxNumberOfMessages: number;
 }): number {
   const a = LEASE_ALLOWANCES;
-  const before = (batch.receivesPerBatch - 1) * a.sqsCallSeconds + a.dispatchSeconds * 2 + a.validateSeconds;
-  const after =
-    a.dispatchSeconds + Math.ceil((batch.receivesPerBatch * batch.maxNumberOfMessages) / 10) * a.sqsCallSeconds;
-  return Math.max(a.floorSeconds, Math.ceil(1.5 * (before + after)));
+  const receiving = Math.min((batch.receivesPerBatch - 1) * a.sqsCallSeconds, a.receiveBudgetSeconds);
+  return Math.max(a.floorSeconds, receiving + a.extensionRequestSeconds + 5);
 }
 
 export type PreflightConfig = Pick<

@@ -1,7 +1,5 @@
 import { Client } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { HEARTBEAT_THROTTLE_INTERVAL } from '../activities/deps';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createPutRecordsBatcher, kinesisSender } from '../activities/put-records-batcher';
 import { createKinesisClient, createSqsClient } from './aws-clients';
 import { dataConverterFor, describePayloadProtection } from './codec/data-converter';
@@ -16,6 +14,7 @@ import { executeCommand, OperatorError, parseCommandLine, PROCESS_IO, type CliIo
 import { HISTOGRAM_BUCKET_OVERRIDES } from './metric-buckets';
 import { preflight, PreflightError } from './preflight';
 import { checkSearchAttributes } from './preflight-search-attributes';
+import { createPipelineWorkers } from './pipeline-workers';
 import { monitorScheduleHealth, readScheduleHealth } from './schedule-health';
 import { describeTemporalConnection, temporalConnectionOptions } from './temporal-connection';
 import { workflowSource } from './workflow-bundle';
@@ -25,6 +24,10 @@ const USAGE = `npm run worker   the Temporal worker: polls the task queue, runs 
 Takes no flags: everything comes from the environment (.env.example, .env; docs/configuration.md). Start-up checks
 (queue, stream, visibility timeout, search attributes) fail fast with the fix to apply. Stops on SIGINT/SIGTERM.
 Exit codes: 0 stopped cleanly, 1 failed (a start-up check or an error), 2 usage error.`;
+
+/** Time a stopping worker gives the batches it holds (and its running activities) to finish. */
+const SHUTDOWN_GRACE_MS = 30_000;
+const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 async function run(argv: string[]): Promise<void> {
   parseCommandLine(argv, { help: { type: 'boolean', short: 'h' } });
@@ -37,6 +40,8 @@ async function run(argv: string[]): Promise<void> {
   // Structured JSON lines carrying workflow and activity ids (the SDK adds them to every activity and workflow log).
   Runtime.install({
     logger: createJsonLogger(),
+    // The worker orders its own shutdown (held batches first): see createPipelineWorkers.
+    shutdownSignals: [],
     telemetryOptions:
       config.METRICS_PORT > 0
         ? {
@@ -80,43 +85,46 @@ async function run(argv: string[]): Promise<void> {
     await connection.close();
     throw new PreflightError(searchAttributeProblems);
   }
-  const activities = createActivities({
-    sqs,
-    kinesis,
-    queueUrl: config.SQS_QUEUE_URL,
-    quarantineQueueUrl: config.QUARANTINE_QUEUE_URL,
-    streamName: config.KINESIS_STREAM_NAME,
-    limits: validationLimitsFromEnv(config),
-    // One per worker: the publish activities running on it share PutRecords requests (docs/benchmark.md).
-    putRecordsBatcher: createPutRecordsBatcher(kinesisSender(kinesis, config.KINESIS_STREAM_NAME), {
-      maxInFlight: config.PUT_RECORDS_IN_FLIGHT,
-    }),
-  });
-  const worker = await Worker.create({
+  const workers = await createPipelineWorkers({
     connection,
-    namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    ...workflowSource(),
-    ...workerVersioning(),
-    activities,
-    dataConverter,
-    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    // Heartbeats carry publish progress: the throttle bounds what a killed worker's retry re-publishes.
-    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_INTERVAL,
-    // On SIGINT/SIGTERM the worker stops polling and lets running activities finish for this long; what is still
-    // running after it is cancelled and retried elsewhere (publish resumes from its heartbeat).
-    shutdownGraceTime: '30s',
+    shared: {
+      namespace: config.TEMPORAL_NAMESPACE,
+      ...workflowSource(),
+      ...workerVersioning(),
+      dataConverter,
+      shutdownGraceTime: `${SHUTDOWN_GRACE_MS}ms`,
+    },
+    deps: {
+      sqs,
+      kinesis,
+      queueUrl: config.SQS_QUEUE_URL,
+      quarantineQueueUrl: config.QUARANTINE_QUEUE_URL,
+      streamName: config.KINESIS_STREAM_NAME,
+      limits: validationLimitsFromEnv(config),
+      // One per worker: the publish activities running on it share PutRecords requests (docs/benchmark.md).
+      putRecordsBatcher: createPutRecordsBatcher(kinesisSender(kinesis, config.KINESIS_STREAM_NAME), {
+        maxInFlight: config.PUT_RECORDS_IN_FLIGHT,
+      }),
+    },
+    maxConcurrentActivities: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxHeldBytes: config.WORKER_MAX_HELD_BYTES,
   });
+  // On SIGINT/SIGTERM the worker stops taking batches, finishes those it holds for up to the grace time, then stops;
+  // what is still running after it is cancelled, and its messages reappear in the queue (same event ids).
+  const stopOnSignal = (): void => void workers.shutdown(SHUTDOWN_GRACE_MS);
+  for (const signal of SHUTDOWN_SIGNALS) process.once(signal, stopOnSignal);
   console.log(
-    `worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${describeTemporalConnection(temporal)} ` +
+    `worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" (batches on "${workers.ownTaskQueue}") on ${describeTemporalConnection(temporal)} ` +
       `(queue ${config.SQS_QUEUE_URL} → stream ${config.KINESIS_STREAM_NAME})` +
       (config.METRICS_PORT > 0 ? `; metrics on http://${config.METRICS_HOST}:${config.METRICS_PORT}/metrics` : '') +
       `; ${describePayloadProtection(payloadProtection)}`,
   );
   const stopHealth = startScheduleHealth(client, config);
   try {
-    await worker.run();
+    await workers.run();
   } finally {
+    for (const signal of SHUTDOWN_SIGNALS) process.off(signal, stopOnSignal);
     stopHealth();
     await connection.close();
   }

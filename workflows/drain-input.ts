@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { validationLimitsSchema } from '../src/domain/limits';
 import { PARTITION_KEY_FIELDS } from '../src/domain/partition-key';
@@ -28,20 +29,16 @@ export const drainInputSchema = z
     idleWaitSeconds: z.number().int().min(1).max(20).default(20),
     /** Drain mode: long-poll wait of the first receive of a batch; an empty answer ends the lane. */
     receiveWaitSeconds: z.number().int().min(0).max(20).default(1),
-    /** ReceiveMessage requests folded into one receive activity (fewer Temporal actions per event). */
-    receivesPerBatch: z.number().int().min(1).max(50).default(10),
     /**
-     * Encoded payload bytes per batch, as Temporal stores them (bodies or events, whichever is larger, escapes and
-     * per-message overhead included): keeps every activity payload far from Temporal's 2 MB limit. Each lane gets
-     * at most its share of LANES_PAYLOAD_POOL_BYTES (see laneByteBudget), so lanes completing together stay within
-     * the 4 MB workflow-task limit.
+     * ReceiveMessage requests at most per batch: a batch grows while answers come back full, so it is one message at
+     * light load and up to receivesPerBatch × maxNumberOfMessages in a backlog (fewer Temporal actions per event).
      */
-    batchByteBudget: z
-      .number()
-      .int()
-      .min(65_536)
-      .max(1_000_000)
-      .default(512 * 1024),
+    receivesPerBatch: z.number().int().min(1).max(100).default(50),
+    /**
+     * Retired: batches are no longer sized by Temporal's payload limits (bodies stay on the worker). Accepted and
+     * ignored, so the input of schedules created before still parses.
+     */
+    batchByteBudget: z.number().int().optional(),
     /** Parallel lanes per run: each drains the queue independently, spread over the worker fleet. */
     lanes: z.number().int().min(1).max(64).default(2),
     /** A run stops starting new batches after this long; the schedule's next run carries on. */
@@ -66,19 +63,14 @@ export const drainInputSchema = z
 
 export type DrainInput = z.infer<typeof drainInputSchema>;
 
-/** Temporal's default limits: one payload (blob) 2 MiB, one workflow-task completion (a gRPC message) 4 MiB. */
-export const TEMPORAL_PAYLOAD_LIMIT_BYTES = 2 * 1024 * 1024;
-export const WORKFLOW_TASK_LIMIT_BYTES = 4 * 1024 * 1024;
-
-/**
- * What all lanes' batches together may carry: when every lane completes in the same workflow task, its commands hold
- * at most this much, plus one batch over its lane's budget (a message alone, processed one at a time per run, at most
- * one payload: 2 MiB), plus headroom for the rest of the task.
- */
-export const LANES_PAYLOAD_POOL_BYTES = 1536 * 1024;
-
-/** The byte budget one lane's batch may use: the configured budget, or its share of the pool when that is smaller. */
-export function laneByteBudget(input: Pick<DrainInput, 'batchByteBudget' | 'lanes'>): number {
-  return Math.min(input.batchByteBudget, Math.floor(LANES_PAYLOAD_POOL_BYTES / input.lanes));
-}
 export type DrainInputOverrides = z.input<typeof drainInputSchema>;
+
+/** The run's input, or a non-retryable failure naming every bad key: a typo fails that run loudly, visible in the UI. */
+export function parseDrainInput(rawInput: unknown): DrainInput {
+  const parsed = drainInputSchema.safeParse(rawInput ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+    throw ApplicationFailure.nonRetryable(`invalid run input: ${problems}`, 'InvalidDrainInput');
+  }
+  return parsed.data;
+}

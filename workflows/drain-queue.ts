@@ -1,31 +1,19 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  condition,
   continueAsNew,
   defineQuery,
   log,
-  patched,
   setHandler,
-  sleep,
-  upsertSearchAttributes,
+  TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import type {
-  DeleteResult,
-  InvalidMessage,
-  LeasedMessage,
-  MessageGroup,
-  MessageReceipt,
-  PublishInput,
-  ReceivedBatch,
-  ReceivedMessage,
-  RecordDerivation,
-  SubmissionToPublish,
-  TransformedBatch,
-  TransformedBatchWithRecords,
-} from '../activities/types';
-import { drainInputSchema, laneByteBudget, type DrainInput, type DrainInputOverrides } from './drain-input';
+import { TimeoutType } from '@temporalio/common';
+import type { DeleteResult, ReceivedBatch, ValidatedBatch } from '../activities/types';
+import { batchSteps, receiveSubmissions, type BatchSteps } from './activity-proxies';
+import { parseDrainInput, type DrainInput, type DrainInputOverrides } from './drain-input';
+import { BATCH_NOT_HELD } from './failure-types';
+import { PROGRESS_QUERY } from './names';
 import {
   describeTotals,
   emptyTotals,
@@ -38,16 +26,7 @@ import {
   type StageFailure,
 } from './run-summary';
 import { firstReceiveWaitSeconds, runDeadlineMs } from './run-timeout';
-import { receivedVerdicts } from './verdicts';
-import { PROGRESS_QUERY } from './names';
-import { EVENTS_PUBLISHED, SUBMISSIONS_INVALID, SUBMISSIONS_RECEIVED } from './search-attributes';
-import {
-  deleteMessages,
-  dropInvalidSubmissions,
-  publishEvents,
-  receiveSubmissions,
-  validateAndTransform,
-} from './activity-proxies';
+import { publishSearchAttributes } from './search-attributes';
 
 /** State carried across continue-as-new, so one scheduled run reports one summary and keeps one budget. */
 export interface CarriedState {
@@ -63,31 +42,27 @@ export interface RunProgress extends RunTotals {
 export const progressQuery = defineQuery<RunProgress>(PROGRESS_QUERY);
 
 /**
- * One scheduled run: parallel lanes consume the queue batch by batch (receive and judge → publish → delete) until the
- * run budget is spent (continuous mode, the default: an empty long poll just polls again) or until the queue is empty
- * (drain mode). A message is deleted only after every one of its events is acknowledged.
+ * One scheduled run: parallel lanes consume the queue batch by batch until the run budget is spent (continuous mode,
+ * the default) or the queue is empty (drain mode). A batch is received by any worker, which keeps its bodies; its
+ * validate, publish and delete steps run on that worker's own task queue. History carries the batch's reference and
+ * counts, never telemetry (G8). A message is deleted only after every one of its events is acknowledged (G1).
  */
 export async function drainQueue(rawInput?: DrainInputOverrides, carried?: CarriedState): Promise<RunSummary> {
-  const input = parseInput(rawInput);
+  const input = parseDrainInput(rawInput);
   const startedAtMs = carried?.startedAtMs ?? Date.now();
-  // Totals carried from a run of older code lack the newer counters: they start at zero.
-  const totals: RunTotals = { ...emptyTotals(), ...carried?.totals };
+  const totals: RunTotals = carried?.totals ?? emptyTotals();
   const deadlineMs = runDeadlineMs(
     startedAtMs,
     input.runBudgetSeconds,
     workflowInfo().executionExpirationTime?.getTime(),
   );
   let activeLanes = input.lanes;
+  const abandoned = new Set<string>();
   setHandler(progressQuery, () => ({ ...totals, activeLanes, input }));
 
-  // Runs started by code before this patch delete before they receive again; replaying them must do the same.
-  const deleteInBackground = patched(DELETE_IN_BACKGROUND_PATCH);
-  const groupsTogether = patched(DEFERRED_GROUPS_TOGETHER_PATCH);
-  const verdictsOnReceive = patched(RECEIVE_VERDICTS_PATCH);
   const lanes = await Promise.all(
     Array.from({ length: input.lanes }, async () => {
-      const lane = { deletes: new LaneDeletes(deleteInBackground), groupsTogether, verdictsOnReceive };
-      const stop = await drainLane(input, totals, deadlineMs, lane);
+      const stop = await drainLane({ input, totals, deadlineMs, abandoned });
       activeLanes -= 1;
       return stop;
     }),
@@ -95,7 +70,6 @@ export async function drainQueue(rawInput?: DrainInputOverrides, carried?: Carri
 
   if (input.searchAttributes) publishSearchAttributes(totals);
   if (lanes.includes('history-full') && !lanes.includes('stage-failed')) {
-    // Workflow time is deterministic, so this decision replays identically.
     log.info('history is large; continuing as new', { totals: describeTotals(totals) });
     totals.continuedAsNew += 1;
     await continueAsNew<typeof drainQueue>(input, { startedAtMs, totals });
@@ -111,390 +85,188 @@ export async function drainQueue(rawInput?: DrainInputOverrides, carried?: Carri
   return summary;
 }
 
-/** Once per run (each upsert is a history event): lets operators filter runs in the UI. */
-function publishSearchAttributes(totals: RunTotals): void {
-  upsertSearchAttributes([
-    { key: SUBMISSIONS_RECEIVED, value: totals.received },
-    { key: SUBMISSIONS_INVALID, value: totals.invalid },
-    { key: EVENTS_PUBLISHED, value: totals.eventsPublished },
-  ]);
-}
-
-function parseInput(rawInput: unknown): DrainInput {
-  const parsed = drainInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-    throw ApplicationFailure.nonRetryable(`invalid run input: ${problems}`, 'InvalidDrainInput');
-  }
-  return parsed.data;
+interface Run {
+  input: DrainInput;
+  totals: RunTotals;
+  deadlineMs: number;
+  /** Batches abandoned so far (each counted once, whichever of its steps found its worker gone). */
+  abandoned: Set<string>;
 }
 
 /**
- * A published batch's delete does not hold up its lane: the lane receives again while the messages are deleted (the
- * events are already on the stream, so the delete is off the latency path). At most one delete per lane is in flight;
- * a failed one stops the lane at its next step, and a lane never ends with a delete still open.
+ * A lane: receive → validate → publish, then the batch's deletes run while the lane receives the next batch (the
+ * events are on the stream: deleting is off the latency path). At most two batches' deletes are in flight per lane;
+ * a failed one stops the lane, which never ends with a delete still open.
  */
-export const DELETE_IN_BACKGROUND_PATCH = 'lane-deletes-in-background';
-
-class LaneDeletes {
-  private pending: Promise<boolean> = Promise.resolve(true);
-  private failed = false;
-
-  constructor(readonly inBackground: boolean) {}
-
-  /**
-   * Runs a delete: awaited at once, or (patched runs) started once the lane's earlier deletes ended, and left running.
-   * Every delete started is awaited by `settled`, also when groups of one receive start theirs together.
-   */
-  async run(deletion: () => Promise<boolean>): Promise<boolean> {
-    if (!this.inBackground) return deletion();
-    if (!(await this.settled())) return false;
-    const started = deletion().then((ok) => {
-      this.failed ||= !ok;
-      return ok;
-    });
-    this.pending = Promise.all([this.pending, started]).then(() => !this.failed);
-    return true;
-  }
-
-  get hasFailed(): boolean {
-    return this.failed;
-  }
-
-  /** Waits for the delete in flight; false if any delete of this lane failed. */
-  async settled(): Promise<boolean> {
-    await this.pending;
-    return !this.failed;
-  }
+async function drainLane(run: Run): Promise<LaneStop> {
+  const deletes: Promise<boolean>[] = [];
+  const stop = await consume(run, deletes);
+  const settled = await Promise.all(deletes);
+  return settled.every(Boolean) ? stop : 'stage-failed';
 }
 
-/**
- * The groups of one receive (the batch and the messages deferred over its byte budget) go through validate → publish
- * together: a large submission deferred behind the batch no longer waits for it, so several large publishes overlap
- * (their rounds share PutRecords requests through the worker's batcher). Runs of older code process them in turn.
- */
-export const DEFERRED_GROUPS_TOGETHER_PATCH = 'lane-deferred-groups-together';
-
-/**
- * The receive step judges the messages it keeps (it must, to cost them exactly) and returns the verdicts, so a batch
- * goes receive → publish with no validate step between: one activity, one workflow task and one copy of the bodies in
- * history fewer per batch. Runs of older code validate separately; so does any batch whose receive came back without
- * verdicts (answered by a worker of older code during a rolling deploy), decided from the recorded result alone.
- */
-export const RECEIVE_VERDICTS_PATCH = 'lane-verdicts-on-receive';
-
-interface Lane {
-  deletes: LaneDeletes;
-  groupsTogether: boolean;
-  verdictsOnReceive: boolean;
-}
-
-async function drainLane(input: DrainInput, totals: RunTotals, deadlineMs: number, lane: Lane): Promise<LaneStop> {
-  const stop = await consumeUntilStop(input, totals, deadlineMs, lane);
-  return (await lane.deletes.settled()) ? stop : 'stage-failed';
-}
-
-async function consumeUntilStop(
-  input: DrainInput,
-  totals: RunTotals,
-  deadlineMs: number,
-  { deletes, groupsTogether, verdictsOnReceive }: Lane,
-): Promise<LaneStop> {
-  const byteBudget = laneByteBudget(input);
-  let expectedMessageBytes = 0;
+async function consume(run: Run, deletes: Promise<boolean>[]): Promise<LaneStop> {
+  const { input, totals, deadlineMs } = run;
   for (;;) {
-    if (deletes.hasFailed) return 'stage-failed';
+    // The batch before the previous one must be deleted before this lane takes more messages.
+    if (deletes.length >= 2 && !(await deletes.shift())) return 'stage-failed';
     if (Date.now() >= deadlineMs) return 'run-budget-spent';
     if (workflowInfo().continueAsNewSuggested) return 'history-full';
 
-    const waitTimeSeconds = firstReceiveWaitSeconds(input, Date.now(), deadlineMs);
-    const batch = await attempt(totals, 'receive', 0, () =>
-      receiveSubmissions.executeWithOptions({ summary: receiveSummary(input, verdictsOnReceive) }, [
+    const batch = await stage(totals, 'receive', 0, () =>
+      receiveSubmissions.executeWithOptions({ summary: receiveSummary(input) }, [
         {
           maxNumberOfMessages: input.maxNumberOfMessages,
           receives: input.receivesPerBatch,
           visibilityTimeoutSeconds: input.visibilityTimeoutSeconds,
-          waitTimeSeconds,
-          byteBudget,
-          includeProvenance: input.includeProvenance,
-          partitionKey: input.partitionKey,
-          expectedMessageBytes,
-          ...(input.validationLimits ? { limits: input.validationLimits } : {}),
-          ...(verdictsOnReceive ? { verdicts: true, unknownFields: input.unknownFields } : {}),
+          waitTimeSeconds: firstReceiveWaitSeconds(input, Date.now(), deadlineMs),
         },
       ]),
     );
-    if (batch === undefined) return 'stage-failed';
-    if (batch.messages.length === 0) {
-      if (input.mode === 'drain') return 'queue-empty';
-      // Continuous: the long poll came back empty, so the queue was idle for a whole wait; listen again.
-      continue;
+    if (batch === undefined || batch === ABANDONED) return 'stage-failed';
+    if (batch.messages === 0) {
+      if (input.mode === 'drain' && !batch.holdFull) return 'queue-empty';
+      continue; // continuous: the long poll came back empty, listen again
     }
-    expectedMessageBytes = batch.largestMessageBytes ?? 0;
-    const groups = batchGroups(batch);
-    totals.received += groups.reduce((sum, g) => sum + g.messages.length, 0);
-    totals.releasedOverBudget += batch.releasedOverBudget;
-    totals.deferredOverBudget += groups.slice(1).reduce((n, g) => n + g.messages.length, 0);
-
-    const { derivation } = batch;
-    // Deferred messages are still held: they are processed before this lane receives again (never released twice).
-    if (groupsTogether) {
-      totals.batches += groups.length;
-      const heavy = (g: MessageGroup): boolean => g.payloadBytes > byteBudget;
-      const outcomes = await Promise.all(
-        groups.map((g) =>
-          processBatch(input, totals, { messages: g.messages, heavy: heavy(g), waiting: [], deletes, derivation }),
-        ),
-      );
-      if (!outcomes.every(Boolean)) return 'stage-failed';
-      continue;
-    }
-    // In turn (older runs): each publish keeps the lease of the groups still waiting, or they would reappear meanwhile.
-    for (const [index, group] of groups.entries()) {
-      totals.batches += 1;
-      const waiting = groups.slice(index + 1).flatMap((g) => g.messages.map(leasedMessage));
-      const batch = { messages: group.messages, heavy: group.payloadBytes > byteBudget, waiting, deletes, derivation };
-      const completed = await processBatch(input, totals, batch);
-      if (!completed) return 'stage-failed';
-    }
+    totals.batches += 1;
+    totals.received += batch.messages;
+    const { deletion, published } = await processBatch(run, batch);
+    deletes.push(deletion);
+    if (!published) return 'stage-failed';
   }
 }
 
-function leasedMessage({ messageId, receiptHandle, receivedAtMs }: ReceivedMessage): LeasedMessage {
-  return { messageId, receiptHandle, ...(receivedAtMs === undefined ? {} : { receivedAtMs }) };
-}
-
-function batchGroups(batch: ReceivedBatch): MessageGroup[] {
-  return [{ messages: batch.messages, payloadBytes: batch.payloadBytes ?? 0 }, ...(batch.deferred ?? [])];
-}
-
-let heavyCommandPending = false;
-
-/**
- * Schedules an activity whose input may exceed its lane's share of the workflow-task limit (a batch over its lane's
- * budget: one message larger than the budget, always kept) in a workflow task of its own among such activities: the
- * next one waits until a 1 ms timer, started in the same task, has fired, so a later task completes it. Together with
- * the lane budgets (LANES_PAYLOAD_POOL_BYTES in workflows/drain-input.ts) every completion stays within the 4 MiB limit,
- * while the activities themselves still run in parallel. Workflow state and a timer: it replays deterministically.
- */
-async function scheduledAlone<T>(heavy: boolean, schedule: () => Promise<T>): Promise<T> {
-  if (!heavy) return schedule();
-  // Every waiter's condition is checked before any of them resumes: each one checks again once it runs.
-  while (heavyCommandPending) await condition(() => !heavyCommandPending);
-  heavyCommandPending = true;
-  const result = schedule();
-  // Handled here so a fast failure is not "unhandled" while we wait; the caller still sees it.
-  result.catch(() => undefined);
-  try {
-    await sleep(1);
-  } finally {
-    heavyCommandPending = false;
-  }
-  return result;
-}
-
-function receiveSummary(input: DrainInput, judging: boolean): string {
-  const most = input.maxNumberOfMessages * input.receivesPerBatch;
-  return `${judging ? 'receive and judge' : 'receive'} up to ${most} messages (${input.receivesPerBatch} × ${input.maxNumberOfMessages}, ≤ ${Math.round(laneByteBudget(input) / 1024)} KiB)`;
+interface Processed {
+  /** The batch's deletes (published messages) and drops (invalid ones), started; false if one failed. */
+  deletion: Promise<boolean>;
+  /** False: a step failed after its retries; the lane stops (the batch's messages reappear once let go). */
+  published: boolean;
 }
 
 /**
- * Validates a batch, then publishes-then-deletes the valid submissions while the invalid ones are deleted. `waiting`
- * are messages of this receive still held for later batches: the publish extends their visibility with its own.
+ * Validates a held batch, drops its invalid messages while its valid ones are published, then deletes those. A batch
+ * whose worker is gone is abandoned: counted, and its messages reappear after their visibility timeout (G5) with the
+ * same event ids (G3).
  */
-interface LaneBatch {
-  messages: ReceivedMessage[];
-  /** Over the lane's byte budget: its activities are scheduled alone (scheduledAlone). */
-  heavy: boolean;
-  waiting: LeasedMessage[];
-  deletes: LaneDeletes;
-  /** The receive's derivation when it judged its messages (RECEIVE_VERDICTS_PATCH): no validate step then. */
-  derivation?: RecordDerivation;
-}
+async function processBatch(run: Run, batch: ReceivedBatch): Promise<Processed> {
+  const { input, totals } = run;
+  const steps = batchSteps(batch.taskQueue);
+  const ref = { batchId: batch.batchId };
+  const judged = await stage(totals, 'validate', batch.messages, () =>
+    steps.validateSubmissions.executeWithOptions({ summary: `validate ${batch.messages} submissions` }, [
+      {
+        ...ref,
+        partitionKey: input.partitionKey,
+        includeProvenance: input.includeProvenance,
+        unknownFields: input.unknownFields,
+        ...(input.validationLimits ? { limits: input.validationLimits } : {}),
+      },
+    ]),
+  );
+  if (judged === ABANDONED) return abandon(run, batch);
+  if (judged === undefined) return { deletion: Promise.resolve(true), published: false };
+  recordJudged(totals, judged);
 
-async function processBatch(input: DrainInput, totals: RunTotals, batch: LaneBatch): Promise<boolean> {
-  const { messages, heavy } = batch;
-  const transformed = receivedVerdicts(messages, batch.derivation) ?? (await validate(input, totals, batch));
-  if (transformed === undefined) return false;
-  totals.valid += transformed.valid.length;
-  recordInvalid(totals, transformed.invalid);
-  if (transformed.unknownFields) recordUnknownFields(totals, transformed.unknownFields);
-
-  const byId = new Map(messages.map((m) => [m.messageId, m]));
-  const receipts = new Map(messages.map((m): [string, LeasedMessage] => [m.messageId, leasedMessage(m)]));
-  const receiptsOf = (ids: { messageId: string }[]): LeasedMessage[] =>
-    ids.flatMap(({ messageId }) => receipts.get(messageId) ?? []);
-  // Only the submissions actually handed to the publish are deleted after it (G1 no loss).
-  const publishing = toPublish(transformed, byId);
-
-  const [validDone, invalidDone] = await Promise.all([
-    publishThenDelete(input, totals, publishing, receiptsOf(publishing.request.submissions), batch),
-    dropInvalid(
-      totals,
-      heavy,
-      transformed.invalid.flatMap((invalid) => {
-        const message = byId.get(invalid.messageId);
-        return message
-          ? [
-              {
-                ...invalid,
-                receiptHandle: message.receiptHandle,
-                body: message.body,
-                ...(message.bodyEncoding ? { bodyEncoding: message.bodyEncoding } : {}),
-                bodyBytes: message.bodyBytes,
-              },
-            ]
-          : [];
-      }),
-    ),
-  ]);
-  return validDone && invalidDone;
-}
-
-/** The validate step, for batches received without verdicts. A result of older code carries records instead. */
-async function validate(
-  input: DrainInput,
-  totals: RunTotals,
-  { messages, heavy }: LaneBatch,
-): Promise<TransformedBatch | TransformedBatchWithRecords | undefined> {
-  return attempt(totals, 'validate', messages.length, () =>
-    scheduledAlone(heavy, () =>
-      validateAndTransform.executeWithOptions({ summary: `validate ${messages.length} submissions` }, [
-        {
-          messages: messages.map(({ messageId, body, bodyEncoding, bodyBytes }) => ({
-            messageId,
-            body,
-            ...(bodyEncoding ? { bodyEncoding } : {}),
-            bodyBytes,
-          })),
-          partitionKey: input.partitionKey,
-          includeProvenance: input.includeProvenance,
-          unknownFields: input.unknownFields,
-          ...(input.validationLimits ? { limits: input.validationLimits } : {}),
-        },
-      ]),
+  // Invalid submissions leave the queue at once, whatever happens to their valid neighbours (G4).
+  const dropping = judged.invalid === 0 ? Promise.resolve(true) : dropInvalid(run, steps, batch, judged.invalid);
+  if (judged.valid === 0) return { deletion: dropping, published: true };
+  const published = await stage(totals, 'publish', judged.valid, () =>
+    steps.publishEvents.executeWithOptions(
+      { summary: `publish ${judged.events} events of ${judged.valid} submissions` },
+      [ref],
     ),
   );
-}
-
-/** What the publish step needs of a batch's valid submissions, with the number of events they make. */
-interface ToPublish {
-  request: PublishInput;
-  submissions: number;
-  events: number;
-}
-
-/**
- * The valid submissions' bodies (already held from the receive) and the validate step's derivation: the publish
- * derives the records itself, so they never cross the history. A validate result of older code carries records: they
- * are passed on as that code did, and the activity still accepts them.
- */
-function toPublish(
-  transformed: TransformedBatch | TransformedBatchWithRecords,
-  byId: Map<string, ReceivedMessage>,
-): ToPublish {
-  if (transformed.derivation === undefined) {
-    const submissions = transformed.valid.map(({ messageId, partitionKey, records }) => ({
-      messageId,
-      partitionKey,
-      records,
-      sentAtMs: byId.get(messageId)?.sentAtMs ?? null,
-    }));
-    const events = submissions.reduce((sum, s) => sum + s.records.length, 0);
-    return { request: { submissions }, submissions: submissions.length, events };
-  }
-  const submissions = transformed.valid.flatMap(({ messageId, events }): SubmissionToPublish[] => {
-    const message = byId.get(messageId);
-    // Only a body over the size limit travels as null, and such a body is never valid.
-    if (!message || message.body === null) return [];
-    const { body, bodyEncoding, sentAtMs } = message;
-    return [{ messageId, body, ...(bodyEncoding ? { bodyEncoding } : {}), events, sentAtMs }];
-  });
-  const events = submissions.reduce((sum, s) => sum + s.events, 0);
-  return {
-    request: { submissions, derivation: transformed.derivation },
-    submissions: submissions.length,
-    events,
-  };
-}
-
-async function publishThenDelete(
-  input: DrainInput,
-  totals: RunTotals,
-  toPublish: ToPublish,
-  receipts: LeasedMessage[],
-  { waiting, heavy, deletes }: LaneBatch,
-): Promise<boolean> {
-  const { request, submissions, events } = toPublish;
-  if (submissions === 0) return true;
-  const published = await attempt(totals, 'publish', submissions, () =>
-    scheduledAlone(heavy, () =>
-      publishEvents.executeWithOptions({ summary: `publish ${events} events of ${submissions} submissions` }, [
-        {
-          ...request,
-          lease: { messages: [...receipts, ...waiting], visibilityTimeoutSeconds: input.visibilityTimeoutSeconds },
-        },
-      ]),
-    ),
-  );
-  if (published === undefined) return false;
+  if (published === ABANDONED) return { ...abandon(run, batch), deletion: dropping };
+  if (published === undefined) return { deletion: dropping, published: false };
   totals.eventsPublished += published.eventsPublished + published.resumedEvents;
   totals.publishRetriedEntries += published.retriedEntries;
-  totals.leaseExtensions += published.leaseExtensions;
-  // Only now, with every event acknowledged, may these messages leave the queue (G1, docs/contract.md).
-  return deletes.run(() => deleteBatch(totals, receipts, 'delete published'));
+  // Only now, with every event acknowledged, may the valid messages leave the queue (G1, docs/contract.md).
+  const deleting = deletePublished(run, steps, batch, judged.valid);
+  return { deletion: Promise.all([dropping, deleting]).then((done) => done.every(Boolean)), published: true };
 }
 
-async function deleteBatch(totals: RunTotals, receipts: MessageReceipt[], purpose: string): Promise<boolean> {
-  if (receipts.length === 0) return true;
-  const deleted = await attempt(totals, 'delete', receipts.length, () =>
-    deleteMessages.executeWithOptions({ summary: `${purpose}: ${receipts.length} messages` }, [{ messages: receipts }]),
+async function deletePublished(run: Run, steps: BatchSteps, batch: ReceivedBatch, messages: number) {
+  const deleted = await stage(run.totals, 'delete', messages, () =>
+    steps.deleteMessages.executeWithOptions({ summary: `delete ${messages} published messages` }, [
+      { batchId: batch.batchId },
+    ]),
   );
-  if (deleted === undefined) return false;
-  recordDeleted(totals, deleted);
+  return settled(run, batch, deleted);
+}
+
+async function dropInvalid(run: Run, steps: BatchSteps, batch: ReceivedBatch, messages: number) {
+  const dropped = await stage(run.totals, 'delete', messages, () =>
+    steps.dropInvalidSubmissions.executeWithOptions({ summary: `drop invalid: ${messages} messages` }, [
+      { batchId: batch.batchId },
+    ]),
+  );
+  if (dropped !== undefined && dropped !== ABANDONED) run.totals.quarantined += dropped.quarantined;
+  return settled(run, batch, dropped);
+}
+
+/** Counts a delete's outcome; false when it failed after its retries (the lane then stops). */
+function settled(run: Run, batch: ReceivedBatch, result: DeleteResult | typeof ABANDONED | undefined): boolean {
+  if (result === undefined) return false;
+  if (result === ABANDONED) {
+    abandon(run, batch);
+    return true;
+  }
+  const { totals } = run;
+  totals.deleted += result.deleted;
+  totals.deleteRetriedEntries += result.retriedEntries;
+  totals.staleReceipts += result.staleReceipts;
   return true;
 }
 
-/** Invalid submissions leave the queue at once (copied to the quarantine queue first when one is configured). */
-async function dropInvalid(totals: RunTotals, heavy: boolean, invalid: InvalidMessage[]): Promise<boolean> {
-  if (invalid.length === 0) return true;
-  const dropped = await attempt(totals, 'delete', invalid.length, () =>
-    scheduledAlone(heavy, () =>
-      dropInvalidSubmissions.executeWithOptions({ summary: `drop invalid: ${invalid.length} messages` }, [
-        { messages: invalid },
-      ]),
-    ),
-  );
-  if (dropped === undefined) return false;
-  recordDeleted(totals, dropped);
-  totals.quarantined += dropped.quarantined;
-  return true;
+function recordJudged(totals: RunTotals, judged: ValidatedBatch): void {
+  totals.valid += judged.valid;
+  recordInvalid(totals, { byReason: judged.invalidByReason, samples: judged.invalidSamples });
+  recordUnknownFields(totals, { submissions: judged.unknownFieldSubmissions, byPath: judged.unknownFieldsByPath });
 }
 
-function recordDeleted(totals: RunTotals, deleted: DeleteResult): void {
-  totals.deleted += deleted.deleted;
-  totals.deleteRetriedEntries += deleted.retriedEntries;
-  totals.staleReceipts += deleted.staleReceipts.length;
+function abandon(run: Run, batch: ReceivedBatch): Processed {
+  if (run.abandoned.has(batch.batchId)) return { deletion: Promise.resolve(true), published: true };
+  run.abandoned.add(batch.batchId);
+  run.totals.abandonedMessages += batch.messages;
+  log.warn('batch abandoned: its worker is gone; its messages reappear in the queue', {
+    batchId: batch.batchId,
+    messages: batch.messages,
+  });
+  return { deletion: Promise.resolve(true), published: true };
 }
+
+const ABANDONED = Symbol('abandoned');
 
 /**
- * Runs a stage; when its retry policy is exhausted, records the failure and returns undefined so the lane stops
- * while the other lanes finish their batches (a failed run must not abandon work in flight elsewhere).
+ * Runs a stage. ABANDONED: the batch's worker is gone (no poller on its queue) or no longer holds it. Undefined: the
+ * stage failed after its retry policy; the failure is recorded and the lane stops while the other lanes finish their
+ * batches (a failed run must not abandon work in flight elsewhere).
  */
-async function attempt<T>(
+async function stage<T>(
   totals: RunTotals,
-  stage: StageFailure['stage'],
+  name: StageFailure['stage'],
   messages: number,
   run: () => Promise<T>,
-): Promise<T | undefined> {
+): Promise<T | typeof ABANDONED | undefined> {
   try {
     return await run();
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
+    if (workerGone(err)) return ABANDONED;
     const error =
       err.cause instanceof ApplicationFailure ? `${err.cause.type ?? 'Error'}: ${err.cause.message}` : err.message;
-    recordFailure(totals, { stage, messages, error });
-    log.error('stage failed after retries; its messages stay in the queue', { stage, messages, error });
+    recordFailure(totals, { stage: name, messages, error });
+    log.error('stage failed after retries; its messages stay in the queue', { stage: name, messages, error });
     return undefined;
   }
+}
+
+function workerGone(err: ActivityFailure): boolean {
+  const { cause } = err;
+  if (cause instanceof TimeoutFailure) return cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
+  return cause instanceof ApplicationFailure && cause.type === BATCH_NOT_HELD;
+}
+
+function receiveSummary(input: DrainInput): string {
+  return `receive up to ${input.maxNumberOfMessages * input.receivesPerBatch} messages (${input.receivesPerBatch} × ${input.maxNumberOfMessages})`;
 }

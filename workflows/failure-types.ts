@@ -27,3 +27,8 @@ export const PUBLISH_STALLED = 'PublishStalled';
 export const DELETE_INCOMPLETE = 'DeleteIncomplete';
 /** Raised by dropInvalidSubmissions when copies to the quarantine queue still fail after retries; retryable. */
 export const QUARANTINE_INCOMPLETE = 'QuarantineIncomplete';
+/**
+ * Raised by a batch's step when its worker no longer holds the batch (let go unused, or a restarted worker): the
+ * lane abandons the batch, whose messages reappear in the queue (G5) and are processed again with the same ids (G3).
+ */
+export const BATCH_NOT_HELD = 'BatchNotHeld';

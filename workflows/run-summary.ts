@@ -3,10 +3,10 @@
  * pure helpers: the workflow imports this file, so it must stay free of Node and AWS.
  */
 
+/** An invalid message and its reason code; its detail (which may quote the body) is in its worker's log only. */
 export interface InvalidSample {
   messageId: string;
   reason: string;
-  detail: string;
 }
 
 export interface StageFailure {
@@ -27,14 +27,13 @@ export interface RunTotals {
   deleted: number;
   publishRetriedEntries: number;
   deleteRetriedEntries: number;
-  /** Messages handed back to the queue because a batch hit its byte budget (each at most once: on a first receive). */
-  releasedOverBudget: number;
-  /** Messages over a batch's byte budget that were kept and processed in a batch of their own (received before). */
-  deferredOverBudget: number;
+  /**
+   * Messages of batches abandoned because the worker holding them was gone (or let them go): they reappear in the
+   * queue after their visibility timeout and are processed again with the same event ids (G3, G5).
+   */
+  abandonedMessages: number;
   /** Invalid submissions copied to the quarantine queue before deletion. */
   quarantined: number;
-  /** Visibility extensions (message × extension) made while publishing, keeping leases alive (G5, docs/contract.md). */
-  leaseExtensions: number;
   /** Messages whose lease expired before deletion: they will be redelivered (same event ids). */
   staleReceipts: number;
   /** Valid submissions that carried unknown fields (dropped from the output, not forwarded). */
@@ -62,10 +61,8 @@ export function emptyTotals(): RunTotals {
     deleted: 0,
     publishRetriedEntries: 0,
     deleteRetriedEntries: 0,
-    releasedOverBudget: 0,
-    deferredOverBudget: 0,
+    abandonedMessages: 0,
     quarantined: 0,
-    leaseExtensions: 0,
     staleReceipts: 0,
     unknownFieldSubmissions: 0,
     unknownFieldsByPath: {},
@@ -74,10 +71,15 @@ export function emptyTotals(): RunTotals {
   };
 }
 
-export function recordInvalid(totals: RunTotals, invalid: readonly InvalidSample[]): void {
-  totals.invalid += invalid.length;
-  for (const sample of invalid) {
-    totals.invalidByReason[sample.reason] = (totals.invalidByReason[sample.reason] ?? 0) + 1;
+export function recordInvalid(
+  totals: RunTotals,
+  invalid: { byReason: Partial<Record<string, number>>; samples: readonly InvalidSample[] },
+): void {
+  for (const [reason, count = 0] of Object.entries(invalid.byReason)) {
+    totals.invalid += count;
+    totals.invalidByReason[reason] = (totals.invalidByReason[reason] ?? 0) + count;
+  }
+  for (const sample of invalid.samples) {
     if (totals.invalidSamples.length < MAX_INVALID_SAMPLES) totals.invalidSamples.push(sample);
   }
 }
@@ -115,6 +117,7 @@ export function describeTotals(t: RunTotals): string {
     `received ${t.received} (valid ${t.valid}, invalid ${t.invalid}), published ${t.eventsPublished} events, ` +
     `deleted ${t.deleted}` +
     (t.unknownFieldSubmissions > 0 ? `, ${t.unknownFieldSubmissions} with unknown fields (dropped)` : '') +
+    (t.abandonedMessages > 0 ? `, ${t.abandonedMessages} abandoned (redelivered)` : '') +
     (t.failures.length > 0 ? `, ${t.failures.length} failed stage(s)` : '')
   );
 }

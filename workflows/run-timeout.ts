@@ -6,25 +6,26 @@ import type { DrainInput } from './drain-input';
  *
  * A run stops starting batches when its budget is spent, then finishes the batches already in flight. The longest
  * that finishing can take is one batch whose every stage exhausts its retry policy (workflows/activity-proxies.ts;
- * keep these figures in step with it). Per stage: attempts × startToCloseTimeout + the backoff between attempts.
+ * keep these figures in step with it). Per stage: attempts × (scheduleToStart + startToClose) + the backoff between
+ * attempts (the receive, on the shared queue, has no schedule-to-start timeout: it waits for any worker).
  *
- *   receive   5 × 60 s  + (1 + 2 + 4 + 8) s                    =  315 s
- *   validate  3 × 30 s  + (1 + 2) s                            =   93 s
- *   publish   8 × 300 s + (2 + 4 + 8 + 16 + 30 + 30 + 30) s    = 2520 s
- *   delete    8 × 120 s + (1 + 2 + 4 + 8 + 16 + 30 + 30) s     = 1051 s   (the invalid drop runs beside publish)
+ *   receive   5 × 60 s         + (1 + 2 + 4 + 8) s                    =  315 s
+ *   validate  3 × (30 + 60) s  + (1 + 2) s                            =  273 s
+ *   publish   8 × (30 + 300) s + (2 + 4 + 8 + 16 + 30 + 30 + 30) s    = 2760 s
+ *   delete    8 × (30 + 120) s + (1 + 2 + 4 + 8 + 16 + 30 + 30) s     = 1291 s   (the invalid drop runs beside it)
  *   ------------------------------------------------------------------------
- *   drain                                                        3979 s
+ *   drain                                                               4639 s
  *
  * plus a margin of 300 s for workflow tasks, dispatch and a worker restart. So
  *
- *   executionTimeout = runBudgetSeconds + 3979 s + 300 s          (default budget 300 s: 4579 s, about 76 min)
+ *   executionTimeout = runBudgetSeconds + 3979 s + 300 s          (default budget 300 s: 5239 s, about 87 min)
  *
  * A run is never cut short while it would still finish by its own rules; a run that cannot finish (a workflow task
  * failing forever: an unregistered search attribute, a non-deterministic deploy, a payload over the limit) is closed
  * as timed out, and the schedule starts the next one. It is an execution timeout, not a run timeout, because the
  * budget spans continue-as-new (the carried start time), and so must the timeout.
  */
-export const RUN_DRAIN_ALLOWANCE_SECONDS = 315 + 93 + 2520 + 1051;
+export const RUN_DRAIN_ALLOWANCE_SECONDS = 315 + 273 + 2760 + 1291;
 export const RUN_TIMEOUT_MARGIN_SECONDS = 300;
 
 export function runExecutionTimeoutSeconds(runBudgetSeconds: number): number {

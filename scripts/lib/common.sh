@@ -135,8 +135,11 @@ start_detached() {
   mkdir -p "$STACK_PID_DIR" "$STACK_LOG_DIR"
   printf '\n===== %s: starting %s =====\n%s\n' "$(date -u +%FT%TZ)" "$name" "$*" >>"$logfile"
   # setsid without -f execs in place (a background job of a non-interactive shell is never a process-group
-  # leader), so $! is the service's own pid and the service leads its own process group.
-  setsid nohup "$@" >>"$logfile" 2>&1 </dev/null &
+  # leader), so $! is the service's own pid and the service leads its own process group. Descriptors 3-19 are closed:
+  # a service must not keep what its starter held open (e.g. a lock taken with flock around `npm test`, which a
+  # long-lived service would otherwise hold for as long as it runs).
+  setsid nohup "$@" >>"$logfile" 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- 10>&- 11>&- 12>&- 13>&- \
+    14>&- 15>&- 16>&- 17>&- 18>&- 19>&- &
   local pid=$!
   echo "$pid $port $marker" >"$(pid_file "$name")"
   STARTED_PID="$pid"

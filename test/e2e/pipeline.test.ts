@@ -1,6 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { configSchema } from '../../src/config';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { drainQueue } from '../../workflows';
@@ -8,7 +6,7 @@ import { scheduleOptions } from '../../src/schedule/definition';
 import { formatReport, judge, readAllRecords } from '../../tools/verify';
 import { queueDepth } from '../helpers/aws';
 import { createPipelineFixture, sendFleetLoad, type PipelineFixture } from '../helpers/pipeline-fixture';
-import { testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
+import { createTestPipeline, uniqueName } from '../helpers/temporal';
 
 /**
  * The whole product on the local stack: a real worker with the real activities, the real schedule (triggered), a
@@ -49,12 +47,12 @@ describe('end to end: SQS → schedule → worker → Kinesis', () => {
       MAX_NUMBER_OF_MESSAGES: '10',
       PARALLEL_LANES: '3',
     });
-    const worker = await Worker.create({
-      dataConverter: testDataConverter(),
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({ sqs, kinesis, queueUrl, streamName, limits: DEFAULT_VALIDATION_LIMITS }),
+    const worker = await createTestPipeline(env, taskQueue, {
+      sqs,
+      kinesis,
+      queueUrl,
+      streamName,
+      limits: DEFAULT_VALIDATION_LIMITS,
     });
 
     const summary = await worker.runUntil(async () => {

@@ -1,12 +1,11 @@
 import { Worker } from '@temporalio/worker';
-import { createActivities, type PipelineActivities } from '../../activities';
-import { recordsToPublish } from '../../activities/publish-records';
+import type { MessageHold, PipelineActivities } from '../../activities';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { judge, readAllRecords, type CheckCode } from '../../tools/verify';
 import { drainQueue } from '../../workflows';
 import { queueDepth } from '../helpers/aws';
 import { createPipelineFixture, sendFleetLoad, type PipelineFixture } from '../helpers/pipeline-fixture';
-import { testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
+import { createHeldActivities, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
  * The verifier must catch a wrong processor, not only bless a right one: the real pipeline with one deliberate defect
@@ -26,23 +25,35 @@ describe('the verifier catches a broken processor', () => {
   beforeEach(async () => {
     fixture = await createPipelineFixture('sabotage');
   });
+  const holds: MessageHold[] = [];
   afterEach(async () => {
+    holds.splice(0).forEach((hold) => hold.close());
     await fixture?.teardown();
   });
 
   it.each(defects)('a processor that %s fails verification', async (_defect, sabotage, expectedCheck) => {
     const load = await sendFleetLoad(fixture, 60, { eventsMin: 2, eventsMax: 4 });
     const { sqs, kinesis, queueUrl, streamName } = fixture;
-    const real = createActivities({ sqs, kinesis, queueUrl, streamName, limits: DEFAULT_VALIDATION_LIMITS });
+    const { activities: real, hold } = createHeldActivities({
+      sqs,
+      kinesis,
+      queueUrl,
+      streamName,
+      limits: DEFAULT_VALIDATION_LIMITS,
+    });
+    holds.push(hold);
     const broken: PipelineActivities = {
       ...real,
-      publishEvents: (input) => {
-        // The records the real activity would derive, sabotaged, handed to it in the records form it also accepts.
-        const request = recordsToPublish(input);
-        return real.publishEvents({
-          ...request,
-          submissions: request.submissions.map((s) => ({ ...s, records: sabotage(s.records) })),
+      validateSubmissions: async (request) => {
+        const judged = await real.validateSubmissions(request);
+        // The records the real validate derived, sabotaged where the publish will take them: the held batch.
+        await hold.use(request.batchId, async (batch) => {
+          for (const message of batch.messages.values()) {
+            if (message.verdict?.valid)
+              message.verdict.submission.records = sabotage(message.verdict.submission.records);
+          }
         });
+        return judged;
       },
     };
     const taskQueue = uniqueName('sabotage-tq');

@@ -1,4 +1,4 @@
-import type { PipelineActivities, PublishRequest, PublishResult, ReceiveRequest } from '../../activities';
+import type { PipelineActivities, ReceiveRequest } from '../../activities';
 
 const unexpected = async (): Promise<never> => {
   throw new Error('not reached: the fake queue is empty');
@@ -14,23 +14,11 @@ export function emptyQueueActivities(
   return {
     receiveSubmissions: async (request) => {
       onReceive(request);
-      return { messages: [], releasedOverBudget: 0 };
+      return { batchId: '', taskQueue: 'unused', messages: 0, bodyBytes: 0, redelivered: 0 };
     },
-    validateAndTransform: unexpected,
+    validateSubmissions: unexpected,
     publishEvents: unexpected,
     deleteMessages: unexpected,
     dropInvalidSubmissions: unexpected,
-  };
-}
-
-/** What a fake publish that acknowledged every record of `request` in one PutRecords answers. */
-export function publishedAll(request: PublishRequest): PublishResult {
-  return {
-    eventsPublished: request.submissions.reduce((n, s) => n + s.records.length, 0),
-    submissions: request.submissions.length,
-    putRecordsRequests: 1,
-    retriedEntries: 0,
-    resumedEvents: 0,
-    leaseExtensions: 0,
   };
 }

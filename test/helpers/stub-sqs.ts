@@ -1,6 +1,6 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-sqs';
-import { createActivities, type PipelineActivities } from '../../activities';
+import { createActivities, MessageHold, type PipelineActivities } from '../../activities';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 
 /**
@@ -28,14 +28,21 @@ export function stubbedSqs(
   return { sqs, calls: () => calls };
 }
 
-/** The product's activities over a stubbed SQS client (Kinesis never contacted), with fast per-entry retries. */
-export function activitiesOverSqs(sqs: SQSClient): PipelineActivities {
-  return createActivities({
+/**
+ * The product's activities over a stubbed SQS client (Kinesis never contacted), with fast per-entry retries, and the
+ * hold they keep batches in (close it after the test: its leases are timers).
+ */
+export function activitiesOverSqs(sqs: SQSClient): PipelineActivities & { hold: MessageHold } {
+  const queueUrl = 'http://127.0.0.1:9/000000000000/q';
+  const hold = new MessageHold({ sqs, queueUrl }, { maxBytes: 64 * 1024 * 1024, idleReleaseMs: 60_000 });
+  const activities = createActivities({
     sqs,
     kinesis: new KinesisClient({ region: 'us-east-1' }),
-    queueUrl: 'http://127.0.0.1:9/000000000000/q',
+    queueUrl,
     streamName: 's',
     limits: DEFAULT_VALIDATION_LIMITS,
     retry: { initialBackoffMs: 1, maxBackoffMs: 2, maxRoundsWithoutProgress: 3 },
+    hold,
   });
+  return { ...activities, hold };
 }

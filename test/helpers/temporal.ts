@@ -2,7 +2,8 @@ import { defaultPayloadConverter, type DataConverter, type Payload } from '@temp
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import type { PipelineActivities } from '../../activities';
+import { createActivities, MessageHold, type ActivityDeps, type PipelineActivities } from '../../activities';
+import { createPipelineWorkers, type PipelineWorkers } from '../../src/pipeline-workers';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { bundleWorkflows } from '../../src/workflow-bundle';
 
@@ -53,6 +54,34 @@ export async function createTestWorker(
     activities,
     dataConverter: testDataConverter(),
   });
+}
+
+/** The worker composition src/worker.ts deploys (shared queue + the worker's own queue), on the test server. */
+export async function createTestPipeline(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  deps: Omit<ActivityDeps, 'hold' | 'ownTaskQueue'>,
+): Promise<PipelineWorkers> {
+  return createPipelineWorkers({
+    connection: env.nativeConnection,
+    taskQueue,
+    shared: { dataConverter: testDataConverter(), workflowBundle: await workflowBundle() },
+    deps,
+    maxConcurrentActivities: 32,
+    maxHeldBytes: 0,
+  });
+}
+
+/**
+ * The real activities with a hold of their own, for a single test worker that polls one queue for everything (the
+ * receive then names that queue for the batch's steps). Close the hold after the test: its leases are timers.
+ */
+export function createHeldActivities(deps: Omit<ActivityDeps, 'hold' | 'ownTaskQueue'>): {
+  activities: PipelineActivities;
+  hold: MessageHold;
+} {
+  const hold = new MessageHold(deps, { maxBytes: 64 * 1024 * 1024, idleReleaseMs: 60_000 });
+  return { activities: createActivities({ ...deps, hold }), hold };
 }
 
 export function uniqueName(prefix: string): string {

@@ -126,12 +126,13 @@ describe('preflight', () => {
     }
   });
 
-  it('sizes the visibility timeout by the batch: 45 s floor, growing with receives × messages', () => {
+  it('sizes the visibility timeout by the batch receive: 45 s floor, growing with the receives, capped by its budget', () => {
     expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 1, maxNumberOfMessages: 1 })).toBe(45);
     expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 10, maxNumberOfMessages: 10 })).toBe(45);
-    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 30, maxNumberOfMessages: 10 })).toBe(105);
-    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 50, maxNumberOfMessages: 10 })).toBe(165);
-    // The defaults (120 s for 10 × 10) pass with room to spare.
-    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 10, maxNumberOfMessages: 10 })).toBeLessThan(120);
+    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 30, maxNumberOfMessages: 10 })).toBe(64);
+    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 50, maxNumberOfMessages: 10 })).toBe(84);
+    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 100, maxNumberOfMessages: 10 })).toBe(85);
+    // The defaults (120 s for 50 × 10) pass with room to spare.
+    expect(minimumVisibilityTimeoutSeconds({ receivesPerBatch: 50, maxNumberOfMessages: 10 })).toBeLessThan(120);
   });
 });

@@ -2,10 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ScheduleHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Context } from '@temporalio/activity';
-import type { PipelineActivities, ReceivedMessage, ReceiveRequest } from '../../activities';
-import { createValidateAndTransform } from '../../activities/validate-and-transform';
-import { recordsToPublish } from '../../activities/publish-records';
-import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
+import type { PipelineActivities, ReceiveRequest } from '../../activities';
 import { configSchema, type Config } from '../../src/config';
 import { applySchedule } from '../../src/schedule/apply-schedule';
 import { scheduleOptions } from '../../src/schedule/definition';
@@ -13,8 +10,7 @@ import { describeDrift, scheduleDrift } from '../../src/schedule/drift';
 import { mergeTuning, updateSchedule } from '../../src/schedule/tune';
 import { drainQueue } from '../../workflows';
 import { connectTestEnv, createTestWorker, decodeTestPayload, uniqueName } from '../helpers/temporal';
-import { asBase64, validSubmission } from '../helpers/submissions';
-import { emptyQueueActivities, publishedAll } from '../helpers/fake-activities';
+import { emptyQueueActivities } from '../helpers/fake-activities';
 
 /**
  * Schedule tuning on the Temporal dev server: `npm run schedule:update`'s code path changes what the next run gets,
@@ -95,8 +91,7 @@ describe('schedule tuning', () => {
       mode: 'drain',
       idleWaitSeconds: 20,
       receiveWaitSeconds: 1,
-      receivesPerBatch: 10,
-      batchByteBudget: 524288,
+      receivesPerBatch: 50,
       lanes: 3,
       runBudgetSeconds: 300,
       partitionKey: 'device_id',
@@ -131,48 +126,51 @@ describe('schedule tuning', () => {
 
   it('after a run is terminated, the next tick starts a run that consumes (the schedule supervises)', async () => {
     const config = testConfig({ SCHEDULE_INTERVAL: '2s', RUN_BUDGET_SECONDS: '30', IDLE_WAIT_SECONDS: '1' });
-    const queue: ReceivedMessage[] = [];
+    const queue: string[] = [];
+    const batches = new Map<string, string[]>();
     let terminatedRunId: string | undefined;
     const published: { messageId: string; workflowId: string; runId: string }[] = [];
+    const counts = { deleted: 0, retriedEntries: 0, staleReceipts: 0 };
     const activities: PipelineActivities = {
       receiveSubmissions: async () => {
         // An empty queue answers after a short poll, as a long poll would.
         if (queue.length === 0) await sleep(200);
+        const { info } = Context.current();
         // A receive still in flight for the terminated run takes nothing: this fake has no visibility timeout to
         // hand such a message back, as SQS would.
-        if (Context.current().info.workflowExecution?.runId === terminatedRunId) {
-          return { messages: [], releasedOverBudget: 0 };
-        }
-        return { messages: queue.splice(0), releasedOverBudget: 0 };
+        const taken = info.workflowExecution?.runId === terminatedRunId ? [] : queue.splice(0);
+        const batchId = `b-${batches.size}`;
+        batches.set(batchId, taken);
+        return { batchId, taskQueue: info.taskQueue, messages: taken.length, bodyBytes: 0, redelivered: 0 };
       },
-      validateAndTransform: createValidateAndTransform({ limits: DEFAULT_VALIDATION_LIMITS }),
-      publishEvents: async (input) => {
-        const request = recordsToPublish(input);
+      validateSubmissions: async ({ batchId }) => ({
+        valid: batches.get(batchId)?.length ?? 0,
+        invalid: 0,
+        events: 0,
+        invalidByReason: {},
+        invalidSamples: [],
+        unknownFieldSubmissions: 0,
+        unknownFieldsByPath: {},
+      }),
+      publishEvents: async ({ batchId }) => {
         const execution = Context.current().info.workflowExecution;
         if (!execution) throw new Error('a workflow activity has its execution');
         const { workflowId, runId } = execution;
-        published.push(...request.submissions.map((s) => ({ messageId: s.messageId, workflowId, runId })));
-        return publishedAll(request);
+        const ids = batches.get(batchId) ?? [];
+        published.push(...ids.map((messageId) => ({ messageId, workflowId, runId })));
+        return {
+          eventsPublished: 0,
+          submissions: ids.length,
+          putRecordsRequests: 1,
+          retriedEntries: 0,
+          resumedEvents: 0,
+        };
       },
-      deleteMessages: async (request) => ({ deleted: request.messages.length, retriedEntries: 0, staleReceipts: [] }),
-      dropInvalidSubmissions: async (request) => ({
-        deleted: request.messages.length,
-        retriedEntries: 0,
-        staleReceipts: [],
-        quarantined: 0,
-        notQuarantined: 0,
-      }),
+      deleteMessages: async ({ batchId }) => ({ ...counts, deleted: batches.get(batchId)?.length ?? 0 }),
+      dropInvalidSubmissions: async () => ({ ...counts, quarantined: 0, notQuarantined: 0 }),
     };
     const send = (messageId: string): void => {
-      const body = asBase64(validSubmission());
-      queue.push({
-        messageId,
-        receiptHandle: `rh-${messageId}`,
-        body,
-        bodyBytes: body.length,
-        sentAtMs: null,
-        receiveCount: 1,
-      });
+      queue.push(messageId);
     };
     const waitFor = async (what: string, done: () => boolean | Promise<boolean>): Promise<void> => {
       for (const until = Date.now() + 40_000; Date.now() < until;) {
@@ -247,7 +245,7 @@ describe('schedule tuning', () => {
       RECEIVES_PER_BATCH: '10',
     });
     expect(drift.differences).toEqual([
-      { field: 'input.receivesPerBatch', live: 2, environment: 10 },
+      { field: 'input.receivesPerBatch', live: 2, environment: 50 },
       { field: 'input.lanes', live: 5, environment: 7 },
       { field: 'interval', live: '997h', environment: '5m' },
     ]);

@@ -20,8 +20,8 @@ const execFileAsync = promisify(execFile);
 
 /** An empty queue: the run receives nothing and completes; the other steps must not be reached. */
 const emptyQueue: PipelineActivities = {
-  receiveSubmissions: async () => ({ messages: [], releasedOverBudget: 0 }),
-  validateAndTransform: () => Promise.reject(new Error('not expected on an empty queue')),
+  receiveSubmissions: async () => ({ batchId: '', taskQueue: 'unused', messages: 0, bodyBytes: 0, redelivered: 0 }),
+  validateSubmissions: () => Promise.reject(new Error('not expected on an empty queue')),
   publishEvents: () => Promise.reject(new Error('not expected on an empty queue')),
   deleteMessages: () => Promise.reject(new Error('not expected on an empty queue')),
   dropInvalidSubmissions: () => Promise.reject(new Error('not expected on an empty queue')),

@@ -1,200 +1,151 @@
 import type { Message, ReceiveMessageRequest } from '@aws-sdk/client-sqs';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { encodedBytes } from '../../activities/payload-cost';
-import type { PublishBodiesRequest } from '../../activities/types';
-import { originalBody } from '../../src/domain/decode-body';
-import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import { generateSubmissions } from '../../tools/fleet/generate';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MessageHold } from '../../activities';
+import { RECEIVE_RETURN_MARGIN_MS } from '../../activities/receive-submissions';
 import { activitiesOverSqs, stubbedSqs } from '../helpers/stub-sqs';
 import { asBase64, validSubmission } from '../helpers/submissions';
-import { runActivity } from '../helpers/temporal';
+import { quietActivityEnvironment, runActivity } from '../helpers/temporal';
 
-const messages = (from: number, count: number) =>
+const messages = (from: number, count: number, attributes: Record<string, string> = {}): Message[] =>
   Array.from({ length: count }, (_, i) => ({
     MessageId: `m${from + i}`,
     ReceiptHandle: `rh${from + i}`,
-    Body: '{}',
-    Attributes: { SentTimestamp: '1700000000000', ApproximateReceiveCount: '1' },
+    Body: asBase64(validSubmission({ processes: 1, connections: 0 })),
+    Attributes: { SentTimestamp: '1700000000000', ApproximateReceiveCount: '1', ...attributes },
   }));
 
-const request = {
-  receives: 3,
-  maxNumberOfMessages: 10,
-  visibilityTimeoutSeconds: 60,
-  waitTimeSeconds: 0,
-  byteBudget: 524_288,
-};
+const request = { receives: 3, maxNumberOfMessages: 10, visibilityTimeoutSeconds: 60, waitTimeSeconds: 0 };
 
-/**
- * 1,000-event submissions as the fleet sends them near the limit (base64, escape-heavy command lines): each costs
- * ~95 KB as it travels (its decoded text, escaped by the payload converter), more than half of `largeBudget`.
- */
-const largeBodies = generateSubmissions(
-  { seed: 7, devices: 3, brokenShare: 0, eventsMin: 1, eventsMax: 1, plainJsonShare: 0, startTimeMs: 0, largeShare: 1 },
-  12,
-).map((p) => p.body);
+const holds: MessageHold[] = [];
+afterEach(() => holds.splice(0).forEach((hold) => hold.close()));
 
-const largeBudget = 150_000;
-
-function sqsMessage(id: number, body: string, receiveCount: number): Message {
-  return {
-    MessageId: `m${id}`,
-    ReceiptHandle: `rh${id}-${receiveCount}`,
-    Body: body,
-    Attributes: { SentTimestamp: '1700000000000', ApproximateReceiveCount: String(receiveCount) },
-  };
+/** The real activities over a stubbed ReceiveMessage; `answers[i]` answers the i-th request. */
+function receiving(answer: (input: ReceiveMessageRequest, call: number) => Message[] | Promise<Message[]>) {
+  const asked: ReceiveMessageRequest[] = [];
+  const { sqs } = stubbedSqs('ReceiveMessageCommand', async (input, call) => {
+    asked.push(input as ReceiveMessageRequest);
+    return { Messages: await answer(input as ReceiveMessageRequest, call), $metadata: {} };
+  });
+  const activities = activitiesOverSqs(sqs);
+  holds.push(activities.hold);
+  return { activities, asked };
 }
 
-/** Records every ChangeMessageVisibilityBatch entry (a release) instead of sending it. */
-function recordReleases(sqs: SQSClient): string[] {
-  const released: string[] = [];
-  sqs.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'ChangeMessageVisibilityBatchCommand') return next(args);
-      const input = args.input as { Entries?: { Id?: string; ReceiptHandle?: string }[] };
-      released.push(...(input.Entries ?? []).map((e) => e.ReceiptHandle ?? ''));
-      return { output: { Successful: [], Failed: [], $metadata: {} }, response: {} };
-    },
-    { step: 'initialize', name: 'recordReleases' },
-  );
-  return released;
-}
+/** The receive's own timeout in production (workflows/activity-proxies.ts). */
+const attempt = () => quietActivityEnvironment({ startToCloseTimeoutMs: 60_000 });
 
-// fauxqs never fails a ReceiveMessage, so the mid-batch failure is staged with a stubbed client.
 describe('receiveSubmissions', () => {
+  it('holds the batch on this worker and returns its reference and size, never a body', async () => {
+    const { activities } = receiving((_, call) => (call === 0 ? messages(0, 3) : []));
+
+    const batch = await runActivity(activities.receiveSubmissions, [request], attempt());
+
+    expect(batch).toMatchObject({ messages: 3, redelivered: 0, taskQueue: 'test' });
+    expect(Object.keys(batch).sort()).toEqual(['batchId', 'bodyBytes', 'messages', 'redelivered', 'taskQueue']);
+    expect(batch.bodyBytes).toBeGreaterThan(0);
+    expect(activities.hold.heldBatches).toBe(1);
+    expect(activities.hold.heldBytes).toBe(batch.bodyBytes);
+  });
+
+  it('grows a batch while answers come back full, and stops at the first one that is not', async () => {
+    const { activities, asked } = receiving((_, call) => (call < 2 ? messages(call * 10, 10) : messages(20, 4)));
+
+    const batch = await runActivity(
+      activities.receiveSubmissions,
+      [{ ...request, receives: 10, waitTimeSeconds: 20 }],
+      attempt(),
+    );
+
+    expect(batch.messages).toBe(24);
+    expect(asked).toHaveLength(3);
+    // Only the first request long-polls: a lone submission is not held back for a fuller batch.
+    expect(asked.map((a) => a.WaitTimeSeconds)).toEqual([20, 0, 0]);
+  });
+
   it('keeps the messages of earlier requests when a later ReceiveMessage fails', async () => {
-    const { sqs, calls } = stubbedSqs('ReceiveMessageCommand', (input, call) => {
-      expect((input as ReceiveMessageRequest).MaxNumberOfMessages).toBe(10);
-      if (call === 0) return { Messages: messages(0, 10), $metadata: {} };
-      throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $fault: 'server' });
+    const { activities } = receiving((_, call) => {
+      if (call === 0) return messages(0, 10);
+      throw new Error('SQS unavailable');
     });
-    const batch = await runActivity(activitiesOverSqs(sqs).receiveSubmissions, [request]);
-    expect(batch.messages.map((m) => m.messageId)).toEqual(messages(0, 10).map((m) => m.MessageId));
-    expect(calls()).toBe(2);
-    // The 12-hour visibility cap counts from the receive: every message carries when it was asked for.
-    const before = Date.now() - 60_000;
-    expect(batch.messages.every((m) => (m.receivedAtMs ?? 0) > before)).toBe(true);
+
+    const batch = await runActivity(activities.receiveSubmissions, [request], attempt());
+
+    expect(batch.messages).toBe(10);
   });
 
   it('fails the attempt when the first ReceiveMessage fails (nothing is held, so nothing is hidden)', async () => {
-    const { sqs } = stubbedSqs('ReceiveMessageCommand', () => {
-      throw Object.assign(new Error('Rate exceeded'), { name: 'RequestThrottled', $fault: 'client' });
+    const { activities } = receiving(() => {
+      throw new Error('SQS unavailable');
     });
-    await expect(runActivity(activitiesOverSqs(sqs).receiveSubmissions, [request])).rejects.toThrow(/Rate exceeded/);
+
+    await expect(runActivity(activities.receiveSubmissions, [request], attempt())).rejects.toThrow(/SQS unavailable/);
+    expect(activities.hold.heldBatches).toBe(0);
   });
 
-  it('asks only for what the budget left can hold, so large submissions are not received just to be handed back', async () => {
-    const asked: number[] = [];
-    let next = 0;
-    const { sqs } = stubbedSqs('ReceiveMessageCommand', (input) => {
-      const wanted = (input as ReceiveMessageRequest).MaxNumberOfMessages ?? 1;
-      asked.push(wanted);
-      const answer = Array.from({ length: Math.min(wanted, 1) }, () => sqsMessage(next, largeBodies[next++] ?? '', 1));
-      return { Messages: answer, $metadata: {} };
+  it('stops asking while time is left to return what it received (slow SQS answers)', async () => {
+    // A 12 s attempt: 2 s to ask in after the 10 s margin. Every answer after the first takes 3 s: the receive asks
+    // once more within those 2 s, then returns what it holds instead of asking up to 50 times (150 s).
+    const startToCloseTimeoutMs = RECEIVE_RETURN_MARGIN_MS + 2_000;
+    const { activities, asked } = receiving(async (_, call) => {
+      if (call > 0) await sleep(3_000);
+      return messages(call * 10, 10);
     });
-    const released = recordReleases(sqs);
-    const batch = await runActivity(activitiesOverSqs(sqs).receiveSubmissions, [
-      { ...request, byteBudget: largeBudget },
-    ]);
-    // One 1,000-event submission costs more than half of the budget: after it, no request could bring one that fits.
-    expect(batch.messages).toHaveLength(1);
-    expect(asked).toEqual([10]);
-    expect(released).toEqual([]);
-    expect(batch.releasedOverBudget).toBe(0);
-  });
+    const env = quietActivityEnvironment({ startToCloseTimeoutMs });
+    const startedAt = Date.now();
 
-  it('hands a message over the budget back only on its first receive; one received before is kept, in a batch of its own', async () => {
-    const { sqs } = stubbedSqs('ReceiveMessageCommand', (_input, call) => ({
-      Messages: call === 0 ? [0, 1, 2, 3].map((i) => sqsMessage(i, largeBodies[i] ?? '', i < 2 ? 1 : 2)) : [],
-      $metadata: {},
-    }));
-    const released = recordReleases(sqs);
-    const batch = await runActivity(activitiesOverSqs(sqs).receiveSubmissions, [
-      { ...request, byteBudget: largeBudget },
-    ]);
-    expect(batch.messages.map((m) => m.messageId)).toEqual(['m0']);
-    // m1 is on its first receive: handed back once, and its next receive is not a first one.
-    expect(released).toEqual(['rh1-1']);
-    expect(batch.releasedOverBudget).toBe(1);
-    // m2 and m3 were received before: never released again, each kept for a batch of its own (both do not fit one).
-    expect(batch.deferred?.map((g) => g.messages.map((m) => m.messageId))).toEqual([['m2'], ['m3']]);
-    for (const group of batch.deferred ?? []) expect(group.payloadBytes).toBeGreaterThan(largeBudget / 2);
-  });
+    const batch = await runActivity(activities.receiveSubmissions, [{ ...request, receives: 50 }], env);
 
-  it('budgets by the bytes Temporal stores: bodies as they travel, receipts and lease entries, with the run options', async () => {
-    // Escape-heavy events: every quote and backslash of the decoded text is escaped by the payload converter.
-    const doc = validSubmission({ processes: 200, connections: 0 });
-    doc.events.new_process = doc.events.new_process.map(() => ({ cmdl: 'cmd "\\\\"'.repeat(30), user: '"u"' }));
-    const bodies = Array.from({ length: 10 }, () => asBase64({ ...doc, submission_id: crypto.randomUUID() }));
-    const activitiesAnswering = () => {
-      const { sqs } = stubbedSqs('ReceiveMessageCommand', (_input, call) => ({
-        Messages: call === 0 ? bodies.map((b, i) => sqsMessage(i, b, 1)) : [],
-        $metadata: {},
-      }));
-      recordReleases(sqs);
-      return activitiesOverSqs(sqs);
-    };
-    const activities = activitiesAnswering();
-    const receive = (includeProvenance: boolean) =>
-      runActivity(activitiesAnswering().receiveSubmissions, [
-        { ...request, byteBudget: 10_000_000, includeProvenance, partitionKey: 'submission_id' as const },
-      ]);
+    expect(asked).toHaveLength(2);
+    expect(batch.messages).toBeGreaterThanOrEqual(10);
+    expect(Date.now() - startedAt).toBeLessThan(startToCloseTimeoutMs - RECEIVE_RETURN_MARGIN_MS / 2);
+  }, 20_000);
 
-    for (const includeProvenance of [false, true]) {
-      const batch = await receive(includeProvenance);
-      expect(batch.messages).toHaveLength(10);
-      // The base64 bodies travel as their text, which gives back the body exactly.
-      expect(batch.messages.map((m) => m.bodyEncoding)).toEqual(bodies.map(() => 'base64'));
-      expect(batch.messages.map((m) => originalBody(m.body ?? '', m.bodyEncoding))).toEqual(bodies);
-      const transformed = await runActivity(activities.validateAndTransform, [
-        { messages: batch.messages, partitionKey: 'submission_id', includeProvenance },
-      ]);
-      expect(transformed.valid).toHaveLength(10);
-      const publishInput: PublishBodiesRequest = {
-        submissions: transformed.valid.map(({ messageId, events }) => {
-          const message = batch.messages.find((m) => m.messageId === messageId);
-          return { messageId, body: message?.body ?? '', bodyEncoding: 'base64', events, sentAtMs: 1700000000000 };
-        }),
-        derivation: transformed.derivation,
-        lease: {
-          messages: batch.messages.map(({ messageId, receiptHandle, receivedAtMs }) => ({
-            messageId,
-            receiptHandle,
-            receivedAtMs,
-          })),
-          visibilityTimeoutSeconds: 60,
+  it('receives nothing while the hold is full, and says so (not an empty queue)', async () => {
+    const { activities, asked } = receiving(() => messages(0, 10));
+    const { hold } = activities;
+    // Fill the hold to its limit with one held batch.
+    hold.hold(
+      [
+        {
+          messageId: 'big',
+          receiptHandle: 'rh-big',
+          receivedAtMs: Date.now(),
+          identityId: 'big',
+          body: '',
+          bodyBytes: hold.room,
+          sentAtMs: null,
+          receiveCount: 1,
+          firstReceivedAtMs: null,
         },
-      };
-      // The records are not in the validate result: it is a small fraction of the bodies.
-      expect(encodedBytes(transformed)).toBeLessThan(0.05 * encodedBytes(batch));
-      // The budgeted cost covers every payload the batch produces, envelope aside (the derivation is part of it).
-      const envelope = 400;
-      expect(encodedBytes(batch)).toBeLessThanOrEqual((batch.payloadBytes ?? 0) + envelope);
-      expect(encodedBytes(transformed)).toBeLessThanOrEqual((batch.payloadBytes ?? 0) + envelope);
-      expect(encodedBytes(publishInput)).toBeLessThanOrEqual((batch.payloadBytes ?? 0) + envelope);
-      // ... and not by much: the publish input, the largest payload, is within 10 % of the budgeted cost.
-      expect(encodedBytes(publishInput)).toBeGreaterThan(0.9 * (batch.payloadBytes ?? 0));
-    }
-  });
-});
-
-describe('receiveSubmissions judges body size by the run, not by the worker', () => {
-  it("nulls a body over the run's maxBodyBytes even when the worker's own limit is higher", async () => {
-    const body = asBase64(validSubmission({ processes: 3, connections: 3 }));
-    const { sqs } = stubbedSqs('ReceiveMessageCommand', (_input, call) =>
-      call === 0 ? { Messages: [sqsMessage(1, body, 1)], $metadata: {} } : { Messages: [], $metadata: {} },
+      ],
+      60,
     );
-    const limits = { ...DEFAULT_VALIDATION_LIMITS, maxBodyBytes: 100 };
-    const strict = await runActivity(activitiesOverSqs(sqs).receiveSubmissions, [{ ...request, limits }]);
-    expect(strict.messages.map((m) => [m.body, m.bodyBytes])).toEqual([[null, Buffer.byteLength(body)]]);
+
+    const batch = await runActivity(activities.receiveSubmissions, [{ ...request, waitTimeSeconds: 1 }], attempt());
+
+    expect(batch).toMatchObject({ messages: 0, holdFull: true });
+    expect(asked).toHaveLength(0);
   });
 
-  it("keeps the body when the run's limit allows it (the worker's default applies without one)", async () => {
-    const body = asBase64(validSubmission({ processes: 3, connections: 3 }));
-    const { sqs } = stubbedSqs('ReceiveMessageCommand', (_input, call) =>
-      call === 0 ? { Messages: [sqsMessage(1, body, 1)], $metadata: {} } : { Messages: [], $metadata: {} },
-    );
-    const batch = await runActivity(activitiesOverSqs(sqs).receiveSubmissions, [request]);
-    expect(batch.messages.map((m) => originalBody(m.body ?? '', m.bodyEncoding))).toEqual([body]);
+  it("seeds event ids with a redriven message's OriginalMessageId, and counts redeliveries", async () => {
+    const { activities } = receiving((input, call) => {
+      expect(input.MessageAttributeNames).toContain('OriginalMessageId');
+      expect(input.MessageSystemAttributeNames).toContain('ApproximateFirstReceiveTimestamp');
+      if (call > 0) return [];
+      const [redriven, again] = messages(0, 2);
+      return [
+        { ...redriven, MessageAttributes: { OriginalMessageId: { DataType: 'String', StringValue: 'original-id' } } },
+        { ...again, Attributes: { ...again?.Attributes, ApproximateReceiveCount: '3' } },
+      ] as Message[];
+    });
+
+    const batch = await runActivity(activities.receiveSubmissions, [request], attempt());
+
+    expect(batch.redelivered).toBe(1);
+    const held = await activities.hold.use(batch.batchId, async (b) => [...b.messages.values()]);
+    expect(held.map((m) => [m.messageId, m.identityId, m.receiveCount])).toEqual([
+      ['m0', 'original-id', 1],
+      ['m1', 'm1', 3],
+    ]);
   });
 });

@@ -21,6 +21,7 @@ import { loadEnvFiles } from '../../src/env-files';
 import { createKinesisClient, createSqsClient, readAwsEnv } from '../fleet/aws';
 import type { PlannedSubmission } from '../fleet/generate';
 import { expectedEvents, planLargeLoad, planLoad, preload, verifyRun, verifyWithClock } from './load';
+import { createPutRecordsBatcher, kinesisSender } from '../../activities/put-records-batcher';
 import { runRawLoop } from './raw-loop';
 import { ratioLines, renderConsoleTable, renderMarkdown, renderSvg, tableRows, verifiedRatio } from './render';
 import { prepareSinkLoad, runSink } from './sink';
@@ -74,9 +75,8 @@ configuration ends with the verifier. Results: test-output/bench/<timestamp>.{js
   --configs LIST          comma-separated subset of: ${CONFIG_NAMES.join(', ')} (default: all)
   --seed N                fleet seed (default 20261128): every configuration gets the same load
   --receives-per-batch N  run input receivesPerBatch (default: the product's, 10)
-  --batch-byte-budget N   run input batchByteBudget (default: the product's, 524288)
   --workers-lanes N       lanes for raw and workers-2 (default: the best lane count measured, else 4)
-  --pairs N               measure the raw/Temporal comparison N times (default 1), alternating which goes first;
+  --pairs N               measure the raw/Temporal comparison N times (default 3), alternating which goes first;
                           the ratio reported is the median of the pairs' ratios (needs raw and its lanes-N)
   --steady-rate R         submissions/s in steady mode; 0: an idle queue, for actions per hour (default: half
                           the best measured backlog rate)
@@ -112,9 +112,8 @@ const argsSchema = z.object({
     .optional(),
   seed: z.coerce.number().int().default(20261128),
   'receives-per-batch': z.coerce.number().int().min(1).max(50).optional(),
-  'batch-byte-budget': z.coerce.number().int().min(65_536).max(1_000_000).optional(),
   'workers-lanes': z.coerce.number().int().min(1).max(64).optional(),
-  pairs: z.coerce.number().int().min(1).max(9).default(1),
+  pairs: z.coerce.number().int().min(1).max(9).default(3),
   'steady-seconds': z.coerce.number().int().min(5).max(3600).optional(),
   'steady-warmup': z.coerce.number().int().min(0).max(600).optional(),
   'steady-burst': z.coerce.number().int().min(1).max(10).default(1),
@@ -153,7 +152,6 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     configs: { type: 'string' },
     seed: { type: 'string' },
     'receives-per-batch': { type: 'string' },
-    'batch-byte-budget': { type: 'string' },
     'workers-lanes': { type: 'string' },
     pairs: { type: 'string' },
     'steady-rate': { type: 'string' },
@@ -200,7 +198,6 @@ interface BenchPlan {
 function planBench(args: BenchArgs): BenchPlan {
   const input: DrainInputOverrides = {
     ...(args['receives-per-batch'] ? { receivesPerBatch: args['receives-per-batch'] } : {}),
-    ...(args['batch-byte-budget'] ? { batchByteBudget: args['batch-byte-budget'] } : {}),
   };
   return {
     args,
@@ -653,7 +650,9 @@ async function runRawConfig(
   const clockBefore = await ctx.clock.offsetMs();
   const meter = new ResourceMeter();
   const startedAt = Date.now();
-  const stats = await runRawLoop({ sqs, kinesis, queueUrl: r.queueUrl, streamName: r.streamName }, input);
+  // The same worker-level PutRecords batcher as the product's worker (src/worker.ts): the same work.
+  const batcher = createPutRecordsBatcher(kinesisSender(kinesis, r.streamName));
+  const stats = await runRawLoop({ sqs, kinesis, queueUrl: r.queueUrl, streamName: r.streamName, batcher }, input);
   const durationMs = Date.now() - startedAt;
   const usage = meter.stop();
   const events = expectedEvents(planned);
@@ -667,7 +666,7 @@ async function runRawConfig(
     ...loadFigures(planned.length, events, usage, durationMs),
     latencyMs: latency,
     clockOffsetMs,
-    putRecordsRequests: stats.putRecordsRequests,
+    putRecordsRequests: batcher.stats().requests,
     verify: figures,
   };
 }

@@ -1,4 +1,4 @@
-import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -6,18 +6,20 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bodyForTransit } from '../../src/domain/decode-body';
+import type { PutRecordsBatcher } from '../../activities/put-records-batcher';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { transformSubmission } from '../../src/domain/transform-submission';
 import type { DrainInput } from '../../workflows/drain-input';
 import { applyResults, isComplete, planRound, type AckProgress, type SubmissionRecords } from '../../src/publish/plan';
 
 /**
- * The raw baseline: the same pipeline as a plain Node loop, without Temporal. Same batching (receivesPerBatch ×
- * maxNumberOfMessages per batch, the same byte budget, lanes in parallel), same domain code (transformSubmission),
- * same publish plan (planRound/applyResults: at most one unacknowledged event per submission per request, every
- * entry checked, failed entries retried), delete only after publish (every entry checked), invalid messages deleted
- * at once, and the lease kept by visibility extensions. What it lacks is durability: a crash loses its progress.
+ * The raw baseline: the same pipeline as a plain Node loop, without Temporal, doing the same work. Same batching
+ * (a batch grows while receive answers come back full, up to receivesPerBatch × maxNumberOfMessages; lanes in
+ * parallel), the processing time taken once receiving ended, the same domain code (transformSubmission), the same
+ * publish plan (planRound/applyResults: at most one unacknowledged event per submission per request, every entry
+ * checked, failed entries retried) through the same worker-level PutRecords batcher, delete only after publish
+ * (every entry checked, off the lane's path as in the product), invalid messages deleted beside, and the lease kept
+ * by visibility extensions. What it lacks is durability: a crash loses its progress.
  */
 export interface RawStats {
   received: number;
@@ -32,15 +34,24 @@ export interface RawStats {
 interface Received {
   messageId: string;
   receiptHandle: string;
-  records: string[] | null;
-  partitionKey: string;
+  body: string;
   sentAtMs: number | null;
 }
 
-export async function runRawLoop(
-  deps: { sqs: SQSClient; kinesis: KinesisClient; queueUrl: string; streamName: string },
-  input: DrainInput,
-): Promise<RawStats> {
+interface Judged extends Received {
+  records: string[] | null;
+  partitionKey: string;
+}
+
+interface RawDeps {
+  sqs: SQSClient;
+  kinesis: KinesisClient;
+  queueUrl: string;
+  streamName: string;
+  batcher: PutRecordsBatcher;
+}
+
+export async function runRawLoop(deps: RawDeps, input: DrainInput): Promise<RawStats> {
   const stats: RawStats = {
     received: 0,
     valid: 0,
@@ -54,55 +65,44 @@ export async function runRawLoop(
   return stats;
 }
 
-async function rawLane(
-  deps: { sqs: SQSClient; kinesis: KinesisClient; queueUrl: string; streamName: string },
-  input: DrainInput,
-  stats: RawStats,
-): Promise<void> {
+async function rawLane(deps: RawDeps, input: DrainInput, stats: RawStats): Promise<void> {
+  const deletes: Promise<void>[] = [];
   for (;;) {
-    const batch = await receiveBatch(deps, input);
-    if (batch.length === 0) return;
+    if (deletes.length >= 2) await deletes.shift();
+    const received = await receiveBatch(deps, input);
+    if (received.length === 0) break;
+    const lease = keepLease(deps, received, input.visibilityTimeoutSeconds);
+    const batch = judge(received, input);
     stats.received += batch.length;
     const valid = batch.filter((m) => m.records !== null);
     const invalid = batch.filter((m) => m.records === null);
     stats.valid += valid.length;
     stats.invalid += invalid.length;
-    const lease = keepLease(deps, batch, input.visibilityTimeoutSeconds);
-    try {
-      await Promise.all([
-        (async () => {
-          await publish(
-            deps,
-            valid.map((m) => ({ messageId: m.messageId, partitionKey: m.partitionKey, records: m.records ?? [] })),
-            stats,
-          );
-          await deleteAll(deps, valid, stats);
-        })(),
-        deleteAll(deps, invalid, stats),
-      ]);
-    } finally {
-      clearInterval(lease);
-    }
+    await publish(
+      deps,
+      valid.map((m) => ({ messageId: m.messageId, partitionKey: m.partitionKey, records: m.records ?? [] })),
+      stats,
+    );
+    deletes.push(
+      Promise.all([deleteAll(deps, valid, stats), deleteAll(deps, invalid, stats)]).then(() => clearInterval(lease)),
+    );
   }
+  await Promise.all(deletes);
 }
 
 async function receiveBatch(deps: { sqs: SQSClient; queueUrl: string }, input: DrainInput): Promise<Received[]> {
   const byId = new Map<string, Received>();
-  const overBudget: string[] = [];
-  let budgetUsed = 0;
-  const processedAt = new Date();
-  for (let i = 0; i < input.receivesPerBatch && overBudget.length === 0; i++) {
+  for (let i = 0; i < input.receivesPerBatch; i++) {
     const response = await deps.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: deps.queueUrl,
         MaxNumberOfMessages: input.maxNumberOfMessages,
         VisibilityTimeout: input.visibilityTimeoutSeconds,
         WaitTimeSeconds: i === 0 ? input.receiveWaitSeconds : 0,
-        MessageSystemAttributeNames: ['SentTimestamp'],
+        MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp'],
       }),
     );
     const messages = response.Messages ?? [];
-    if (messages.length === 0) break;
     for (const m of messages) {
       if (!m.MessageId || !m.ReceiptHandle) continue;
       const previous = byId.get(m.MessageId);
@@ -110,56 +110,39 @@ async function receiveBatch(deps: { sqs: SQSClient; queueUrl: string }, input: D
         previous.receiptHandle = m.ReceiptHandle;
         continue;
       }
-      const body = m.Body ?? '';
-      const bodyBytes = Buffer.byteLength(body, 'utf8');
-      const result =
-        bodyBytes > DEFAULT_VALIDATION_LIMITS.maxBodyBytes
-          ? null
-          : transformSubmission(body, {
-              messageId: m.MessageId,
-              processedAt,
-              includeProvenance: input.includeProvenance,
-              partitionKeyField: input.partitionKey,
-              limits: DEFAULT_VALIDATION_LIMITS,
-            });
-      const records = result?.valid ? result.records : null;
-      // The same byte budget as the product's receive: bodies as they travel through its history (base64 as its
-      // text where exactly reversible); the records never do, they are derived where they are published.
-      const cost = Buffer.byteLength(bodyForTransit(body).body, 'utf8');
-      if (byId.size > 0 && budgetUsed + cost > input.batchByteBudget) {
-        overBudget.push(m.ReceiptHandle);
-        continue;
-      }
-      budgetUsed += cost;
       const sent = Number(m.Attributes?.SentTimestamp);
       byId.set(m.MessageId, {
         messageId: m.MessageId,
         receiptHandle: m.ReceiptHandle,
-        records,
-        partitionKey: result?.valid ? result.partitionKey : '',
+        body: m.Body ?? '',
         sentAtMs: Number.isFinite(sent) ? sent : null,
       });
     }
-  }
-  for (let start = 0; start < overBudget.length; start += 10) {
-    const chunk = overBudget.slice(start, start + 10);
-    await deps.sqs
-      .send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: deps.queueUrl,
-          Entries: chunk.map((h, i) => ({ Id: String(i), ReceiptHandle: h, VisibilityTimeout: 0 })),
-        }),
-      )
-      .catch(() => undefined);
+    if (messages.length < input.maxNumberOfMessages) break;
   }
   return [...byId.values()];
 }
 
-async function publish(
-  deps: { kinesis: KinesisClient; streamName: string },
-  submissions: SubmissionRecords[],
-  stats: RawStats,
-): Promise<void> {
+/** Validated and transformed once receiving ended, as the product's validate step does. */
+function judge(messages: readonly Received[], input: DrainInput): Judged[] {
+  const processedAt = new Date();
+  return messages.map((m) => {
+    const result = transformSubmission(m.body, {
+      messageId: m.messageId,
+      processedAt,
+      includeProvenance: input.includeProvenance,
+      partitionKeyField: input.partitionKey,
+      limits: DEFAULT_VALIDATION_LIMITS,
+    });
+    return {
+      ...m,
+      records: result.valid ? result.records : null,
+      partitionKey: result.valid ? result.partitionKey : '',
+    };
+  });
+}
+
+async function publish(deps: RawDeps, submissions: SubmissionRecords[], stats: RawStats): Promise<void> {
   const progress: AckProgress = {};
   let failuresInARow = 0;
   while (!submissions.every((s) => isComplete(s, progress))) {
@@ -168,13 +151,7 @@ async function publish(
       requests.map(async (entries) => {
         stats.putRecordsRequests += 1;
         try {
-          const response = await deps.kinesis.send(
-            new PutRecordsCommand({
-              StreamName: deps.streamName,
-              Records: entries.map((e) => ({ Data: Buffer.from(e.data, 'utf8'), PartitionKey: e.partitionKey })),
-            }),
-          );
-          return applyResults(progress, entries, response.Records);
+          return applyResults(progress, entries, await deps.batcher.put(entries));
         } catch {
           return {
             acknowledged: 0,

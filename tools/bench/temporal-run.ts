@@ -1,12 +1,12 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createPutRecordsBatcher, kinesisSender, type PutRecordsBatcher } from '../../activities/put-records-batcher';
 import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
+import { createPipelineWorkers, type PipelineWorkers } from '../../src/pipeline-workers';
 import { drainInputSchema, type DrainInputOverrides } from '../../workflows/drain-input';
 import type { PlannedSubmission } from '../fleet/generate';
 import { spawnWorkerProcess, type WorkerProcess } from '../stack/worker-process';
@@ -38,31 +38,29 @@ export function productClients(ctx: Pick<TemporalContext, 'aws'>): { sqs: SQSCli
   return { sqs: createSqsClient(config), kinesis: createKinesisClient(config) };
 }
 
-/** The in-process worker, wired as src/worker.ts wires it (one PutRecords batcher per worker). */
+/** The in-process worker, the composition src/worker.ts deploys (both queues, the hold, one PutRecords batcher). */
 export async function createInProcessWorker(
   ctx: TemporalContext,
   r: BenchResources,
-  maxConcurrentActivityTaskExecutions = 32,
-): Promise<{ worker: Worker; batcher: PutRecordsBatcher }> {
+  maxConcurrentActivities = 32,
+): Promise<{ worker: PipelineWorkers; batcher: PutRecordsBatcher }> {
   const { sqs, kinesis } = productClients(ctx);
   const batcher = createPutRecordsBatcher(kinesisSender(kinesis, r.streamName));
-  const worker = await Worker.create({
+  const worker = await createPipelineWorkers({
     connection: ctx.connection,
-    namespace: ctx.namespace,
     taskQueue: r.taskQueue,
-    workflowBundle: ctx.bundle,
-    activities: createActivities({
+    // The codec of the spawned src/worker.ts (G8): both workers of a run must read each other's payloads.
+    shared: { namespace: ctx.namespace, workflowBundle: ctx.bundle, dataConverter: dataConverterFromEnv() },
+    deps: {
       sqs,
       kinesis,
       queueUrl: r.queueUrl,
       streamName: r.streamName,
       limits: DEFAULT_VALIDATION_LIMITS,
       putRecordsBatcher: batcher,
-    }),
-    maxConcurrentActivityTaskExecutions,
-    // The codec of the spawned src/worker.ts (G8): both workers of a run must read each other's payloads.
-    dataConverter: dataConverterFromEnv(),
-    shutdownGraceTime: '5s',
+    },
+    maxConcurrentActivities,
+    maxHeldBytes: 0,
   });
   return { worker, batcher };
 }

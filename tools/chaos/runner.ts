@@ -4,14 +4,14 @@ import {
   bundleWorkflowCode,
   DefaultLogger,
   Runtime,
-  Worker,
   NativeConnection,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createActivities } from '../../activities';
+import { createPutRecordsBatcher, kinesisSender } from '../../activities/put-records-batcher';
+import { createPipelineWorkers, type PipelineWorkers } from '../../src/pipeline-workers';
 import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import type { DrainInputOverrides } from '../../workflows/drain-input';
@@ -226,7 +226,7 @@ interface Rig {
   kinesisProxy: FaultProxy;
   queueUrl: string;
   workers: WorkerProcess[];
-  inProcess?: { worker: Worker; running: Promise<void>; connection: NativeConnection };
+  inProcess?: { workers: PipelineWorkers; running: Promise<void>; connection: NativeConnection };
   connection?: Connection;
   privateTemporal?: PrivateTemporalServer;
 }
@@ -346,24 +346,23 @@ async function startWorkers(rig: Rig, temporalAddress: string): Promise<void> {
   const productAws = awsConfig({ sqs: rig.sqsProxy.url, kinesis: rig.kinesisProxy.url });
   const kinesis = createKinesisClient(productAws);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-  const worker = await Worker.create({
+  // The composition src/worker.ts deploys: both queues, the message hold and one PutRecords batcher.
+  const workers = await createPipelineWorkers({
     connection: nativeConnection,
-    namespace: rig.namespace,
     taskQueue: rig.taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
+    shared: { namespace: rig.namespace, workflowBundle: await workflowBundle(), dataConverter: dataConverterFromEnv() },
+    deps: {
       sqs: createSqsClient(productAws),
       kinesis,
       queueUrl: rig.queueUrl,
       streamName: rig.streamName,
       limits: DEFAULT_VALIDATION_LIMITS,
-      // No PutRecords batcher here (src/worker.ts has one; the worker-process scenarios run it): with it the CI-size
-      // slow-publish control saw no redelivery at all — slow shared requests hold several lanes at once, so nobody
-      // received while leases lapsed — and the experiment could not show what the lease prevents (docs/reliability.md).
-    }),
-    dataConverter: dataConverterFromEnv(),
+      putRecordsBatcher: createPutRecordsBatcher(kinesisSender(kinesis, rig.streamName)),
+    },
+    maxConcurrentActivities: 32,
+    maxHeldBytes: 0,
   });
-  rig.inProcess = { worker, running: worker.run(), connection: nativeConnection };
+  rig.inProcess = { workers, running: workers.run(), connection: nativeConnection };
 }
 
 type Injected = ChaosResult['injected'];
@@ -565,7 +564,7 @@ async function scenarioResult(
 async function closeRig(rig: Rig): Promise<void> {
   await Promise.all(rig.workers.map((w) => w.stop(5_000)));
   if (rig.inProcess) {
-    rig.inProcess.worker.shutdown();
+    await rig.inProcess.workers.shutdown(5_000);
     await rig.inProcess.running.catch(() => undefined);
     await rig.inProcess.connection.close();
   }

@@ -19,6 +19,8 @@ export interface RecordingCase {
   missingStream: boolean;
   /** Also record the run the first one continued into: it starts from the carried state and does real work. */
   recordContinuedRun: boolean;
+  /** The worker that receives a batch is gone before its next step: no poller on the queue it names. */
+  workerLost: boolean;
   /** Why the outcome does not show this case, or undefined when it does. */
   check(outcome: RunOutcome): string | undefined;
 }
@@ -87,9 +89,62 @@ const ordinary = {
   quarantine: false,
   missingStream: false,
   recordContinuedRun: false,
+  workerLost: false,
 } as const satisfies Partial<RecordingCase>;
 
+/** A submission near the default event limit (1,000 events). */
+function large(n: number): string {
+  const document = submission(n);
+  return base64({
+    ...document,
+    events: {
+      new_process: Array.from({ length: 500 }, (_, i) => ({ cmdl: `proc-${n}-${i}.exe`, user: 'replay' })),
+      network_connection: Array.from({ length: 500 }, (_, i) => ({
+        source_ip: '10.0.0.2',
+        destination_ip: '23.13.252.39',
+        destination_port: i,
+      })),
+    },
+  });
+}
+
 export const RECORDING_CASES: readonly RecordingCase[] = [
+  {
+    ...ordinary,
+    name: 'default-lanes',
+    what: 'the default run input (2 lanes, batches that grow with the backlog) in drain mode',
+    input: { mode: 'drain', receiveWaitSeconds: 0 },
+    bodies: [...valid(400, 30), ...invalid],
+    check: completedWith(
+      '30 valid, 3 invalid, 33 deleted',
+      (s) => s.valid === 30 && s.invalid === 3 && s.deleted === 33,
+    ),
+  },
+  {
+    ...ordinary,
+    name: 'eight-lanes',
+    what: '8 lanes of small batches',
+    input: { mode: 'drain', lanes: 8, receiveWaitSeconds: 0, receivesPerBatch: 1, maxNumberOfMessages: 2 },
+    bodies: valid(500, 40),
+    check: completedWith('40 valid, 40 deleted', (s) => s.valid === 40 && s.deleted === 40),
+  },
+  {
+    ...ordinary,
+    name: 'large-submission',
+    what: 'a 1,000-event submission among ordinary ones',
+    input: oneLane,
+    bodies: [large(700), ...valid(701, 3)],
+    check: completedWith('4 valid, 1,006 events', (s) => s.valid === 4 && s.eventsPublished === 1006),
+  },
+  {
+    ...ordinary,
+    name: 'worker-lost',
+    what: 'the worker holding a batch is gone: its step times out waiting to start, the batch is abandoned',
+    input: { ...oneLane, maxNumberOfMessages: 10 },
+    bodies: valid(800, 3),
+    workerLost: true,
+    check: completedWith('3 messages abandoned', (s) => s.abandonedMessages === 3 && s.deleted === 0),
+  },
   {
     ...ordinary,
     name: 'continuous',

@@ -16,7 +16,8 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createActivities } from '../../activities';
+import { createActivities, MessageHold, type ActivityDeps } from '../../activities';
+import { createPipelineWorkers } from '../../src/pipeline-workers';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import type { RunSummary } from '../../workflows/run-summary';
 import type { drainQueue } from '../../workflows';
@@ -94,6 +95,27 @@ interface Recorded {
   events: number;
 }
 
+/**
+ * A worker that receives batches but whose own queue nobody polls, as when it died right after its receive: the
+ * batch's next step times out waiting to start. (Its hold keeps the messages leased; they are never deleted.)
+ */
+async function lostWorker(
+  connection: NativeConnection,
+  taskQueue: string,
+  workflowBundle: WorkflowBundleWithSourceMap,
+  deps: Omit<ActivityDeps, 'hold' | 'ownTaskQueue'>,
+): Promise<Worker> {
+  const hold = new MessageHold(deps, { maxBytes: 64 * 1024 * 1024, idleReleaseMs: 60_000 });
+  const { receiveSubmissions } = createActivities({ ...deps, hold, ownTaskQueue: `${taskQueue}/lost-worker` });
+  return Worker.create({
+    connection,
+    taskQueue,
+    workflowBundle,
+    identity: IDENTITY,
+    activities: { receiveSubmissions },
+  });
+}
+
 /** One case: its own queues, task queue and worker; runs the workflow to its end and writes its history. */
 async function recordCase(
   recording: RecordingCase,
@@ -113,26 +135,30 @@ async function recordCase(
   const client = new Client({ connection: clientConnection, identity: IDENTITY });
   try {
     const taskQueue = `replay-${recording.name}`;
-    const worker = await Worker.create({
-      connection,
-      taskQueue,
-      workflowBundle,
-      identity: IDENTITY,
-      activities: createActivities({
-        sqs: emulators.sqs,
-        kinesis: emulators.kinesis,
-        queueUrl,
-        quarantineQueueUrl,
-        streamName: recording.missingStream ? 'replay-no-such-stream' : STREAM,
-        limits: DEFAULT_VALIDATION_LIMITS,
-      }),
-    });
+    const deps = {
+      sqs: emulators.sqs,
+      kinesis: emulators.kinesis,
+      queueUrl,
+      quarantineQueueUrl,
+      streamName: recording.missingStream ? 'replay-no-such-stream' : STREAM,
+      limits: DEFAULT_VALIDATION_LIMITS,
+    };
+    const worker = recording.workerLost
+      ? await lostWorker(connection, taskQueue, workflowBundle, deps)
+      : await createPipelineWorkers({
+          connection,
+          taskQueue,
+          shared: { namespace: 'default', workflowBundle, identity: IDENTITY },
+          deps,
+          maxConcurrentActivities: 32,
+          maxHeldBytes: 0,
+        });
     const handle = await client.workflow.start<typeof drainQueue>(WORKFLOW_TYPE, {
       taskQueue,
       workflowId: `replay-${recording.name}`,
       args: [recording.input],
     });
-    const outcome = await worker.runUntil(runOutcome(handle.result()));
+    const outcome = await worker.runUntil(() => runOutcome(handle.result()));
     const problem = recording.check(outcome);
     if (problem) throw new Error(`${recording.name}: ${problem}`);
     if (quarantineQueueUrl && (await queueDepth(emulators.sqs, quarantineQueueUrl)) !== recording.bodies.length - 1) {

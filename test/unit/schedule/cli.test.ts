@@ -159,12 +159,15 @@ describe('schedule update flags', () => {
   });
 
   it('has one flag per scalar run-input key, with the range the schema enforces in its help', () => {
+    // batchByteBudget is retired (accepted, ignored): no flag sets it.
     const scalarKeys = drainInputSchema.keyof().options.filter((key) => {
+      if (key === 'batchByteBudget') return false;
       const kind = drainInputSchema.shape[key].unwrap();
       return ['number', 'boolean', 'enum'].includes(kind.def.type);
     });
     expect(RUN_INPUT_FLAGS.map((f) => f.key).sort()).toEqual([...scalarKeys].sort());
     expect(TUNING_FLAGS_HELP).toContain('--max-messages N            run input maxNumberOfMessages (1–10)');
-    expect(TUNING_FLAGS_HELP).toContain('--batch-byte-budget N       run input batchByteBudget (65536–1000000)');
+    expect(TUNING_FLAGS_HELP).toContain('--receives-per-batch N      run input receivesPerBatch (1–100)');
+    expect(TUNING_FLAGS_HELP).not.toContain('batch-byte-budget');
   });
 });

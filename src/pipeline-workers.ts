@@ -1,0 +1,117 @@
+import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getHeapStatistics } from 'node:v8';
+import { createActivities, defaultHoldBytes, MessageHold, type ActivityDeps } from '../activities';
+
+/** Everything both workers of a process share: connection, workflow code, codec, versioning. */
+export type SharedWorkerOptions = Partial<
+  Pick<
+    WorkerOptions,
+    | 'namespace'
+    | 'dataConverter'
+    | 'workerDeploymentOptions'
+    | 'workflowBundle'
+    | 'workflowsPath'
+    | 'shutdownGraceTime'
+    | 'identity'
+  >
+>;
+
+export interface PipelineWorkerOptions {
+  connection: NativeConnection;
+  /** The shared task queue: the schedule's runs and every batch's receive. */
+  taskQueue: string;
+  shared: SharedWorkerOptions;
+  /** The activities' AWS clients and settings; the hold and the own queue are made here. */
+  deps: Omit<ActivityDeps, 'hold' | 'ownTaskQueue'>;
+  /** Activity slots of the shared queue's worker (receives: one per lane while it long-polls). */
+  maxConcurrentActivities: number;
+  /** Body bytes the hold may keep (0: a quarter of the heap limit). */
+  maxHeldBytes: number;
+}
+
+/** How long a held batch may go unused before it is let go (its run moved on without it). */
+export const HOLD_IDLE_RELEASE_MS = 5 * 60_000;
+
+export interface PipelineWorkers {
+  /** This process's own task queue, where the steps of the batches it holds run. */
+  ownTaskQueue: string;
+  hold: MessageHold;
+  /** Runs both workers until shutdown; then lets every held batch go. */
+  run(): Promise<void>;
+  /**
+   * Stops taking batches at once, finishes the ones it holds (their steps run here) for up to `graceMs`, then stops.
+   * A batch still held after that is let go: its messages reappear after their visibility timeout (same event ids).
+   */
+  shutdown(graceMs: number): Promise<void>;
+  /** Runs both workers while `work` runs, then shuts them down (tests, benchmark). */
+  runUntil<T>(work: () => Promise<T>, graceMs?: number): Promise<T>;
+}
+
+/**
+ * The worker composition every deployment runs (Temporal's worker-specific task queues pattern): one worker on the
+ * shared queue (workflows and receives) and one on a queue of this process's own, where the steps of the batches
+ * this process received run beside the bodies it holds. A process that dies takes its queue with it: its batches'
+ * steps time out waiting to start, the run abandons them, and their messages reappear in SQS.
+ */
+export async function createPipelineWorkers(options: PipelineWorkerOptions): Promise<PipelineWorkers> {
+  const ownTaskQueue = `${options.taskQueue}/${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const heldBytes = Runtime.instance().metricMeter.createGauge(
+    'edr_worker_held_bytes',
+    'int',
+    'By',
+    'Body bytes this worker holds for the batches it received and has not yet deleted',
+  );
+  const hold = new MessageHold(options.deps, {
+    maxBytes: options.maxHeldBytes > 0 ? options.maxHeldBytes : defaultHoldBytes(getHeapStatistics().heap_size_limit),
+    idleReleaseMs: HOLD_IDLE_RELEASE_MS,
+    onBytesChanged: (bytes) => heldBytes.set(bytes),
+  });
+  const { receiveSubmissions, ...batchSteps } = createActivities({ ...options.deps, hold, ownTaskQueue });
+  const shared = await Worker.create({
+    ...options.shared,
+    connection: options.connection,
+    taskQueue: options.taskQueue,
+    activities: { receiveSubmissions },
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities,
+  });
+  const own = await Worker.create({
+    ...options.shared,
+    workflowBundle: undefined,
+    workflowsPath: undefined,
+    connection: options.connection,
+    taskQueue: ownTaskQueue,
+    activities: batchSteps,
+    // Bounded by the hold's bytes, not by slots: a batch's step must never wait for a slot until it is abandoned.
+    maxConcurrentActivityTaskExecutions: 1000,
+  });
+  const workers: PipelineWorkers = {
+    ownTaskQueue,
+    hold,
+    async run() {
+      try {
+        await Promise.all([shared.run(), own.run()]);
+      } finally {
+        hold.close();
+      }
+    },
+    async shutdown(graceMs) {
+      if (shared.getState() === 'RUNNING') shared.shutdown();
+      const until = Date.now() + graceMs;
+      while (hold.heldBatches > 0 && Date.now() < until) await sleep(100);
+      if (own.getState() === 'RUNNING') own.shutdown();
+    },
+    async runUntil(work, graceMs = 5_000) {
+      const running = workers.run();
+      try {
+        return await work();
+      } finally {
+        await workers.shutdown(graceMs);
+        await running;
+      }
+    },
+  };
+  return workers;
+}
