@@ -72,6 +72,7 @@ export class MessageHold {
   private bytes = 0;
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly deps: LeaseDeps,
@@ -90,9 +91,14 @@ export class MessageHold {
     return this.batches.size;
   }
 
-  /** Bytes a receive may still take before the hold is full (never negative). */
+  /** Bytes a receive may still take before the hold is full (never negative; 0 once it takes no more batches). */
   get room(): number {
-    return Math.max(0, this.options.maxBytes - this.bytes);
+    return this.stopped ? 0 : Math.max(0, this.options.maxBytes - this.bytes);
+  }
+
+  /** Takes no more batches (a stopping worker finishes the ones it holds); `room` is 0 from now on. */
+  stopTaking(): void {
+    this.stopped = true;
   }
 
   /** Takes a received batch under one lease; returns its id. */

@@ -7,7 +7,6 @@ import type { MetricCounter } from '@temporalio/common';
  */
 export interface PipelineMetrics {
   received(count: number): void;
-  releasedOverBudget(count: number): void;
   valid(count: number): void;
   invalid(reason: string): void;
   /** One submission accepted with an unknown field at `path` (the field dropped, not forwarded). */
@@ -18,7 +17,6 @@ export interface PipelineMetrics {
   deleted(count: number): void;
   deleteFailedEntries(count: number, code: string): void;
   staleReceipts(count: number): void;
-  visibilityExtensions(count: number): void;
   /** Events a retried publish found already on the stream (sent by the lost attempt) and did not send again. */
   resumedFromStream(count: number): void;
   /** SQS send → Kinesis acknowledgement of a submission's last event. */
@@ -56,10 +54,6 @@ export function pipelineMetrics(): PipelineMetrics {
   );
   return {
     received: add('edr_submissions_received', 'Messages received from SQS'),
-    releasedOverBudget: add(
-      'edr_messages_released_over_budget',
-      'Messages handed back because a batch hit its byte budget',
-    ),
     valid: add('edr_submissions_valid', 'Submissions that passed validation'),
     invalid: (reason) => counter('edr_submissions_invalid', 'Submissions dropped as invalid').add(1, { reason }),
     unknownField: (path) =>
@@ -76,7 +70,6 @@ export function pipelineMetrics(): PipelineMetrics {
     deleteFailedEntries: (count, code) =>
       add('edr_delete_failed_entries', 'DeleteMessageBatch entries that failed and were retried')(count, { code }),
     staleReceipts: add('edr_stale_receipts', 'Messages whose receipt handle expired before deletion (redelivered)'),
-    visibilityExtensions: add('edr_visibility_extensions', 'Visibility extensions while publishing'),
     resumedFromStream: add(
       'edr_publish_resumed_from_stream',
       'Events a retried publish found already on the stream and did not send again',

@@ -136,7 +136,7 @@ async function roomWithin(hold: MessageHold, waitMs: number): Promise<boolean> {
   const until = Date.now() + waitMs;
   while (hold.room <= 0) {
     if (Date.now() >= until) {
-      log.warn('message hold full; receiving nothing until batches are deleted', { heldBytes: hold.heldBytes });
+      log.warn('message hold full or worker stopping; receiving nothing', { heldBytes: hold.heldBytes });
       return false;
     }
     await ctx.sleep(ROOM_POLL_MS);

@@ -42,8 +42,9 @@ export interface PipelineWorkers {
   /** Runs both workers until shutdown; then lets every held batch go. */
   run(): Promise<void>;
   /**
-   * Stops taking batches at once, finishes the ones it holds (their steps run here) for up to `graceMs`, then stops.
-   * A batch still held after that is let go: its messages reappear after their visibility timeout (same event ids).
+   * Stops taking batches at once, finishes the ones it holds for up to `graceMs`, then stops both workers (their
+   * running activities get the SDK's shutdownGraceTime). A batch still held after that is let go: its messages
+   * reappear after their visibility timeout (same event ids).
    */
   shutdown(graceMs: number): Promise<void>;
   /** Runs both workers while `work` runs, then shuts them down (tests, benchmark). */
@@ -98,9 +99,12 @@ export async function createPipelineWorkers(options: PipelineWorkerOptions): Pro
       }
     },
     async shutdown(graceMs) {
-      if (shared.getState() === 'RUNNING') shared.shutdown();
+      // Receives now answer "full" after their wait, so no new batch comes in, while this worker keeps running the
+      // runs' workflow tasks and the steps of the batches it holds until they are deleted (or the grace is over).
+      hold.stopTaking();
       const until = Date.now() + graceMs;
       while (hold.heldBatches > 0 && Date.now() < until) await sleep(100);
+      if (shared.getState() === 'RUNNING') shared.shutdown();
       if (own.getState() === 'RUNNING') own.shutdown();
     },
     async runUntil(work, graceMs = 5_000) {

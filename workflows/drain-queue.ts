@@ -1,32 +1,20 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  continueAsNew,
-  defineQuery,
-  log,
-  setHandler,
-  TimeoutFailure,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { TimeoutType } from '@temporalio/common';
+import { ApplicationFailure, continueAsNew, defineQuery, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { DeleteResult, ReceivedBatch, ValidatedBatch } from '../activities/types';
 import { batchSteps, receiveSubmissions, type BatchSteps } from './activity-proxies';
 import { parseDrainInput, type DrainInput, type DrainInputOverrides } from './drain-input';
-import { BATCH_NOT_HELD } from './failure-types';
 import { PROGRESS_QUERY } from './names';
 import {
   describeTotals,
   emptyTotals,
-  recordFailure,
   recordInvalid,
   recordUnknownFields,
   type LaneStop,
   type RunSummary,
   type RunTotals,
-  type StageFailure,
 } from './run-summary';
 import { firstReceiveWaitSeconds, runDeadlineMs } from './run-timeout';
 import { publishSearchAttributes } from './search-attributes';
+import { ABANDONED, stage } from './stage';
 
 /** State carried across continue-as-new, so one scheduled run reports one summary and keeps one budget. */
 export interface CarriedState {
@@ -233,38 +221,6 @@ function abandon(run: Run, batch: ReceivedBatch): Processed {
     messages: batch.messages,
   });
   return { deletion: Promise.resolve(true), published: true };
-}
-
-const ABANDONED = Symbol('abandoned');
-
-/**
- * Runs a stage. ABANDONED: the batch's worker is gone (no poller on its queue) or no longer holds it. Undefined: the
- * stage failed after its retry policy; the failure is recorded and the lane stops while the other lanes finish their
- * batches (a failed run must not abandon work in flight elsewhere).
- */
-async function stage<T>(
-  totals: RunTotals,
-  name: StageFailure['stage'],
-  messages: number,
-  run: () => Promise<T>,
-): Promise<T | typeof ABANDONED | undefined> {
-  try {
-    return await run();
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    if (workerGone(err)) return ABANDONED;
-    const error =
-      err.cause instanceof ApplicationFailure ? `${err.cause.type ?? 'Error'}: ${err.cause.message}` : err.message;
-    recordFailure(totals, { stage: name, messages, error });
-    log.error('stage failed after retries; its messages stay in the queue', { stage: name, messages, error });
-    return undefined;
-  }
-}
-
-function workerGone(err: ActivityFailure): boolean {
-  const { cause } = err;
-  if (cause instanceof TimeoutFailure) return cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
-  return cause instanceof ApplicationFailure && cause.type === BATCH_NOT_HELD;
 }
 
 function receiveSummary(input: DrainInput): string {

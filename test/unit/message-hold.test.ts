@@ -76,6 +76,18 @@ describe('MessageHold', () => {
     expect(hold.room).toBe(0);
   });
 
+  it('a stopping worker takes no more batches but still runs the steps of those it holds', async () => {
+    const held = holdWithLeaseLog({ maxBytes: 1_000 });
+    hold = held.hold;
+    const batchId = hold.hold([message('a', 'x'.repeat(100))], 30);
+    expect(hold.room).toBe(900);
+
+    hold.stopTaking();
+
+    expect(hold.room).toBe(0);
+    expect(await hold.use(batchId, (batch) => Promise.resolve(batch.messages.size))).toBe(1);
+  });
+
   it('a step sees what earlier steps left on the batch (verdicts, progress), not a copy', async () => {
     const held = holdWithLeaseLog();
     hold = held.hold;
