@@ -154,11 +154,13 @@ function payloadBytes(p: PayloadsLike | null | undefined): number {
 }
 
 /**
- * The TypeScript SDK sends an activity's first heartbeat at once and throttles the rest to 0.8 × heartbeatTimeout
- * (45 s → 36 s), so an activity that heartbeats costs 1 + floor(runtime / 36 s) heartbeat actions.
+ * A batch step heartbeats only once it has run 10 s (activities/keep-alive.ts); the SDK sends that first heartbeat at
+ * once and throttles the rest to 0.8 × heartbeatTimeout (30 s → 24 s). So a step costs no heartbeat action under
+ * 10 s, then 1 + floor((runtime − 10 s) / 24 s).
  */
-export function estimateHeartbeats(runMs: number, throttleMs = 36_000): number {
-  return 1 + Math.floor(Math.max(0, runMs) / throttleMs);
+export function estimateHeartbeats(runMs: number, firstAfterMs = 10_000, throttleMs = 24_000): number {
+  if (runMs < firstAfterMs) return 0;
+  return 1 + Math.floor((runMs - firstAfterMs) / throttleMs);
 }
 
 /** Per activity type: counts, latencies and payload sizes, from the histories of a run chain. */

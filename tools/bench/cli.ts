@@ -74,7 +74,7 @@ configuration ends with the verifier. Results: test-output/bench/<timestamp>.{js
   --submissions N         backlog size per configuration (default 1500)
   --configs LIST          comma-separated subset of: ${CONFIG_NAMES.join(', ')} (default: all)
   --seed N                fleet seed (default 20261128): every configuration gets the same load
-  --receives-per-batch N  run input receivesPerBatch (default: the product's, 10)
+  --receives-per-batch N  run input receivesPerBatch (default: the product's, 50)
   --workers-lanes N       lanes for raw and workers-2 (default: the best lane count measured, else 4)
   --pairs N               measure the raw/Temporal comparison N times (default 3), alternating which goes first;
                           the ratio reported is the median of the pairs' ratios (needs raw and its lanes-N)
@@ -111,7 +111,7 @@ const argsSchema = z.object({
     .pipe(z.array(z.enum(CONFIG_NAMES)).min(1))
     .optional(),
   seed: z.coerce.number().int().default(20261128),
-  'receives-per-batch': z.coerce.number().int().min(1).max(50).optional(),
+  'receives-per-batch': z.coerce.number().int().min(1).max(100).optional(),
   'workers-lanes': z.coerce.number().int().min(1).max(64).optional(),
   pairs: z.coerce.number().int().min(1).max(9).default(3),
   'steady-seconds': z.coerce.number().int().min(5).max(3600).optional(),

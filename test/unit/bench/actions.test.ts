@@ -86,10 +86,12 @@ describe('Temporal actions from histories', () => {
     expect(actionsPer1000(13, 0)).toBeNull();
   });
 
-  it('estimates heartbeats with the SDK throttle (first at once, then one per 36 s)', () => {
-    expect(estimateHeartbeats(0)).toBe(1);
-    expect(estimateHeartbeats(35_999)).toBe(1);
-    expect(estimateHeartbeats(80_000)).toBe(3);
+  it('estimates heartbeats: none under 10 s, then the first at once and one per 24 s (SDK throttle)', () => {
+    expect(estimateHeartbeats(0)).toBe(0);
+    expect(estimateHeartbeats(9_999)).toBe(0);
+    expect(estimateHeartbeats(10_000)).toBe(1);
+    expect(estimateHeartbeats(33_999)).toBe(1);
+    expect(estimateHeartbeats(34_000)).toBe(2);
   });
 
   it('measures schedule-to-start, run time and payload bytes per activity type', () => {
@@ -98,7 +100,8 @@ describe('Temporal actions from histories', () => {
     expect(s.events).toBe(run1.length + run2.length);
     const publish = s.activities.find((a) => a.type === 'publishEvents');
     expect(publish).toMatchObject({ count: 1, meanScheduleToStartMs: 10, meanRunMs: 80_000 });
-    expect(s.heartbeatsEstimated).toBe(3 + 1);
+    // The 80 s publish: at 10 s, 34 s and 58 s; the short delete sends none.
+    expect(s.heartbeatsEstimated).toBe(3);
     expect(s.payloadBytes).toBeGreaterThan(0);
     expect(s.activities.map((a) => a.type)).toEqual(['deleteMessages', 'publishEvents', 'receiveSubmissions']);
   });
