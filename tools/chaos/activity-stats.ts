@@ -5,6 +5,7 @@ type HistoryPage = Awaited<ReturnType<Client['workflowService']['getWorkflowExec
 type HistoryEvent = NonNullable<NonNullable<HistoryPage['history']>['events']>[number];
 
 const HEARTBEAT_TIMEOUT: number | undefined = encodeTimeoutType('HEARTBEAT');
+const SCHEDULE_TO_START_TIMEOUT: number | undefined = encodeTimeoutType('SCHEDULE_TO_START');
 
 /** Event ids are Longs in the protobuf objects; only their string form is used. */
 type IdLike = number | string | { toString(): string } | null | undefined;
@@ -32,6 +33,8 @@ export interface ActivityStats {
   retried: number;
   /** Tasks whose last failure before the attempt that ended them was a heartbeat timeout, or that timed out for good. */
   heartbeatTimeouts: number;
+  /** Tasks that timed out waiting to start: their batch's worker was gone (the run abandoned the batch). */
+  workerGone: number;
   /** The last failure messages of retried tasks (a few, for the log). */
   lastFailures: string[];
 }
@@ -57,8 +60,12 @@ export function activityStatsOf(histories: readonly (readonly ActivityEventLike[
         if (failure?.message && s.lastFailures.length < 5) s.lastFailures.push(failure.message);
       }
       const timedOut = e.activityTaskTimedOutEventAttributes;
-      if (timedOut && timedOut.failure?.timeoutFailureInfo?.timeoutType === HEARTBEAT_TIMEOUT) {
+      const timeoutType = timedOut?.failure?.timeoutFailureInfo?.timeoutType;
+      if (timedOut && timeoutType === HEARTBEAT_TIMEOUT) {
         statsFor(stats, typeBySchedule.get(String(timedOut.scheduledEventId)) ?? '?').heartbeatTimeouts += 1;
+      }
+      if (timedOut && timeoutType === SCHEDULE_TO_START_TIMEOUT) {
+        statsFor(stats, typeBySchedule.get(String(timedOut.scheduledEventId)) ?? '?').workerGone += 1;
       }
     }
   }
@@ -66,7 +73,7 @@ export function activityStatsOf(histories: readonly (readonly ActivityEventLike[
 }
 
 function statsFor(stats: Record<string, ActivityStats>, type: string): ActivityStats {
-  stats[type] ??= { scheduled: 0, retried: 0, heartbeatTimeouts: 0, lastFailures: [] };
+  stats[type] ??= { scheduled: 0, retried: 0, heartbeatTimeouts: 0, workerGone: 0, lastFailures: [] };
   return stats[type];
 }
 

@@ -36,6 +36,10 @@ async function requestsAfter(
   return count();
 }
 
+function batchesOfGoneWorkers(result: ChaosResult): number {
+  return Object.values(result.activities).reduce((sum, a) => sum + a.workerGone, 0);
+}
+
 function retriedActivities(result: ChaosResult, types: readonly string[]): number {
   return types.reduce((sum, type) => sum + (result.activities[type]?.retried ?? 0), 0);
 }
@@ -367,22 +371,22 @@ function workerKilledScenario({ name, title, runInput, killAfterPutRecords }: Wo
       ctx.evidence('AWS requests the killed worker left unanswered', abandoned);
       await ctx.kinesisProxy.reset();
     },
-    // The victim's activity was taken over: some activity needed a second attempt.
+    // The kill interrupted a batch: an activity needed a second attempt, or a step of the victim's batch timed out
+    // waiting to start (the victim's own queue has no poller) and the run abandoned the batch to SQS.
     verdict: (r) =>
-      retriedActivities(r, Object.keys(r.activities)) > 0
+      retriedActivities(r, Object.keys(r.activities)) + batchesOfGoneWorkers(r) > 0
         ? []
-        : ['no activity was retried after the kill: the kill did not interrupt an activity'],
+        : ['no activity was retried or abandoned after the kill: the kill did not interrupt an activity'],
   };
 }
 
 export const workerKilled = workerKilledScenario({
   name: 'worker-killed',
   title: 'a worker process killed with SIGKILL mid-publish while a second worker runs',
-  // The product default visibility: longer than publish's heartbeat timeout (45 s) plus its first retry interval plus
-  // one extension period, so the retried attempt resumes before the victim's messages reappear in the queue. (With
-  // 30 s the survivor's lanes re-receive and republish them whole: see the docs.) Many small batches in parallel
-  // lanes, so both workers hold publish activities when the kill comes (with 2 lanes of 100-message batches the
-  // survivor could take every activity and the kill would hit an idle worker).
+  // The product default visibility: the victim's batches are abandoned (their steps time out waiting to start on its
+  // queue) and their messages reappear once the lease the victim kept is over; the survivor publishes only what is
+  // not yet on the stream. Many small batches in parallel lanes, so both workers hold batches when the kill comes
+  // (with 2 lanes of full batches the survivor could hold every batch and the kill would hit an idle worker).
   runInput: { visibilityTimeoutSeconds: 120, lanes: 8, receivesPerBatch: 1 },
   killAfterPutRecords: 2,
 });

@@ -4,6 +4,7 @@ import { evidenceProblems } from '../../../tools/chaos/runner';
 // TimeoutType.HEARTBEAT and START_TO_CLOSE in temporal.api.enums.v1.
 const HEARTBEAT = 4;
 const START_TO_CLOSE = 1;
+const SCHEDULE_TO_START = 2;
 
 const scheduled = (eventId: number, name: string) => ({
   eventId,
@@ -18,7 +19,7 @@ const started = (scheduledEventId: number, attempt: number, timeoutType?: number
 });
 
 describe('activity stats of chaos runs (from workflow histories)', () => {
-  it('counts scheduled tasks, retried ones, and those retried after a heartbeat timeout, per activity type', () => {
+  it('counts scheduled tasks, retried ones, heartbeat timeouts and steps whose worker was gone, per activity type', () => {
     const run1 = [
       scheduled(5, 'publishEvents'),
       started(5, 1),
@@ -37,15 +38,25 @@ describe('activity stats of chaos runs (from workflow histories)', () => {
           failure: { timeoutFailureInfo: { timeoutType: HEARTBEAT } },
         },
       },
+      // A step of a batch whose worker was gone: no poller on its queue.
+      scheduled(11, 'validateSubmissions'),
+      {
+        activityTaskTimedOutEventAttributes: {
+          scheduledEventId: 11,
+          failure: { timeoutFailureInfo: { timeoutType: SCHEDULE_TO_START } },
+        },
+      },
     ];
     expect(activityStatsOf([run1, run2])).toEqual({
-      publishEvents: { scheduled: 2, retried: 0, heartbeatTimeouts: 1, lastFailures: [] },
+      publishEvents: { scheduled: 2, retried: 0, heartbeatTimeouts: 1, workerGone: 0, lastFailures: [] },
       deleteMessages: {
         scheduled: 3,
         retried: 2,
         heartbeatTimeouts: 1,
+        workerGone: 0,
         lastFailures: ['activity Heartbeat timeout', 'activity StartToClose timeout'],
       },
+      validateSubmissions: { scheduled: 1, retried: 0, heartbeatTimeouts: 0, workerGone: 1, lastFailures: [] },
     });
   });
 
