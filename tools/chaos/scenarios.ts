@@ -383,11 +383,11 @@ function workerKilledScenario({ name, title, runInput, killAfterPutRecords }: Wo
 export const workerKilled = workerKilledScenario({
   name: 'worker-killed',
   title: 'a worker process killed with SIGKILL mid-publish while a second worker runs',
-  // The product default visibility: the victim's batches are abandoned (their steps time out waiting to start on its
-  // queue) and their messages reappear once the lease the victim kept is over; the survivor publishes only what is
-  // not yet on the stream. Many small batches in parallel lanes, so both workers hold batches when the kill comes
-  // (with 2 lanes of full batches the survivor could hold every batch and the kill would hit an idle worker).
-  runInput: { visibilityTimeoutSeconds: 120, lanes: 8, receivesPerBatch: 1 },
+  // The victim's batches are abandoned (their steps time out waiting to start on its queue) and their messages
+  // reappear once the lease the victim kept is over: 30 s of visibility keeps that within the CI drain timeout. The
+  // survivor publishes only what is not yet on the stream. Many small batches in parallel lanes, so both workers
+  // hold batches when the kill comes (with 2 lanes of full batches the survivor could hold every batch).
+  runInput: { visibilityTimeoutSeconds: 30, lanes: 8, receivesPerBatch: 1 },
   killAfterPutRecords: 2,
 });
 
@@ -398,7 +398,7 @@ export const workerKilled = workerKilledScenario({
 export const workerKilledMidBatch = workerKilledScenario({
   name: 'worker-killed-mid-batch',
   title: 'a worker process killed with SIGKILL several rounds into publishing full batches',
-  runInput: { visibilityTimeoutSeconds: 120, lanes: 4 },
+  runInput: { visibilityTimeoutSeconds: 30, lanes: 4 },
   killAfterPutRecords: 20,
 });
 
