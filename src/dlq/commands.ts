@@ -101,12 +101,15 @@ const METHODS = ['auto', 'move-task', 'copy'] as const;
 type Method = (typeof METHODS)[number];
 
 const redrive: DlqCommand = {
-  summary: 'move dead letters back to the source queue (message-move task, or receive → send → delete)',
+  summary: 'move dead letters back to the source queue, keeping their message ids (receive → send → delete)',
   usage: [
     'Usage: npm run dlq -- redrive [--max N] [--method auto|move-task|copy] [--dry-run] [--queue-url URL] [--dlq-url URL]',
     '  --max N              move at most N messages (1–1000000; default: the DLQ depth at start)',
-    "  --method M           auto (default): SQS's message-move task, or copy where the endpoint lacks it or --max",
-    '                       is given; move-task: only the task (moves the whole DLQ); copy: receive → send → delete',
+    '  --method M           copy (default): receive → send → delete, each copy carrying its original message id in',
+    '                       the OriginalMessageId attribute, so its events keep their event ids (G3); move-task:',
+    "                       SQS's message-move task (moves the whole DLQ; whether it keeps message ids is not",
+    '                       documented by AWS: event ids may change); auto: the task, or copy where the endpoint',
+    '                       lacks it or --max is given',
     '  --dry-run            print what would be moved, where and how; receive, send and delete nothing',
     '  --wait SECONDS       how long to wait for a message-move task to finish (1–86400, default 600)',
     '  --visibility-timeout SECONDS  copy: how long a message stays hidden in the DLQ while it moves (10–43200, default 60)',
@@ -126,7 +129,8 @@ const redrive: DlqCommand = {
     const max = intFlag(values, 'max', 1, 1_000_000);
     const waitSeconds = intFlag(values, 'wait', 1, 86_400) ?? 600;
     const visibility = intFlag(values, 'visibility-timeout', 10, 43_200) ?? 60;
-    const methodRaw = stringFlag(values, 'method') ?? 'auto';
+    // Copy by default: it is the method that provably keeps each message's identity (OriginalMessageId).
+    const methodRaw = stringFlag(values, 'method') ?? 'copy';
     const method = METHODS.find((m) => m === methodRaw);
     if (method === undefined) throw new UsageError(`--method must be one of ${METHODS.join(', ')}`);
     if (method === 'move-task' && max !== undefined) {

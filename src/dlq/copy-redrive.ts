@@ -15,6 +15,8 @@ import { receiveDeadLetters, releaseMessages } from './receive';
  * shows up again (its delete failed) is only deleted, never sent twice; running the command again moves what is left.
  * The one duplicate it cannot rule out: SQS stored a send whose answer never arrived, or a delete failed after a
  * confirmed send and the run ended; those messages are in both queues and are reported.
+ * G3 identity: every copy carries the id of the message the pipeline first saw in the OriginalMessageId attribute
+ * (originalMessageId), so its events keep their event ids.
  */
 export interface CopyRedriveOptions {
   sqs: SQSClient;
@@ -90,8 +92,37 @@ function idOf(message: Message): string {
   return message.MessageId ?? '';
 }
 
+/**
+ * The message attribute that carries a redriven message's identity (G3): SQS gives the copy a new message id, and the
+ * pipeline derives event ids from the message id, so without it a message published in part before it was
+ * dead-lettered would reappear downstream under new event ids. The pipeline's receive derives event ids from this
+ * attribute when a message has it.
+ */
+export const ORIGINAL_MESSAGE_ID_ATTRIBUTE = 'OriginalMessageId';
+
+/**
+ * The id the redriven copy must keep: the dead letter's own OriginalMessageId (it was redriven before and
+ * dead-lettered again), else its message id (SQS keeps the message id when its redrive policy moves a message to the
+ * DLQ, so this is the id the pipeline saw).
+ */
+export function originalMessageId(message: Message): string | undefined {
+  const carried = message.MessageAttributes?.[ORIGINAL_MESSAGE_ID_ATTRIBUTE];
+  if (carried?.DataType === 'String' && carried.StringValue) return carried.StringValue;
+  return message.MessageId;
+}
+
 function sendEntry(message: Message, id: string): SendMessageBatchRequestEntry {
-  return { Id: id, MessageBody: message.Body ?? '', MessageAttributes: message.MessageAttributes };
+  const original = originalMessageId(message);
+  return {
+    Id: id,
+    MessageBody: message.Body ?? '',
+    MessageAttributes: {
+      ...message.MessageAttributes,
+      ...(original === undefined
+        ? {}
+        : { [ORIGINAL_MESSAGE_ID_ATTRIBUTE]: { DataType: 'String', StringValue: original } }),
+    },
+  };
 }
 
 /** Groups messages so each SendMessageBatch stays within SQS's limits (10 entries, 256 KiB). */

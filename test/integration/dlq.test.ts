@@ -68,6 +68,8 @@ describe('npm run dlq on the emulator', () => {
   let sourceUrl: string;
   let dlqUrl: string;
   let env: NodeJS.ProcessEnv;
+  /** The dead letters' message ids, in the order of `bodies`. */
+  let dlqMessageIds: string[];
 
   // A long telemetry-like body (only its head may be shown), one with a bidi override and line breaks (must be
   // escaped), and plain ones.
@@ -82,14 +84,16 @@ describe('npm run dlq on the emulator', () => {
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await queueArn(sqs, dlqUrl), maxReceiveCount: 3 }),
     });
     env = { ...process.env, SQS_QUEUE_URL: sourceUrl, SQS_DLQ_URL: undefined };
+    dlqMessageIds = [];
     for (const [i, body] of bodies.entries()) {
-      await sqs.send(
+      const { MessageId } = await sqs.send(
         new SendMessageCommand({
           QueueUrl: dlqUrl,
           MessageBody: body,
           MessageAttributes: { origin: { DataType: 'String', StringValue: `sensor-${i}` } },
         }),
       );
+      dlqMessageIds.push(MessageId ?? '');
     }
   });
   afterEach(async () => {
@@ -122,7 +126,7 @@ describe('npm run dlq on the emulator', () => {
     expect(hidden.text()).not.toContain('body=');
   });
 
-  it('redrives everything back with identical bodies and attributes, DLQ empty', async () => {
+  it('redrives everything back with identical bodies and attributes plus each original message id, DLQ empty', async () => {
     const dry = captureIo();
     expect(await runDlqCli(['redrive', '--dry-run'], dry.io, { env })).toBe(0);
     expect(await queueDepth(sqs, dlqUrl)).toEqual({ visible: 15, inFlight: 0 });
@@ -130,12 +134,26 @@ describe('npm run dlq on the emulator', () => {
     const { io, text } = captureIo();
     const code = await runDlqCli(['redrive'], io, { env });
     expect(code).toBe(0);
-    expect(text()).toContain('message-move task not available here');
+    expect(text()).toContain('by copy');
     expect(text()).toContain('moved 15 messages');
     expect(await queueDepth(sqs, dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
     const moved = await drain(sqs, sourceUrl);
     expect(moved.map((m) => m.body).sort()).toEqual([...bodies].sort());
-    for (const m of moved) expect(m.attributes.origin).toBe(`sensor-${bodies.indexOf(m.body)}`);
+    for (const m of moved) {
+      expect(m.attributes.origin).toBe(`sensor-${bodies.indexOf(m.body)}`);
+      // G3: the copy names the dead letter's message id, from which the pipeline derives its event ids.
+      expect(m.attributes.OriginalMessageId).toBe(dlqMessageIds[bodies.indexOf(m.body)]);
+    }
+  });
+
+  it('--method auto falls back to the copy where the endpoint has no message-move task', async () => {
+    const { io, text } = captureIo();
+    expect(await runDlqCli(['redrive', '--method', 'auto'], io, { env })).toBe(0);
+    expect(text()).toContain('message-move task not available here');
+    expect(text()).toContain('moved 15 messages');
+    expect((await drain(sqs, sourceUrl)).map((m) => m.attributes.OriginalMessageId).sort()).toEqual(
+      [...dlqMessageIds].sort(),
+    );
   });
 
   it('moves at most --max messages', async () => {
