@@ -14,7 +14,7 @@ import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps'
 import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
 import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
 import type { HeldBatch, HeldMessage } from './message-hold';
-import { advancePastStreamedEvents } from './stream-resume';
+import { advancePastStreamedEvents, eventIdOf, withTimeCreated } from './stream-resume';
 import { pipelineMetrics, type PipelineMetrics } from './metrics';
 import type { BatchRequest, PublishResult } from './types';
 
@@ -55,6 +55,7 @@ export function createPublishEvents(deps: ActivityDeps) {
       batch.progress,
       { sinceMs, budgetMs: RESUME_SCAN_BUDGET_MS },
     );
+    keepOneTimePerSubmission(submissions, scan.timesFound);
     pipelineMetrics().resumedFromStream(scan.found);
     const logged = { found: scan.found, recordsRead: scan.recordsRead, attempt: Context.current().info.attempt };
     if (scan.complete) log.info('events already on the stream are not sent again', logged);
@@ -177,6 +178,18 @@ function recordLagOfCompleted(
 interface HeldSubmission {
   records: SubmissionRecords;
   message: HeldMessage;
+}
+
+/**
+ * A submission partly on the stream from an earlier delivery is completed with that delivery's processing time, so
+ * all its events carry one time_created (docs/contract.md#output); the ids are the same either way (G3).
+ */
+function keepOneTimePerSubmission(submissions: readonly HeldSubmission[], timesFound: Map<string, string>): void {
+  for (const { records } of submissions) {
+    const earlier = records.records.map((r) => timesFound.get(eventIdOf(r) ?? '')).find((t) => t !== undefined);
+    if (earlier === undefined) continue;
+    records.records = records.records.map((r) => withTimeCreated(r, earlier));
+  }
 }
 
 /** The batch's valid submissions, in the order they were received. */

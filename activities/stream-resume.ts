@@ -28,6 +28,8 @@ export interface StreamResumeOptions {
 export interface StreamResumeResult {
   /** Events found on the stream and added to the progress. */
   found: number;
+  /** The time_created of each event found, by event id: an earlier delivery's processing time. */
+  timesFound: Map<string, string>;
   recordsRead: number;
   /** False when the budget ran out or a shard could not be read: some events may still be published twice. */
   complete: boolean;
@@ -50,7 +52,7 @@ export async function advancePastStreamedEvents(
   options: StreamResumeOptions,
 ): Promise<StreamResumeResult> {
   const pending = pendingRecords(submissions, progress);
-  const result: StreamResumeResult = { found: 0, recordsRead: 0, complete: true };
+  const result: StreamResumeResult = { found: 0, timesFound: new Map(), recordsRead: 0, complete: true };
   if (pending.size === 0) return result;
   const now = options.now ?? Date.now;
   const deadlineMs = now() + options.budgetMs;
@@ -62,7 +64,10 @@ export async function advancePastStreamedEvents(
     onRecord: (data) => {
       result.recordsRead += 1;
       const id = eventIdOf(data);
-      if (id !== undefined && pending.has(id)) seen.add(id);
+      if (id === undefined || !pending.has(id)) return;
+      seen.add(id);
+      const time = timeCreatedOf(data);
+      if (time !== undefined) result.timesFound.set(id, time);
     },
   };
   try {
@@ -97,7 +102,27 @@ function pendingRecords(submissions: readonly SubmissionRecords[], progress: Ack
 }
 
 const EVENT_ID_KEY = '"event_id":"';
+const TIME_CREATED_KEY = '"time_created":"';
+/** Date#toISOString, always this long (backend times are written with it: docs/contract.md#output). */
+const ISO_TIME_LENGTH = 24;
 const UUID_LENGTH = 36;
+
+/** A record's time_created, read like its event id. */
+export function timeCreatedOf(record: string): string | undefined {
+  const at = record.indexOf(TIME_CREATED_KEY);
+  return at < 0
+    ? undefined
+    : record.slice(at + TIME_CREATED_KEY.length, at + TIME_CREATED_KEY.length + ISO_TIME_LENGTH);
+}
+
+/**
+ * The record with another time_created. Safe on our own records: the key appears once, as a key (a quote inside a
+ * string value is escaped), and every ISO time has the same length, so the record's size does not change.
+ */
+export function withTimeCreated(record: string, time: string): string {
+  const own = timeCreatedOf(record);
+  return own === undefined ? record : record.replace(`${TIME_CREATED_KEY}${own}"`, `${TIME_CREATED_KEY}${time}"`);
+}
 
 /** A record's event_id, read without parsing the whole record (the scan may read many thousands). */
 export function eventIdOf(record: string): string | undefined {

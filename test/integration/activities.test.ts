@@ -43,6 +43,7 @@ interface EventFields {
   event_index: number;
   device_id: string;
   type: string;
+  time_created: string;
 }
 
 const eventOf = (record: StreamRecord): EventFields => JSON.parse(record.data) as EventFields;
@@ -406,6 +407,8 @@ describe('activities against the emulators', () => {
     const records = await readStream(kinesis, streamName);
     const redelivered = bySequence(records.filter((r) => r.partitionKey === doc.device_id)).map(eventOf);
     expect(redelivered.map((e) => e.event_id)).toEqual([0, 1, 2, 3].map((i) => eventIdFor(messageId, i)));
+    // Completed with the first delivery's processing time: one time_created for the whole submission.
+    expect(new Set(redelivered.map((e) => e.time_created)).size).toBe(1);
     expect(records.filter((r) => eventOf(r).event_id === eventIdFor(fresh ?? '', 0))).toHaveLength(1);
     expect(records).toHaveLength(5);
 

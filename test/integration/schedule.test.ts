@@ -61,12 +61,12 @@ describe('schedule tuning', () => {
 
     const changes = await updateSchedule(handle, {
       intervalMs: 998 * 3600_000,
-      input: { lanes: 3, maxNumberOfMessages: 4, visibilityTimeoutSeconds: 45 },
+      input: { lanes: 3, maxNumberOfMessages: 4, visibilityTimeoutSeconds: 90 },
     });
     expect(changes).toEqual([
       { field: 'interval', from: '999h', to: '998h' },
       { field: 'input.maxNumberOfMessages', from: 10, to: 4 },
-      { field: 'input.visibilityTimeoutSeconds', from: 120, to: 45 },
+      { field: 'input.visibilityTimeoutSeconds', from: 120, to: 90 },
       { field: 'input.lanes', from: 2, to: 3 },
     ]);
 
@@ -87,7 +87,7 @@ describe('schedule tuning', () => {
     // The run was started with the merged input: the tuned keys changed, the others kept their values.
     expect(startInput).toEqual({
       maxNumberOfMessages: 4,
-      visibilityTimeoutSeconds: 45,
+      visibilityTimeoutSeconds: 90,
       mode: 'drain',
       idleWaitSeconds: 20,
       receiveWaitSeconds: 1,
@@ -107,11 +107,11 @@ describe('schedule tuning', () => {
         maxRecordBytes: 1048576,
       },
     });
-    // ...and it acted on it: three lanes, each receiving 4 messages per request with a 45 s visibility timeout.
+    // ...and it acted on it: three lanes, each receiving 4 messages per request with a 90 s visibility timeout.
     expect(summary.lanes).toEqual(['queue-empty', 'queue-empty', 'queue-empty']);
     expect(receives).toHaveLength(3);
     for (const request of receives) {
-      expect(request).toMatchObject({ maxNumberOfMessages: 4, visibilityTimeoutSeconds: 45, receives: 10 });
+      expect(request).toMatchObject({ maxNumberOfMessages: 4, visibilityTimeoutSeconds: 90, receives: 10 });
     }
 
     // The update replaced only what was asked: summaries, note and policies survive it.
@@ -245,7 +245,7 @@ describe('schedule tuning', () => {
       RECEIVES_PER_BATCH: '10',
     });
     expect(drift.differences).toEqual([
-      { field: 'input.receivesPerBatch', live: 2, environment: 50 },
+      { field: 'input.receivesPerBatch', live: 2, environment: 10 },
       { field: 'input.lanes', live: 5, environment: 7 },
       { field: 'interval', live: '997h', environment: '5m' },
     ]);
@@ -257,7 +257,7 @@ describe('schedule tuning', () => {
 
   it('gives the schedule action a run timeout, and a re-deploy sets it on an old schedule without touching tuning', async () => {
     const config = testConfig();
-    const timeoutMs = (300 + 3979 + 300) * 1000;
+    const timeoutMs = (300 + 4639 + 300) * 1000;
     const fresh = await createSchedule(config);
     const described = await fresh.describe();
     expect(described.action.type === 'startWorkflow' && described.action.workflowExecutionTimeout).toBe(timeoutMs);
@@ -283,7 +283,7 @@ describe('schedule tuning', () => {
     const after = await handle.describe();
     if (after.action.type !== 'startWorkflow' || tuned.action.type !== 'startWorkflow') throw new Error('not ours');
     // The timeout follows the schedule's own budget (600 s), not the environment's; the tuning is untouched.
-    expect(after.action.workflowExecutionTimeout).toBe((600 + 3979 + 300) * 1000);
+    expect(after.action.workflowExecutionTimeout).toBe((600 + 4639 + 300) * 1000);
     expect(after.action.args).toEqual(tuned.action.args);
     expect(after.spec.intervals).toEqual(tuned.spec.intervals);
     expect(after.state).toMatchObject({ paused: true, note: 'operator: maintenance' });
@@ -293,12 +293,12 @@ describe('schedule tuning', () => {
     const changes = await updateSchedule(handle, { input: { runBudgetSeconds: 120 } });
     expect(changes).toContainEqual({
       field: 'workflowExecutionTimeout',
-      from: (600 + 3979 + 300) * 1000,
-      to: (120 + 3979 + 300) * 1000,
+      from: (600 + 4639 + 300) * 1000,
+      to: (120 + 4639 + 300) * 1000,
     });
     const retuned = await handle.describe();
     expect(retuned.action.type === 'startWorkflow' && retuned.action.workflowExecutionTimeout).toBe(
-      (120 + 3979 + 300) * 1000,
+      (120 + 4639 + 300) * 1000,
     );
   });
 
@@ -308,7 +308,7 @@ describe('schedule tuning', () => {
 
     await expect(updateSchedule(handle, { input: { lanes: 65 } })).rejects.toThrow(/lanes: Too big/);
     await expect(updateSchedule(handle, { input: { visibilityTimeoutSeconds: 10 } })).rejects.toThrow(
-      /visibility-timeout 45/,
+      /visibility-timeout 84/,
     );
     // Nothing to change: nothing written.
     expect(await updateSchedule(handle, { input: { lanes: 2 } })).toEqual([]);

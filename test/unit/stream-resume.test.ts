@@ -1,4 +1,4 @@
-import { advanceProgress, eventIdOf } from '../../activities/stream-resume';
+import { advanceProgress, eventIdOf, timeCreatedOf, withTimeCreated } from '../../activities/stream-resume';
 
 /** A record as the transform writes it: the event id after the event's own fields (time_created may differ). */
 const record = (id: string, time = '2026-12-06T00:00:00.000Z'): string =>
@@ -39,5 +39,22 @@ describe('eventIdOf', () => {
     expect(eventIdOf(record(id('1'), '2026-12-06T10:00:00.000Z'))).toBe(id('1'));
     expect(eventIdOf(record(id('1'), '2026-12-07T11:11:11.111Z'))).toBe(id('1'));
     expect(eventIdOf('{"type":"new_process"}')).toBeUndefined();
+  });
+});
+
+describe('timeCreatedOf / withTimeCreated', () => {
+  it('reads and replaces the processing time, nothing else, even when a value quotes the key', () => {
+    const tricky = JSON.stringify({
+      cmdl: 'echo "time_created":"2000-01-01T00:00:00.000Z"',
+      user: 'u',
+      type: 'new_process',
+      event_id: id('1'),
+      device_id: 'd',
+      time_created: '2026-12-07T11:11:11.111Z',
+    });
+    expect(timeCreatedOf(tricky)).toBe('2026-12-07T11:11:11.111Z');
+    const rewritten = withTimeCreated(tricky, '2026-12-06T10:00:00.000Z');
+    expect(JSON.parse(rewritten)).toEqual({ ...JSON.parse(tricky), time_created: '2026-12-06T10:00:00.000Z' });
+    expect(rewritten).toHaveLength(tricky.length);
   });
 });
