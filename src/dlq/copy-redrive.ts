@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { chunkBySize } from '../../activities/sqs-batch';
 import { receiveDeadLetters, releaseMessages } from './receive';
+import { ORIGINAL_MESSAGE_ID_ATTRIBUTE } from '../../activities/receive-submissions';
 
 /**
  * Redrive without the message-move task: receive from the DLQ → send to the source queue → delete from the DLQ.
@@ -98,7 +99,7 @@ function idOf(message: Message): string {
  * dead-lettered would reappear downstream under new event ids. The pipeline's receive derives event ids from this
  * attribute when a message has it.
  */
-export const ORIGINAL_MESSAGE_ID_ATTRIBUTE = 'OriginalMessageId';
+export { ORIGINAL_MESSAGE_ID_ATTRIBUTE };
 
 /**
  * The id the redriven copy must keep: the dead letter's own OriginalMessageId (it was redriven before and

@@ -111,7 +111,7 @@ describe('schedule tuning', () => {
     expect(summary.lanes).toEqual(['queue-empty', 'queue-empty', 'queue-empty']);
     expect(receives).toHaveLength(3);
     for (const request of receives) {
-      expect(request).toMatchObject({ maxNumberOfMessages: 4, visibilityTimeoutSeconds: 90, receives: 10 });
+      expect(request).toMatchObject({ maxNumberOfMessages: 4, visibilityTimeoutSeconds: 90, receives: 50 });
     }
 
     // The update replaced only what was asked: summaries, note and policies survive it.
@@ -242,14 +242,14 @@ describe('schedule tuning', () => {
     const drift = scheduleDrift(after, redeploy, {
       PARALLEL_LANES: '7',
       SCHEDULE_INTERVAL: '5m',
-      RECEIVES_PER_BATCH: '10',
+      RECEIVES_PER_BATCH: '50',
     });
     expect(drift.differences).toEqual([
-      { field: 'input.receivesPerBatch', live: 2, environment: 10 },
+      { field: 'input.receivesPerBatch', live: 2, environment: 50 },
       { field: 'input.lanes', live: 5, environment: 7 },
       { field: 'interval', live: '997h', environment: '5m' },
     ]);
-    expect(drift.command).toBe('npm run schedule -- update --interval 5m --receives-per-batch 10 --lanes 7');
+    expect(drift.command).toBe('npm run schedule -- update --interval 5m --receives-per-batch 50 --lanes 7');
     expect(describeDrift(config.SCHEDULE_ID, drift)).toContain(drift.command);
     // Variables the environment does not set ask for nothing, whatever the schedule holds.
     expect(scheduleDrift(after, redeploy, {})).toEqual({ differences: [], command: undefined });

@@ -523,7 +523,7 @@ function reportNotes(plan: BenchPlan, failed: readonly string[]): string[] {
       'In backlog mode it includes the time a message waited in the preloaded queue, so it grows with N.',
     'Actions: workflow starts + activity attempts + timers + signals + upserts + child starts + local-activity tasks, ' +
       'read from every run of the continue-as-new chain; "+heartbeats" adds the estimated heartbeat actions ' +
-      '(1 + runtime/36 s per heartbeating activity). Steady mode adds one Schedule action per scheduled run.',
+      '(a batch step sends none under 10 s, then one per 24 s). Steady mode adds one Schedule action per scheduled run.',
     'The 2-worker configuration runs one worker in the benchmark process and a second as `node --import tsx ' +
       'src/worker.ts` (the deployed entry point); CPU and RSS are summed over both. "kinesis/temporal cores" are the ' +
       "emulator processes' CPU seconds per wall second over the run.",

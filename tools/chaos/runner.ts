@@ -85,8 +85,6 @@ export interface Scenario {
   runInput?: DrainInputOverrides;
   /** Real worker processes on the scenario's task queue instead of the in-process worker. */
   workerProcesses?: number;
-  /** The in-process worker's PUT_RECORDS_IN_FLIGHT (default 1, the product's default). */
-  putRecordsInFlight?: number;
   /**
    * Run on a Temporal dev server of the scenario's own (fresh SQLite file, free ports) instead of TEMPORAL_ADDRESS:
    * for faults of the server itself, which must never hit the shared one.
@@ -359,9 +357,7 @@ async function startWorkers(rig: Rig, temporalAddress: string): Promise<void> {
       queueUrl: rig.queueUrl,
       streamName: rig.streamName,
       limits: DEFAULT_VALIDATION_LIMITS,
-      putRecordsBatcher: createPutRecordsBatcher(kinesisSender(kinesis, rig.streamName), {
-        maxInFlight: rig.scenario.putRecordsInFlight ?? 1,
-      }),
+      putRecordsBatcher: createPutRecordsBatcher(kinesisSender(kinesis, rig.streamName)),
     },
     maxConcurrentActivities: 32,
     maxHeldBytes: 0,

@@ -234,11 +234,6 @@ export const kinesisUnreachable: Scenario = {
  * (lease-lost) fails every visibility extension, and nothing else differs.
  */
 const SLOW_PUBLISH_RUN_INPUT = { visibilityTimeoutSeconds: 10, receivesPerBatch: 1 } as const;
-/**
- * Both arms run PUT_RECORDS_IN_FLIGHT=4 (a deployment setting): with 1, every lane's records share each request, so a
- * slow request holds every lane at once, nobody receives while leases lapse, and the control shows nothing.
- */
-const SLOW_PUBLISH_IN_FLIGHT = 4;
 
 function slowPublishArm(ctx: ChaosContext, leaseLost: boolean): Promise<void> {
   const durationMs = windowMs(ctx, 30_000, 60_000);
@@ -275,7 +270,6 @@ export const slowPublishKeepsLease: Scenario = {
   name: 'slow-publish',
   title: 'PutRecords slower (12 s) than the visibility timeout (10 s): the lease must keep messages hidden',
   runInput: SLOW_PUBLISH_RUN_INPUT,
-  putRecordsInFlight: SLOW_PUBLISH_IN_FLIGHT,
   inject: (ctx) => slowPublishArm(ctx, false),
   verdict: (r) => [
     ...(r.redelivered > 0 ? [`${r.redelivered} messages redelivered although the lease was working`] : []),
@@ -287,7 +281,6 @@ export const slowPublishLeaseLost: Scenario = {
   name: 'slow-publish-lease-lost',
   title: 'control of slow-publish: same load and run input, every visibility extension failing: messages reappear',
   runInput: SLOW_PUBLISH_RUN_INPUT,
-  putRecordsInFlight: SLOW_PUBLISH_IN_FLIGHT,
   inject: (ctx) => slowPublishArm(ctx, true),
   // The control shows what the lease prevents; a control without redelivery proves nothing about the treatment.
   verdict: (r) => (r.redelivered > 0 ? [] : ['no message was redelivered: the control did not exercise the lease']),
