@@ -91,13 +91,11 @@ describe('receiveSubmissions', () => {
       return messages(call * 10, 10);
     });
     const env = quietActivityEnvironment({ startToCloseTimeoutMs });
-    const startedAt = Date.now();
 
     const batch = await runActivity(activities.receiveSubmissions, [{ ...request, receives: 50 }], env);
 
     expect(asked).toHaveLength(2);
     expect(batch.messages).toBeGreaterThanOrEqual(10);
-    expect(Date.now() - startedAt).toBeLessThan(startToCloseTimeoutMs - RECEIVE_RETURN_MARGIN_MS / 2);
   }, 20_000);
 
   it('receives nothing while the hold is full, and says so (not an empty queue)', async () => {

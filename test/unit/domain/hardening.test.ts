@@ -95,16 +95,15 @@ describe('cheap rejection of hostile shapes', () => {
     const entries = new Array(100_000).fill('{}').join(',');
     const body = SPEC_EXAMPLE_TEXT.replace('"new_process": [', `"new_process": [${entries},`);
     const limits = validationLimitsSchema.parse({ maxBodyBytes: 1_048_576 });
-    const started = performance.now();
+    // Every entry is itself broken (missing cmdl and user): the length decides first. (Speed is the benchmark's
+    // business, not a timed assertion on a shared machine.)
     expect(reasonOf(validateSubmission(body, limits))).toBe('too_many_events');
-    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('200,000 levels of nesting are rejected before JSON.parse', () => {
     const limits = validationLimitsSchema.parse({ maxBodyBytes: 1_048_576 });
-    const started = performance.now();
+    // JSON.parse would fail this text as invalid_json (or overflow): the nesting check runs before it.
     expect(reasonOf(validateSubmission(`{"a":${'{"a":'.repeat(200_000)}`, limits))).toBe('too_deeply_nested');
-    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('__proto__ and constructor keys change no prototype, also through base64', () => {
