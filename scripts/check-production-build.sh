@@ -29,7 +29,7 @@ log_file="$scratch/worker.log"
 check_key="$(node -e "console.log(require('node:crypto').randomBytes(32).toString('base64'))")"
 start_ms="$(now_ms)"
 (cd "$scratch" && NODE_ENV=production ENV_FILES=off PAYLOAD_KEYS="production-check:$check_key" METRICS_PORT=0 TEMPORAL_TASK_QUEUE="production-check-$$" \
-  node dist/src/worker.js >"$log_file" 2>&1) &
+  exec node dist/src/worker.js >"$log_file" 2>&1) &
 worker_pid=$!
 deadline=$(($(now_ms) + 60000))
 until grep -q "worker polling" "$log_file"; do
@@ -46,7 +46,7 @@ if [[ "${1:-}" == "--compare" ]]; then
   kill "$worker_pid" 2>/dev/null || true
   dev_log="$scratch/dev-worker.log"
   start_ms="$(now_ms)"
-  METRICS_PORT=0 TEMPORAL_TASK_QUEUE="production-check-dev-$$" npx tsx src/worker.ts >"$dev_log" 2>&1 &
+  METRICS_PORT=0 TEMPORAL_TASK_QUEUE="production-check-dev-$$" node_modules/.bin/tsx src/worker.ts >"$dev_log" 2>&1 &
   worker_pid=$!
   until grep -q "worker polling" "$dev_log"; do
     kill -0 "$worker_pid" 2>/dev/null || { tail -20 "$dev_log" >&2; exit 1; }

@@ -89,7 +89,7 @@ run_worker() {
     -v "$work/payload-keys:/keys/payload-keys:ro" "$TAG" >/dev/null
   containers+=("$name")
   local deadline=$((SECONDS + 90))
-  until docker logs "$name" 2>&1 | grep -q 'worker polling'; do
+  until docker logs "$name" 2>&1 | grep 'worker polling' >/dev/null; do
     if [[ "$(docker inspect -f '{{.State.Running}}' "$name")" != true ]] || ((SECONDS > deadline)); then
       docker logs "$name" 2>&1 | tail -20 >&2
       fail "container $name did not start polling"
@@ -140,7 +140,8 @@ grep -q 'Read-only file system' <<<"$ro_proof" || fail "the root filesystem is w
 say "read-only root: ReadonlyRootfs=$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$w1"); ${ro_proof//$'\n'/; }"
 keys_proof="$(docker exec "$w1" sh -c 'ls -ln /keys/payload-keys; (: >>/keys/payload-keys) 2>&1' || true)"
 say "key file: ${keys_proof//$'\n'/; }"
-docker logs "$w1" 2>&1 | grep -q 'payloads compressed and encrypted' || fail "the worker does not report encryption"
+# grep reads the whole log (no -q): under pipefail, an early exit would SIGPIPE docker logs and fail a passing check.
+docker logs "$w1" 2>&1 | grep 'payloads compressed and encrypted' >/dev/null || fail "the worker does not report encryption"
 
 # ------------------------------------------------------------------------------------- 1. a fleet load, verified
 npx --no-install tsx src/schedule/cli.ts apply >/dev/null || fail "schedule apply failed"

@@ -115,7 +115,7 @@ pid_alive() {
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   proc_running "$pid" || return 1
   if [[ -n "$marker" && -r "/proc/$pid/cmdline" ]]; then
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker" || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -F -- "$marker" >/dev/null || return 1
   fi
   echo "$pid"
 }
