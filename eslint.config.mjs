@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // Everything the workflow bundle imports lives here (test/unit/workflows/determinism-scope.test.ts checks it).
-    files: ['workflows/**/*.ts', 'src/domain/**/*.ts'],
+    files: ['workflows/**/*.ts', 'src/domain/**/*.ts', 'src/contracts/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -39,6 +39,16 @@ export default tseslint.config(
           paths: nodeBuiltins,
           patterns: [{ group: ['@aws-sdk/*', '@temporalio/worker', '@temporalio/client', '@temporalio/activity'] }],
         },
+      ],
+    },
+  },
+  {
+    // Layers point down: activities use the shared contracts (src/contracts/), never the workflows that call them.
+    files: ['activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/workflows', '**/workflows/**'], message: 'activities never import workflows/' }] },
       ],
     },
   },

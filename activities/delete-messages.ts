@@ -2,12 +2,12 @@ import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { Context, log } from '@temporalio/activity';
 import { isComplete } from '../src/publish/plan';
 import { z } from 'zod';
-import { DELETE_INCOMPLETE } from '../workflows/failure-types';
+import { DELETE_INCOMPLETE } from '../src/contracts/failure-types';
 import { DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps, type InActivityRetry } from './deps';
 import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
 import { pipelineMetrics } from './metrics';
 import { entryOutcomes, sendWithEntryRetries } from './sqs-batch';
-import type { BatchRequest, DeleteResult, MessageReceipt } from './types';
+import type { BatchRequest, DeleteResult, MessageReceipt } from '../src/contracts/batch-steps';
 
 /** What a delete has settled so far: kept with the batch so that a retried attempt skips it. */
 export const deleteProgressSchema = z.object({ done: z.array(z.string()), stale: z.array(z.string()) });

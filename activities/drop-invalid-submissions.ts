@@ -2,13 +2,13 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type { InvalidReason } from '../src/domain/reasons';
-import { QUARANTINE_INCOMPLETE } from '../workflows/failure-types';
+import { QUARANTINE_INCOMPLETE } from '../src/contracts/failure-types';
 import { deleteProgressSchema, deleteResumable, NO_DELETE_PROGRESS } from './delete-messages';
 import { DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
 import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
 import type { HeldBatch } from './message-hold';
 import { entryOutcomes, sendWithEntryRetries } from './sqs-batch';
-import type { BatchRequest, DropInvalidResult, MessageReceipt } from './types';
+import type { BatchRequest, DropInvalidResult, MessageReceipt } from '../src/contracts/batch-steps';
 
 /** An invalid message as its worker holds it: the body exactly as the sensor sent it, and why it was refused. */
 export interface InvalidMessage extends MessageReceipt {

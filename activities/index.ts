@@ -7,7 +7,7 @@ import { createValidateSubmissions } from './validate-submissions';
 
 export type { ActivityDeps } from './deps';
 export { MessageHold, defaultHoldBytes } from './message-hold';
-export * from './types';
+export * from '../src/contracts/batch-steps';
 
 /**
  * Dependency-injected activities (Temporal's activities-dependency-injection pattern). The receive runs on the shared

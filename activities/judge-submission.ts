@@ -4,7 +4,7 @@ import { renderRecords } from '../src/domain/transform-submission';
 import { validateSubmission } from '../src/domain/validate-submission';
 import type { HeldMessage } from './message-hold';
 import { pipelineMetrics } from './metrics';
-import type { JudgingSettings } from './types';
+import type { JudgingSettings } from '../src/contracts/batch-steps';
 
 export type Verdict = NonNullable<HeldMessage['verdict']>;
 

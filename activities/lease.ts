@@ -2,7 +2,7 @@ import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import { log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { SQS_BATCH_LIMIT } from './sqs-batch';
-import type { LeasedMessage } from './types';
+import type { LeasedMessage } from '../src/contracts/batch-steps';
 
 /** SQS never keeps a message invisible for more than 12 hours in all, counted from its receive. */
 export const SQS_MAX_VISIBILITY_MS = 12 * 3600 * 1000;

@@ -2,9 +2,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { AckProgress, SubmissionRecords } from '../src/publish/plan';
 import type { InvalidReason } from '../src/domain/reasons';
-import { BATCH_NOT_HELD } from '../workflows/failure-types';
+import { BATCH_NOT_HELD } from '../src/contracts/failure-types';
 import { keepLease, type Lease, type LeaseDeps } from './lease';
-import type { LeasedMessage } from './types';
+import type { LeasedMessage } from '../src/contracts/batch-steps';
 
 /** A received message as its worker holds it, from its receive until it is deleted (or its batch abandoned). */
 export interface HeldMessage extends LeasedMessage {

@@ -1,7 +1,7 @@
 import { PutRecordsCommand, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context, log } from '@temporalio/activity';
-import { PUBLISH_STALLED } from '../workflows/failure-types';
+import { PUBLISH_STALLED } from '../src/contracts/failure-types';
 import {
   applyResults,
   isComplete,
@@ -16,7 +16,7 @@ import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
 import type { HeldBatch, HeldMessage } from './message-hold';
 import { advancePastStreamedEvents, eventIdOf, withTimeCreated } from './stream-resume';
 import { pipelineMetrics, type PipelineMetrics } from './metrics';
-import type { BatchRequest, PublishResult } from './types';
+import type { BatchRequest, PublishResult } from '../src/contracts/batch-steps';
 
 /** How long a publish may spend reading the stream before sending: well inside its start-to-close timeout. */
 const RESUME_SCAN_BUDGET_MS = 20_000;

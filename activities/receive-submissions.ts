@@ -4,7 +4,7 @@ import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './aws-failure';
 import type { HeldMessage, MessageHold } from './message-hold';
 import { pipelineMetrics } from './metrics';
-import type { ReceivedBatch, ReceiveRequest } from './types';
+import type { ReceivedBatch, ReceiveRequest } from '../src/contracts/batch-steps';
 
 /** The SQS message attribute a dead-letter redrive sets (src/dlq/): the id the message's event ids derive from. */
 export const ORIGINAL_MESSAGE_ID_ATTRIBUTE = 'OriginalMessageId';

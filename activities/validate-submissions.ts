@@ -1,9 +1,9 @@
 import { MAX_UNKNOWN_PATHS } from '../src/domain/unknown-fields';
-import { addBounded } from '../workflows/run-summary';
+import { addBounded } from '../src/contracts/bounded-counts';
 import type { ActivityDeps } from './deps';
 import { judgeMessage, reportVerdicts, type Verdict } from './judge-submission';
 import type { HeldMessage } from './message-hold';
-import type { ValidatedBatch, ValidateRequest } from './types';
+import type { ValidatedBatch, ValidateRequest } from '../src/contracts/batch-steps';
 
 /** Invalid messages named in a batch's result; the rest are counted (history stays small). */
 export const MAX_INVALID_SAMPLES_PER_BATCH = 10;

@@ -1,6 +1,6 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities';
-import { NON_RETRYABLE_FAILURE_TYPES } from './failure-types';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../src/contracts/failure-types';
 
 /**
  * Timeouts and retry policies of each pipeline step, written out because they are part of the product's guarantees

@@ -1,5 +1,5 @@
 import { ApplicationFailure, continueAsNew, defineQuery, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { DeleteResult, ReceivedBatch, ValidatedBatch } from '../activities/types';
+import type { DeleteResult, ReceivedBatch, ValidatedBatch } from '../src/contracts/batch-steps';
 import { batchSteps, receiveSubmissions, type BatchSteps } from './activity-proxies';
 import { parseDrainInput, type DrainInput, type DrainInputOverrides } from './drain-input';
 import { PROGRESS_QUERY } from './names';

@@ -3,11 +3,8 @@
  * pure helpers: the workflow imports this file, so it must stay free of Node and AWS.
  */
 
-/** An invalid message and its reason code; its detail (which may quote the body) is in its worker's log only. */
-export interface InvalidSample {
-  messageId: string;
-  reason: string;
-}
+import type { InvalidSample } from '../src/contracts/batch-steps';
+import { addBounded } from '../src/contracts/bounded-counts';
 
 export interface StageFailure {
   stage: 'receive' | 'validate' | 'publish' | 'delete';
@@ -82,12 +79,6 @@ export function recordInvalid(
   for (const sample of invalid.samples) {
     if (totals.invalidSamples.length < MAX_INVALID_SAMPLES) totals.invalidSamples.push(sample);
   }
-}
-
-/** Adds `count` under `key`, or under `other` once `counts` holds `maxKeys` keys: history must stay small. */
-export function addBounded(counts: Record<string, number>, key: string, maxKeys: number, count = 1): void {
-  const slot = key in counts || Object.keys(counts).length < maxKeys ? key : 'other';
-  counts[slot] = (counts[slot] ?? 0) + count;
 }
 
 export function recordUnknownFields(

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, log, TimeoutFailure } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
-import { BATCH_NOT_HELD } from './failure-types';
+import { BATCH_NOT_HELD } from '../src/contracts/failure-types';
 import { recordFailure, type RunTotals, type StageFailure } from './run-summary';
 
 /** A stage's answer when the batch's worker is gone (no poller on its queue) or no longer holds the batch. */

@@ -11,7 +11,7 @@ import type { HeldBatch } from '../../activities/message-hold';
 import { mayBeOnStreamSince } from '../../activities/publish-events';
 import { eventIdFor } from '../../src/domain/event-id';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import { BATCH_NOT_HELD, PUBLISH_STALLED } from '../../workflows/failure-types';
+import { BATCH_NOT_HELD, PUBLISH_STALLED } from '../../src/contracts/failure-types';
 import {
   createTestQueue,
   createTestStream,

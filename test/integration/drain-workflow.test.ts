@@ -9,7 +9,7 @@ import type { HeldMessage } from '../../activities/message-hold';
 import { createValidateSubmissions } from '../../activities/validate-submissions';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import type { DrainInputOverrides } from '../../workflows/drain-input';
-import { BATCH_NOT_HELD } from '../../workflows/failure-types';
+import { BATCH_NOT_HELD } from '../../src/contracts/failure-types';
 import type { RunSummary } from '../../workflows/run-summary';
 import { drainQueue } from '../../workflows';
 import { connectTestEnv, decodeTestPayloads, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';

@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPutRecordsBatcher, type PutRecordsBatcher } from '../../activities/put-records-batcher';
-import type { ReceivedBatch } from '../../activities/types';
+import type { ReceivedBatch } from '../../src/contracts/batch-steps';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { drainQueue } from '../../workflows';
 import { createTestQueue, deleteTestQueue, emulatorClients, queueDepth, sendBodies } from '../helpers/aws';

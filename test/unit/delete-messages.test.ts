@@ -1,7 +1,7 @@
 import type { DeleteMessageBatchRequest, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-sqs';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MessageHold } from '../../activities/message-hold';
-import { BATCH_NOT_HELD, DELETE_INCOMPLETE } from '../../workflows/failure-types';
+import { BATCH_NOT_HELD, DELETE_INCOMPLETE } from '../../src/contracts/failure-types';
 import { allPublished, heldIds, holdBatch, invalidHeld, validHeld } from '../helpers/held-batch';
 import { activitiesOverSqs, stubbedSqs } from '../helpers/stub-sqs';
 import { quietActivityEnvironment, runActivity } from '../helpers/temporal';

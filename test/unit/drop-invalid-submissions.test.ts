@@ -14,7 +14,7 @@ import {
   type InvalidMessage,
 } from '../../activities/drop-invalid-submissions';
 import { MessageHold, type HeldMessage } from '../../activities/message-hold';
-import { QUARANTINE_INCOMPLETE } from '../../workflows/failure-types';
+import { QUARANTINE_INCOMPLETE } from '../../src/contracts/failure-types';
 import { heldIds, holdBatch, invalidHeld, validHeld } from '../helpers/held-batch';
 import { stubbedSqs } from '../helpers/stub-sqs';
 import { runActivity } from '../helpers/temporal';

@@ -1,7 +1,7 @@
 import type { ChangeMessageVisibilityBatchRequest } from '@aws-sdk/client-sqs';
 import { ApplicationFailure } from '@temporalio/common';
 import { MessageHold, type HeldMessage } from '../../activities/message-hold';
-import { BATCH_NOT_HELD } from '../../workflows/failure-types';
+import { BATCH_NOT_HELD } from '../../src/contracts/failure-types';
 import { stubbedSqs } from '../helpers/stub-sqs';
 
 const QUEUE_URL = 'http://127.0.0.1:9/000000000000/q';

@@ -6,7 +6,8 @@ import { createValidateSubmissions, MAX_INVALID_SAMPLES_PER_BATCH } from '../../
 import { eventIdFor } from '../../src/domain/event-id';
 import { validationLimitsSchema } from '../../src/domain/limits';
 import { MAX_UNKNOWN_PATHS } from '../../src/domain/unknown-fields';
-import { addBounded, emptyTotals, recordUnknownFields } from '../../workflows/run-summary';
+import { addBounded } from '../../src/contracts/bounded-counts';
+import { emptyTotals, recordUnknownFields } from '../../workflows/run-summary';
 import { heldMessage, holdBatch } from '../helpers/held-batch';
 import { stubbedSqs } from '../helpers/stub-sqs';
 import { runActivity } from '../helpers/temporal';

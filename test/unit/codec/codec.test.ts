@@ -1,6 +1,6 @@
 import { defaultPayloadConverter, METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
-import type { ReceivedBatch, ValidatedBatch } from '../../../activities/types';
+import type { ReceivedBatch, ValidatedBatch } from '../../../src/contracts/batch-steps';
 import { CompressionCodec } from '../../../src/codec/compression-codec';
 import { dataConverterFor } from '../../../src/codec/data-converter';
 import { EncryptionCodec, PayloadDecryptionError } from '../../../src/codec/encryption-codec';

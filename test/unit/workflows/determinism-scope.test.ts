@@ -4,11 +4,11 @@ import ts from 'typescript';
 
 /**
  * Workflow code runs in Temporal's deterministic sandbox, and the lint rule that bans Node built-ins, AWS clients and
- * Temporal's non-workflow packages covers `workflows/**` and the pure domain `src/domain/**` (eslint.config.mjs). This
+ * Temporal's non-workflow packages covers `workflows/**`, the pure domain `src/domain/**` and the shared contracts `src/contracts/**` (eslint.config.mjs). This
  * walks the workflow bundle's run-time imports from its entry point and fails if any local module it reaches lives
  * outside those folders (so outside the rule), or if it reaches a package that has no business in a workflow.
  */
-const DETERMINISM_RULE_FOLDERS = ['workflows/', 'src/domain/'];
+const DETERMINISM_RULE_FOLDERS = ['workflows/', 'src/domain/', 'src/contracts/'];
 const ROOT = resolve(__dirname, '../../..');
 const ENTRY = resolve(ROOT, 'workflows/index.ts');
 const PACKAGES_ALLOWED_IN_WORKFLOWS = new Set(['@temporalio/workflow', '@temporalio/common', 'zod', 'uuid']);

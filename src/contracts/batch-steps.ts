@@ -1,7 +1,7 @@
-import type { ValidationLimits } from '../src/domain/limits';
-import type { InvalidReason } from '../src/domain/reasons';
-import type { UnknownFieldPolicy } from '../src/domain/unknown-fields';
-import type { PartitionKeyField } from '../src/domain/partition-key';
+import type { ValidationLimits } from '../domain/limits';
+import type { InvalidReason } from '../domain/reasons';
+import type { UnknownFieldPolicy } from '../domain/unknown-fields';
+import type { PartitionKeyField } from '../domain/partition-key';
 
 /**
  * Activity inputs and results: what travels through Temporal's history. Never a body or a field value (G8,
