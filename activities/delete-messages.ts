@@ -7,7 +7,7 @@ import { DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps, type InActivityRetry } fr
 import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
 import { pipelineMetrics } from './metrics';
 import { entryOutcomes, sendWithEntryRetries } from './sqs-batch';
-import type { BatchRequest, DeleteResult, MessageReceipt } from '../src/contracts/batch-steps';
+import type { DeleteResult, MessageReceipt, SettleRequest } from '../src/contracts/batch-steps';
 
 /** What a delete has settled so far: kept with the batch so that a retried attempt skips it. */
 export const deleteProgressSchema = z.object({ done: z.array(z.string()), stale: z.array(z.string()) });
@@ -18,7 +18,7 @@ export const NO_DELETE_PROGRESS: DeleteProgress = { done: [], stale: [] };
 type DeleteDeps = Pick<ActivityDeps, 'sqs' | 'queueUrl'>;
 
 /**
- * Deletes the messages of a held batch whose every event is acknowledged. Every entry's result is checked; failed
+ * Deletes the messages of held batches (one or several of a lane's) whose every event is acknowledged. Every entry's result is checked; failed
  * entries are retried with backoff; what is settled is kept with the batch, so a retried attempt skips it. An entry
  * SQS refuses as a sender fault is a receipt handle that expired because the message was received again: retrying
  * cannot help, and the message's next delivery yields the same event ids. Deleted messages leave the hold.
@@ -26,8 +26,8 @@ type DeleteDeps = Pick<ActivityDeps, 'sqs' | 'queueUrl'>;
 export function createDeleteMessages(deps: Pick<ActivityDeps, 'sqs' | 'queueUrl' | 'retry' | 'hold'>) {
   const retry = { ...DEFAULT_IN_ACTIVITY_RETRY, ...deps.retry };
 
-  return async function deleteMessages(request: BatchRequest): Promise<DeleteResult> {
-    return deps.hold.use(request.batchId, async (batch) => {
+  return async function deleteMessages(request: SettleRequest): Promise<DeleteResult> {
+    const { results, notHeld } = await deps.hold.useEach(request.batchIds, async (batch) => {
       const published = [...batch.messages.values()].filter(
         (m) => m.verdict?.valid === true && isComplete(m.verdict.submission, batch.progress),
       );
@@ -41,13 +41,23 @@ export function createDeleteMessages(deps: Pick<ActivityDeps, 'sqs' | 'queueUrl'
           resumed.success ? resumed.data : NO_DELETE_PROGRESS,
           (progress) => batch.stepProgress.set(DELETE_STEP, progress),
         );
-        deps.hold.settle(request.batchId, [...result.settled]);
-        return { deleted: result.deleted, retriedEntries: result.retriedEntries, staleReceipts: result.staleReceipts };
+        deps.hold.settle(batch.id, [...result.settled]);
+        return result;
       } finally {
         stopKeepAlive();
       }
     });
+    return {
+      notHeld,
+      deleted: sum(results, (r) => r.deleted),
+      retriedEntries: sum(results, (r) => r.retriedEntries),
+      staleReceipts: sum(results, (r) => r.staleReceipts),
+    };
   };
+}
+
+export function sum<T>(items: T[], count: (item: T) => number): number {
+  return items.reduce((total, item) => total + count(item), 0);
 }
 
 const DELETE_STEP = 'delete';
@@ -62,7 +72,7 @@ export async function deleteResumable(
   request: { messages: MessageReceipt[] },
   resumed: DeleteProgress,
   recordProgress: (progress: DeleteProgress) => void,
-): Promise<DeleteResult & { settled: Set<string> }> {
+): Promise<Omit<DeleteResult, 'notHeld'> & { settled: Set<string> }> {
   const ctx = Context.current();
   const metrics = pipelineMetrics();
   const done = new Set(resumed.done);

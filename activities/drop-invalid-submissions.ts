@@ -3,12 +3,12 @@ import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type { InvalidReason } from '../src/domain/reasons';
 import { QUARANTINE_INCOMPLETE } from '../src/contracts/failure-types';
-import { deleteProgressSchema, deleteResumable, NO_DELETE_PROGRESS } from './delete-messages';
+import { deleteProgressSchema, deleteResumable, NO_DELETE_PROGRESS, sum } from './delete-messages';
 import { DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
 import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
 import type { HeldBatch } from './message-hold';
 import { entryOutcomes, sendWithEntryRetries } from './sqs-batch';
-import type { BatchRequest, DropInvalidResult, MessageReceipt } from '../src/contracts/batch-steps';
+import type { DropInvalidResult, MessageReceipt, SettleRequest } from '../src/contracts/batch-steps';
 
 /** An invalid message as its worker holds it: the body exactly as the sensor sent it, and why it was refused. */
 export interface InvalidMessage extends MessageReceipt {
@@ -71,23 +71,31 @@ export function createDropInvalidSubmissions(
   const retry = { ...DEFAULT_IN_ACTIVITY_RETRY, ...deps.retry };
   const now = deps.now ?? (() => new Date());
 
-  return async function dropInvalidSubmissions(request: BatchRequest): Promise<DropInvalidResult> {
-    return deps.hold.use(request.batchId, async (batch) => {
+  return async function dropInvalidSubmissions(request: SettleRequest): Promise<DropInvalidResult> {
+    const { results, notHeld } = await deps.hold.useEach(request.batchIds, async (batch) => {
       const stopKeepAlive = keepAlive(KEEP_ALIVE_MS);
       try {
         const result = await drop(batch, invalidMessages(batch));
-        deps.hold.settle(request.batchId, result.settled);
+        deps.hold.settle(batch.id, result.settled);
         return result.counts;
       } finally {
         stopKeepAlive();
       }
     });
+    return {
+      notHeld,
+      deleted: sum(results, (r) => r.deleted),
+      retriedEntries: sum(results, (r) => r.retriedEntries),
+      staleReceipts: sum(results, (r) => r.staleReceipts),
+      quarantined: sum(results, (r) => r.quarantined),
+      notQuarantined: sum(results, (r) => r.notQuarantined),
+    };
   };
 
   async function drop(
     batch: HeldBatch,
     messages: InvalidMessage[],
-  ): Promise<{ counts: DropInvalidResult; settled: string[] }> {
+  ): Promise<{ counts: Omit<DropInvalidResult, 'notHeld'>; settled: string[] }> {
     const parsed = progressSchema.safeParse(batch.stepProgress.get(DROP_STEP));
     const resumed = parsed.success ? parsed.data : NO_PROGRESS;
     const record = (progress: DropProgress): void => void batch.stepProgress.set(DROP_STEP, progress);

@@ -137,6 +137,22 @@ export class MessageHold {
     }
   }
 
+  /**
+   * Runs a step on each of several held batches (at once); the ids of those no longer held are returned beside the
+   * results. When none is held the step fails as `use` does.
+   */
+  async useEach<T>(
+    batchIds: string[],
+    step: (batch: HeldBatch) => Promise<T>,
+  ): Promise<{ results: T[]; notHeld: string[] }> {
+    const notHeld = batchIds.filter((id) => !this.batches.has(id));
+    const held = batchIds.filter((id) => this.batches.has(id));
+    if (held.length === 0 && notHeld.length > 0)
+      return this.use(notHeld[0] ?? '', step).then(() => ({ results: [], notHeld }));
+    const results = await Promise.all(held.map((id) => this.use(id, step)));
+    return { results, notHeld };
+  }
+
   /** Messages whose fate is sealed (deleted, or left to reappear): no longer leased or held. */
   settle(batchId: string, messageIds: Iterable<string>): void {
     const entry = this.batches.get(batchId);

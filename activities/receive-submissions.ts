@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { Context, log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
@@ -18,8 +19,9 @@ type ReceiveDeps = Pick<ActivityDeps, 'sqs' | 'queueUrl' | 'hold' | 'ownTaskQueu
 
 /**
  * Receives a batch and keeps it on this worker (activities/message-hold.ts): the first request long-polls, the
- * follow-ups take what is there, and the batch grows while answers come back full — one message at light load, up to
- * `receives` × `maxNumberOfMessages` in a backlog. It stops early when the hold is full or when the time left is what
+ * follow-ups take what is there, and the batch grows while answers come back full — up to `receives` ×
+ * `maxNumberOfMessages` in a backlog. After a first answer that is not full it waits `gatherMs` once and asks again,
+ * so a trickle makes batches of a few messages rather than one each. It stops early when the hold is full or when the time left is what
  * returning needs (a slow SQS must not end the attempt while it holds messages). History gets the batch's reference,
  * on this worker's own task queue, and its size: never a body (G8).
  */
@@ -33,6 +35,7 @@ export function createReceiveSubmissions(deps: ReceiveDeps) {
 
     const held = new Map<string, HeldMessage>();
     let bodyBytes = 0;
+    let gathered = (request.gatherMs ?? 0) <= 0;
     for (let i = 0; i < request.receives; i++) {
       const leftMs = deadlineMs - Date.now();
       if (i > 0 && (leftMs <= 0 || bodyBytes >= deps.hold.room)) break;
@@ -67,7 +70,12 @@ export function createReceiveSubmissions(deps: ReceiveDeps) {
         held.set(received.messageId, received);
         bodyBytes += received.bodyBytes;
       }
-      if (messages.length < request.maxNumberOfMessages) break;
+      if (messages.length === request.maxNumberOfMessages) continue;
+      // A trickle (fewer than one full answer held): wait once for the next submissions, so one batch's steps serve
+      // several of them (fewer actions per event) at the cost of gatherMs of latency.
+      if (gathered || held.size === 0 || held.size >= request.maxNumberOfMessages) break;
+      gathered = true;
+      await setTimeout(Math.min(request.gatherMs ?? 0, Math.max(0, deadlineMs - Date.now())));
     }
     if (held.size === 0) return nothing;
 

@@ -68,6 +68,7 @@ export const configSchema = z
       .default('device_id'),
     PARALLEL_LANES: intInRange(1, 64, 2),
     RECEIVES_PER_BATCH: intInRange(1, 100, 50),
+    GATHER_MILLISECONDS: intInRange(0, 5_000, 500),
     /** Seeds a new schedule's run input `mode`: continuous (default) or drain (workflows/drain-input.ts). */
     RUN_MODE: z.enum(['continuous', 'drain'], { error: 'must be continuous or drain' }).default('continuous'),
     IDLE_WAIT_SECONDS: intInRange(1, 20, 20),

@@ -35,6 +35,12 @@ export const drainInputSchema = z
      */
     receivesPerBatch: z.number().int().min(1).max(100).default(50),
     /**
+     * A trickle: after a batch's first answer brings fewer than maxNumberOfMessages, the receive waits this long once
+     * and asks again, so a batch's steps serve a few submissions instead of one (fewer actions per event, this much
+     * more latency). 0: every submission is its own batch at light load.
+     */
+    gatherMilliseconds: z.number().int().min(0).max(5_000).default(500),
+    /**
      * Retired: batches are no longer sized by Temporal's payload limits (bodies stay on the worker). Accepted and
      * ignored, so the input of schedules created before still parses.
      */

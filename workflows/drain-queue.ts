@@ -1,6 +1,16 @@
-import { ApplicationFailure, continueAsNew, defineQuery, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { DeleteResult, ReceivedBatch, ValidatedBatch } from '../src/contracts/batch-steps';
-import { batchSteps, receiveSubmissions, type BatchSteps } from './activity-proxies';
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ReceivedBatch, ValidatedBatch } from '../src/contracts/batch-steps';
+import { batchSteps, receiveSubmissions } from './activity-proxies';
+import { abandon, type Run } from './run-state';
+import { Settlement } from './settlement';
 import { parseDrainInput, type DrainInput, type DrainInputOverrides } from './drain-input';
 import { PROGRESS_QUERY } from './names';
 import {
@@ -45,12 +55,12 @@ export async function drainQueue(rawInput?: DrainInputOverrides, carried?: Carri
     workflowInfo().executionExpirationTime?.getTime(),
   );
   let activeLanes = input.lanes;
-  const abandoned = new Set<string>();
+  const run: Run = { input, totals, deadlineMs, abandoned: new Set(), backlog: false, listenerStopped: false };
   setHandler(progressQuery, () => ({ ...totals, activeLanes, input }));
 
   const lanes = await Promise.all(
-    Array.from({ length: input.lanes }, async () => {
-      const stop = await drainLane({ input, totals, deadlineMs, abandoned });
+    Array.from({ length: input.lanes }, async (_, lane) => {
+      const stop = await drainLane(run, lane);
       activeLanes -= 1;
       return stop;
     }),
@@ -73,29 +83,32 @@ export async function drainQueue(rawInput?: DrainInputOverrides, carried?: Carri
   return summary;
 }
 
-interface Run {
-  input: DrainInput;
-  totals: RunTotals;
-  deadlineMs: number;
-  /** Batches abandoned so far (each counted once, whichever of its steps found its worker gone). */
-  abandoned: Set<string>;
-}
-
 /**
  * A lane: receive → validate → publish, then the batch's deletes run while the lane receives the next batch (the
  * events are on the stream: deleting is off the latency path). At most two batches' deletes are in flight per lane;
  * a failed one stops the lane, which never ends with a delete still open.
  */
-async function drainLane(run: Run): Promise<LaneStop> {
+async function drainLane(run: Run, lane: number): Promise<LaneStop> {
   const deletes: Promise<boolean>[] = [];
-  const stop = await consume(run, deletes);
-  const settled = await Promise.all(deletes);
+  const settlement = new Settlement(run);
+  const stop = await consume(run, lane, settlement, deletes);
+  if (lane === 0) run.listenerStopped = true;
+  const last = settlement.flush();
+  const settled = await Promise.all(last ? [...deletes, last] : deletes);
   return settled.every(Boolean) ? stop : 'stage-failed';
 }
 
-async function consume(run: Run, deletes: Promise<boolean>[]): Promise<LaneStop> {
+async function consume(run: Run, lane: number, settlement: Settlement, deletes: Promise<boolean>[]): Promise<LaneStop> {
   const { input, totals, deadlineMs } = run;
+  const settle = (flush: Promise<boolean> | undefined): void => void (flush && deletes.push(flush));
   for (;;) {
+    if (lane > 0 && input.mode === 'continuous' && !run.backlog) {
+      settle(settlement.flush());
+      // At light load one lane listens and the others wait (no condition timer: no action): fuller batches, fewer
+      // idle receives. They join while a backlog lasts, and end with the listener.
+      await condition(() => run.backlog || run.listenerStopped);
+      if (!run.backlog) return 'idle';
+    }
     // The batch before the previous one must be deleted before this lane takes more messages.
     if (deletes.length >= 2 && !(await deletes.shift())) return 'stage-failed';
     if (Date.now() >= deadlineMs) return 'run-budget-spent';
@@ -108,38 +121,44 @@ async function consume(run: Run, deletes: Promise<boolean>[]): Promise<LaneStop>
           receives: input.receivesPerBatch,
           visibilityTimeoutSeconds: input.visibilityTimeoutSeconds,
           waitTimeSeconds: firstReceiveWaitSeconds(input, Date.now(), deadlineMs),
+          gatherMs: input.gatherMilliseconds,
         },
       ]),
     );
     if (batch === undefined || batch === ABANDONED) return 'stage-failed';
+    run.backlog = batch.messages >= input.maxNumberOfMessages;
     if (batch.messages === 0) {
+      settle(settlement.flush()); // the lane goes quiet: what waits leaves the queue now
       if (input.mode === 'drain' && !batch.holdFull) return 'queue-empty';
       continue; // continuous: the long poll came back empty, listen again
     }
     totals.batches += 1;
     totals.received += batch.messages;
-    const { deletion, published } = await processBatch(run, batch);
-    deletes.push(deletion);
-    if (!published) return 'stage-failed';
+    const processed = await processBatch(run, batch);
+    settle(settlement.add(batch, processed.deletable, processed.droppable));
+    if (!processed.published) return 'stage-failed';
   }
 }
 
 interface Processed {
-  /** The batch's deletes (published messages) and drops (invalid ones), started; false if one failed. */
-  deletion: Promise<boolean>;
   /** False: a step failed after its retries; the lane stops (the batch's messages reappear once let go). */
   published: boolean;
+  /** Messages whose every event is on the stream (G1): they may leave the queue. */
+  deletable: number;
+  /** Invalid messages, to drop whatever happens to their valid neighbours (G4). */
+  droppable: number;
 }
 
 /**
- * Validates a held batch, drops its invalid messages while its valid ones are published, then deletes those. A batch
- * whose worker is gone is abandoned: counted, and its messages reappear after their visibility timeout (G5) with the
- * same event ids (G3).
+ * Validates a held batch and publishes its valid messages; what may then leave the queue goes to the lane's
+ * settlement (workflows/settlement.ts). A batch whose worker is gone is abandoned: counted, and its messages reappear
+ * after their visibility timeout (G5) with the same event ids (G3).
  */
 async function processBatch(run: Run, batch: ReceivedBatch): Promise<Processed> {
   const { input, totals } = run;
   const steps = batchSteps(batch.taskQueue);
   const ref = { batchId: batch.batchId };
+  const nothing: Processed = { published: true, deletable: 0, droppable: 0 };
   const judged = await stage(totals, 'validate', batch.messages, () =>
     steps.validateSubmissions.executeWithOptions({ summary: `validate ${batch.messages} submissions` }, [
       {
@@ -151,76 +170,30 @@ async function processBatch(run: Run, batch: ReceivedBatch): Promise<Processed> 
       },
     ]),
   );
-  if (judged === ABANDONED) return abandon(run, batch);
-  if (judged === undefined) return { deletion: Promise.resolve(true), published: false };
+  if (judged === ABANDONED) return (abandon(run, batch), nothing);
+  if (judged === undefined) return { ...nothing, published: false };
   recordJudged(totals, judged);
+  const invalidOnly: Processed = { ...nothing, droppable: judged.invalid };
+  if (judged.valid === 0) return invalidOnly;
 
-  // Invalid submissions leave the queue at once, whatever happens to their valid neighbours (G4).
-  const dropping = judged.invalid === 0 ? Promise.resolve(true) : dropInvalid(run, steps, batch, judged.invalid);
-  if (judged.valid === 0) return { deletion: dropping, published: true };
   const published = await stage(totals, 'publish', judged.valid, () =>
     steps.publishEvents.executeWithOptions(
       { summary: `publish ${judged.events} events of ${judged.valid} submissions` },
       [ref],
     ),
   );
-  if (published === ABANDONED) return { ...abandon(run, batch), deletion: dropping };
-  if (published === undefined) return { deletion: dropping, published: false };
+  if (published === ABANDONED) return (abandon(run, batch), nothing);
+  if (published === undefined) return { ...invalidOnly, published: false };
   totals.eventsPublished += published.eventsPublished + published.resumedEvents;
   totals.publishRetriedEntries += published.retriedEntries;
   // Only now, with every event acknowledged, may the valid messages leave the queue (G1, docs/contract.md).
-  const deleting = deletePublished(run, steps, batch, judged.valid);
-  return { deletion: Promise.all([dropping, deleting]).then((done) => done.every(Boolean)), published: true };
-}
-
-async function deletePublished(run: Run, steps: BatchSteps, batch: ReceivedBatch, messages: number) {
-  const deleted = await stage(run.totals, 'delete', messages, () =>
-    steps.deleteMessages.executeWithOptions({ summary: `delete ${messages} published messages` }, [
-      { batchId: batch.batchId },
-    ]),
-  );
-  return settled(run, batch, deleted);
-}
-
-async function dropInvalid(run: Run, steps: BatchSteps, batch: ReceivedBatch, messages: number) {
-  const dropped = await stage(run.totals, 'delete', messages, () =>
-    steps.dropInvalidSubmissions.executeWithOptions({ summary: `drop invalid: ${messages} messages` }, [
-      { batchId: batch.batchId },
-    ]),
-  );
-  if (dropped !== undefined && dropped !== ABANDONED) run.totals.quarantined += dropped.quarantined;
-  return settled(run, batch, dropped);
-}
-
-/** Counts a delete's outcome; false when it failed after its retries (the lane then stops). */
-function settled(run: Run, batch: ReceivedBatch, result: DeleteResult | typeof ABANDONED | undefined): boolean {
-  if (result === undefined) return false;
-  if (result === ABANDONED) {
-    abandon(run, batch);
-    return true;
-  }
-  const { totals } = run;
-  totals.deleted += result.deleted;
-  totals.deleteRetriedEntries += result.retriedEntries;
-  totals.staleReceipts += result.staleReceipts;
-  return true;
+  return { ...invalidOnly, deletable: judged.valid };
 }
 
 function recordJudged(totals: RunTotals, judged: ValidatedBatch): void {
   totals.valid += judged.valid;
   recordInvalid(totals, { byReason: judged.invalidByReason, samples: judged.invalidSamples });
   recordUnknownFields(totals, { submissions: judged.unknownFieldSubmissions, byPath: judged.unknownFieldsByPath });
-}
-
-function abandon(run: Run, batch: ReceivedBatch): Processed {
-  if (run.abandoned.has(batch.batchId)) return { deletion: Promise.resolve(true), published: true };
-  run.abandoned.add(batch.batchId);
-  run.totals.abandonedMessages += batch.messages;
-  log.warn('batch abandoned: its worker is gone; its messages reappear in the queue', {
-    batchId: batch.batchId,
-    messages: batch.messages,
-  });
-  return { deletion: Promise.resolve(true), published: true };
 }
 
 function receiveSummary(input: DrainInput): string {

@@ -16,6 +16,8 @@ export interface ReceiveRequest {
   visibilityTimeoutSeconds: number;
   /** Long-poll wait of the first request; the follow-up requests take what is there. */
   waitTimeSeconds: number;
+  /** After a first answer of fewer than maxNumberOfMessages: wait this long once and ask again (0: do not). */
+  gatherMs?: number;
 }
 
 /** A batch held by the worker that received it, for the steps that run on that worker's own task queue. */
@@ -81,7 +83,14 @@ export interface PublishResult {
   resumedEvents: number;
 }
 
+/** The batches one delete (or drop) step settles: at light load several of a lane's batches, all on one worker. */
+export interface SettleRequest {
+  batchIds: string[];
+}
+
 export interface DeleteResult {
+  /** Batches this worker no longer held (let go, or a restarted worker): abandoned, their messages reappear. */
+  notHeld: string[];
   deleted: number;
   retriedEntries: number;
   /**

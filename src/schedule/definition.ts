@@ -14,6 +14,7 @@ export const ENV_SEEDED_RUN_INPUT = [
   ['idleWaitSeconds', 'IDLE_WAIT_SECONDS'],
   ['receiveWaitSeconds', 'RECEIVE_WAIT_SECONDS'],
   ['receivesPerBatch', 'RECEIVES_PER_BATCH'],
+  ['gatherMilliseconds', 'GATHER_MILLISECONDS'],
   ['lanes', 'PARALLEL_LANES'],
   ['runBudgetSeconds', 'RUN_BUDGET_SECONDS'],
   ['partitionKey', 'PARTITION_KEY'],

@@ -413,7 +413,7 @@ describe('activities against the emulators', () => {
     expect(records).toHaveLength(5);
 
     // Then deleted for good: the queue is empty.
-    expect(await runActivity(b.deleteMessages, [{ batchId: fromB.received.batchId }])).toMatchObject({ deleted: 2 });
+    expect(await runActivity(b.deleteMessages, [{ batchIds: [fromB.received.batchId] }])).toMatchObject({ deleted: 2 });
     expect(await queueDepth(sqs, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
@@ -496,7 +496,7 @@ describe('activities against the emulators', () => {
       const { received, validated } = await receiveAndValidate(w);
       expect(validated).toMatchObject({ valid: 0, invalid: 3 });
 
-      const result = await runActivity(w.dropInvalidSubmissions, [{ batchId: received.batchId }]);
+      const result = await runActivity(w.dropInvalidSubmissions, [{ batchIds: [received.batchId] }]);
 
       expect(result).toMatchObject({ quarantined: 3, notQuarantined: 0, deleted: 3 });
       expect(await queueDepth(sqs, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
@@ -570,7 +570,7 @@ describe('activities against the emulators', () => {
     expect(validated).toMatchObject({ valid: 2, invalid: 1 });
     await runActivity(w.publishEvents, [{ batchId: received.batchId }]);
 
-    const result = await runActivity(w.deleteMessages, [{ batchId: received.batchId }]);
+    const result = await runActivity(w.deleteMessages, [{ batchIds: [received.batchId] }]);
 
     expect(result).toEqual({ deleted: 2, retriedEntries: 0, staleReceipts: 0 });
     expect(await queueDepth(sqs, queueUrl)).toEqual({ visible: 0, inFlight: 1 });

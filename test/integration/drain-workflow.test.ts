@@ -29,11 +29,16 @@ class FakePipeline {
   failPublishFor = new Set<string>();
   /** Every receive request, in order; `beforeReceive` runs first (e.g. a submission arriving while a lane polls). */
   readonly receives: ReceiveRequest[] = [];
+  /** For each receive, in order: how many receives were running when it started (itself included). */
+  readonly receivesRunning: number[] = [];
+  private running = 0;
   beforeReceive: (receiveNumber: number) => void = () => undefined;
   /** What the fake did, in order (receive / delete start / delete end), to check which step waits for which. */
   readonly steps: string[] = [];
   /** The task queue each batch step ran on. */
   readonly stepQueues = new Set<string>();
+  /** The batch ids of every delete step, in order. */
+  readonly deleteRequests: string[][] = [];
   deleteDelayMs = 0;
   failDeletes = false;
   /** The batch steps answer as a worker that no longer holds the batch. */
@@ -74,11 +79,14 @@ class FakePipeline {
   activities(): PipelineActivities {
     return {
       receiveSubmissions: async (request) => {
+        this.running += 1;
+        this.receivesRunning.push(this.running);
         this.receives.push(request);
         this.steps.push('receive');
         this.beforeReceive(this.receives.length);
         // An empty queue answers after a short poll, as a long poll would (shortened: the test measures no latency).
         if (this.queue.length === 0) await sleep(100);
+        this.running -= 1;
         const taken = this.queue.splice(0, request.maxNumberOfMessages * request.receives);
         const empty = { batchId: '', taskQueue: this.ownQueue, messages: 0, bodyBytes: 0, redelivered: 0 };
         if (taken.length === 0) return empty;
@@ -121,14 +129,15 @@ class FakePipeline {
       deleteMessages: (request) =>
         this.step('delete', async () => {
           this.steps.push('delete-start');
+          this.deleteRequests.push(request.batchIds);
           await sleep(this.deleteDelayMs);
           if (this.failDeletes) throw ApplicationFailure.nonRetryable('queue unavailable (fake)', 'AccessDenied');
           this.steps.push('delete-end');
-          return this.settle(request.batchId, (m) => m.verdict?.valid === true);
+          return this.settleAll(request.batchIds, (m) => m.verdict?.valid === true);
         }),
       dropInvalidSubmissions: (request) =>
         this.step('drop', async () => {
-          const result = await this.settle(request.batchId, (m) => {
+          const result = await this.settleAll(request.batchIds, (m) => {
             if (m.verdict?.valid !== false) return false;
             this.dropped.push({ messageId: m.messageId, reason: m.verdict.reason, body: m.body });
             return true;
@@ -136,6 +145,11 @@ class FakePipeline {
           return { ...result, quarantined: 0, notQuarantined: 0 };
         }),
     };
+  }
+
+  private async settleAll(batchIds: string[], which: (m: HeldMessage) => boolean) {
+    const results = await Promise.all(batchIds.map((id) => this.settle(id, which)));
+    return { notHeld: [], ...sumCounts(results) };
   }
 
   private async settle(batchId: string, which: (m: HeldMessage) => boolean) {
@@ -149,6 +163,15 @@ class FakePipeline {
     );
     return { deleted: messages.length, retriedEntries: 0, staleReceipts: 0 };
   }
+}
+
+function sumCounts(results: { deleted: number; retriedEntries: number; staleReceipts: number }[]) {
+  const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((n, r) => n + f(r), 0);
+  return {
+    deleted: sum((r) => r.deleted),
+    retriedEntries: sum((r) => r.retriedEntries),
+    staleReceipts: sum((r) => r.staleReceipts),
+  };
 }
 
 // Each case bundles nothing (the bundle is shared) but runs a real workflow on the dev server: seconds under load.
@@ -325,6 +348,58 @@ describe('drainQueue workflow', () => {
     expect(waits[0]).toBe(3);
     expect(waits.every((w) => w >= 1 && w <= 3)).toBe(true);
   }, 60_000);
+
+  it('continuous mode: at light load one lane listens, the others join while a backlog lasts', async () => {
+    const fake = pipeline();
+    for (let i = 0; i < 30; i++) fake.send(asBase64(validSubmission({ processes: 1, connections: 0 })));
+
+    const summary = await run(fake, {
+      lanes: 3,
+      maxNumberOfMessages: 2,
+      receivesPerBatch: 1,
+      gatherMilliseconds: 0,
+      runBudgetSeconds: 5,
+      idleWaitSeconds: 1,
+    });
+
+    expect(summary).toMatchObject({ received: 30, deleted: 30 });
+    // The backlog (full answers) brought the other lanes in: receives ran side by side.
+    expect(Math.max(...fake.receivesRunning)).toBeGreaterThan(1);
+    // Once the queue was empty one lane listened alone, and the others ended with it.
+    expect(fake.receivesRunning.slice(-5)).toEqual([1, 1, 1, 1, 1]);
+    expect([...summary.lanes].sort()).toEqual(['idle', 'idle', 'run-budget-spent']);
+  });
+
+  it("at light load one delete step serves several batches: once a request's worth waits, or the lane goes quiet", async () => {
+    const fake = pipeline();
+    // A trickle: one submission arrives before each of the first seven receives.
+    fake.beforeReceive = (n) => {
+      if (n <= 7) fake.send(asBase64(validSubmission({ processes: 1, connections: 0 })));
+    };
+
+    const summary = await run(fake, {
+      lanes: 1,
+      maxNumberOfMessages: 3,
+      receivesPerBatch: 1,
+      gatherMilliseconds: 0,
+      runBudgetSeconds: 5,
+      idleWaitSeconds: 1,
+    });
+
+    expect(summary).toMatchObject({ batches: 7, received: 7, deleted: 7 });
+    // Three batches of one message fill a DeleteMessageBatch request (3); the seventh leaves when the queue is empty.
+    expect(fake.deleteRequests.map((ids) => ids.length)).toEqual([3, 3, 1]);
+    expect(fake.held).toBe(0);
+  });
+
+  it('passes the run input gatherMilliseconds to every receive', async () => {
+    const fake = pipeline();
+    fake.send(asBase64(validSubmission()));
+
+    await run(fake, { mode: 'drain', lanes: 1, gatherMilliseconds: 750 });
+
+    expect(fake.receives.map((r) => r.gatherMs)).toEqual([750, 750]);
+  });
 
   it('drain mode stops each lane at its first empty receive', async () => {
     const fake = pipeline();

@@ -92,6 +92,7 @@ describe('schedule tuning', () => {
       idleWaitSeconds: 20,
       receiveWaitSeconds: 1,
       receivesPerBatch: 50,
+      gatherMilliseconds: 500,
       lanes: 3,
       runBudgetSeconds: 300,
       partitionKey: 'device_id',
@@ -166,8 +167,12 @@ describe('schedule tuning', () => {
           resumedEvents: 0,
         };
       },
-      deleteMessages: async ({ batchId }) => ({ ...counts, deleted: batches.get(batchId)?.length ?? 0 }),
-      dropInvalidSubmissions: async () => ({ ...counts, quarantined: 0, notQuarantined: 0 }),
+      deleteMessages: async ({ batchIds }) => ({
+        ...counts,
+        notHeld: [],
+        deleted: batchIds.reduce((n, id) => n + (batches.get(id)?.length ?? 0), 0),
+      }),
+      dropInvalidSubmissions: async () => ({ ...counts, notHeld: [], quarantined: 0, notQuarantined: 0 }),
     };
     const send = (messageId: string): void => {
       queue.push(messageId);

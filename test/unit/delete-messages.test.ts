@@ -35,9 +35,9 @@ describe('deleteMessages', () => {
     const messages = [validHeld('done', 3), validHeld('partly', 3), validHeld('none', 2), invalidHeld('bad', 'x')];
     const batchId = await holdBatch(hold, messages, { done: 3, partly: 2 });
 
-    const result = await runActivity(activities.deleteMessages, [{ batchId }]);
+    const result = await runActivity(activities.deleteMessages, [{ batchIds: [batchId] }]);
 
-    expect(result).toEqual({ deleted: 1, retriedEntries: 0, staleReceipts: 0 });
+    expect(result).toEqual({ notHeld: [], deleted: 1, retriedEntries: 0, staleReceipts: 0 });
     expect(deleted).toEqual(['rh-done']);
     // A message whose events are not all on the stream must never be deleted (it would be lost); the invalid one is
     // the drop step's. Both stay held, under the batch's lease.
@@ -60,7 +60,7 @@ describe('deleteMessages', () => {
     const env = quietActivityEnvironment();
     env.on('heartbeat', () => timeline.push('heartbeat'));
 
-    const result = await runActivity(activities.deleteMessages, [{ batchId }], env);
+    const result = await runActivity(activities.deleteMessages, [{ batchIds: [batchId] }], env);
 
     expect(result.deleted).toBe(25);
     // Each record is what is deleted so far, kept with the batch: a retried attempt on this worker skips it.
@@ -87,7 +87,7 @@ describe('deleteMessages', () => {
     let heartbeats = 0;
     env.on('heartbeat', () => (heartbeats += 1));
 
-    const running = runActivity(activities.deleteMessages, [{ batchId }], env);
+    const running = runActivity(activities.deleteMessages, [{ batchIds: [batchId] }], env);
     await jest.advanceTimersByTimeAsync(25_000);
     const result = await running;
     expect(result.deleted).toBe(1);
@@ -120,9 +120,9 @@ describe('deleteMessages', () => {
     const messages = Array.from({ length: 12 }, (_, i) => validHeld(`m${i}`));
     const batchId = await holdBatch(hold, messages, allPublished(messages));
 
-    const result = await runActivity(activities.deleteMessages, [{ batchId }]);
+    const result = await runActivity(activities.deleteMessages, [{ batchIds: [batchId] }]);
 
-    expect(result).toEqual({ deleted: 11, retriedEntries: 4, staleReceipts: 1 });
+    expect(result).toEqual({ notHeld: [], deleted: 11, retriedEntries: 4, staleReceipts: 1 });
     expect(seen[0]).toHaveLength(10);
     expect(seen[1]).toEqual(['rh-m10', 'rh-m11']);
     // The second round retries exactly the transient and the unconfirmed ones, plus the chunk whose request threw.
@@ -151,7 +151,7 @@ describe('deleteMessages', () => {
     const messages = [validHeld('m0'), validHeld('m1')];
     const batchId = await holdBatch(hold, messages, allPublished(messages));
 
-    const error = await runActivity(activities.deleteMessages, [{ batchId }]).catch((err: unknown) => err);
+    const error = await runActivity(activities.deleteMessages, [{ batchIds: [batchId] }]).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect(error).toMatchObject({ type: DELETE_INCOMPLETE, nonRetryable: false });
     // The failed attempt lets nothing go: the batch (and its lease) stays for the retry.
@@ -159,11 +159,11 @@ describe('deleteMessages', () => {
 
     healthy = true;
     sent.length = 0;
-    const resumed = await runActivity(activities.deleteMessages, [{ batchId }]);
+    const resumed = await runActivity(activities.deleteMessages, [{ batchIds: [batchId] }]);
 
     // The retry (a new attempt, no heartbeat details) sends only what is left, and still counts m0 as deleted.
     expect(sent).toEqual([['rh-m1']]);
-    expect(resumed).toEqual({ deleted: 2, retriedEntries: 0, staleReceipts: 0 });
+    expect(resumed).toEqual({ notHeld: [], deleted: 2, retriedEntries: 0, staleReceipts: 0 });
     expect(hold.heldBatches).toBe(0);
   });
 
@@ -171,10 +171,28 @@ describe('deleteMessages', () => {
     const { sqs, calls } = stubbedSqs('DeleteMessageBatchCommand', deleteAll);
     const activities = activitiesOverSqs(sqs);
     hold = activities.hold;
-    const error = await runActivity(activities.deleteMessages, [{ batchId: 'lost-with-its-worker' }]).catch(
+    const error = await runActivity(activities.deleteMessages, [{ batchIds: ['lost-with-its-worker'] }]).catch(
       (err: unknown) => err,
     );
     expect(error).toMatchObject({ type: BATCH_NOT_HELD, nonRetryable: true });
     expect(calls()).toBe(0);
+  });
+
+  it('settles several batches in one step, and names those no longer held beside what it deleted', async () => {
+    const deleted: string[] = [];
+    const { sqs } = stubbedSqs('DeleteMessageBatchCommand', (input) => {
+      deleted.push(...entriesOf(input).map((e) => e.ReceiptHandle ?? ''));
+      return deleteAll(input);
+    });
+    const activities = activitiesOverSqs(sqs);
+    hold = activities.hold;
+    const first = await holdBatch(hold, [validHeld('a', 1), validHeld('b', 2)], { a: 1, b: 2 });
+    const second = await holdBatch(hold, [validHeld('c', 1)], { c: 1 });
+
+    const result = await runActivity(activities.deleteMessages, [{ batchIds: [first, 'let-go', second] }]);
+
+    expect(result).toEqual({ notHeld: ['let-go'], deleted: 3, retriedEntries: 0, staleReceipts: 0 });
+    expect(deleted.sort()).toEqual(['rh-a', 'rh-b', 'rh-c']);
+    expect(hold.heldBatches).toBe(0);
   });
 });

@@ -110,7 +110,7 @@ function dropActivity(sqs: SQSClient) {
 
 /** Runs one attempt on a held batch and returns its result (or failure). */
 async function attempt(sqs: SQSClient, batchId: string): Promise<unknown> {
-  return runActivity(dropActivity(sqs), [{ batchId }]).catch((err: unknown) => err);
+  return runActivity(dropActivity(sqs), [{ batchIds: [batchId] }]).catch((err: unknown) => err);
 }
 
 describe('dropInvalidSubmissions: quarantine copies', () => {
@@ -128,7 +128,14 @@ describe('dropInvalidSubmissions: quarantine copies', () => {
 
     const outcome = await attempt(queues.sqs, batchId);
 
-    expect(outcome).toEqual({ quarantined: 2, notQuarantined: 0, deleted: 2, retriedEntries: 0, staleReceipts: 0 });
+    expect(outcome).toEqual({
+      notHeld: [],
+      quarantined: 2,
+      notQuarantined: 0,
+      deleted: 2,
+      retriedEntries: 0,
+      staleReceipts: 0,
+    });
     expect(queues.deleted.sort()).toEqual(['m0', 'm1']);
     expect(bodies.map((b) => JSON.parse(b) as unknown)).toEqual([
       expect.objectContaining({
@@ -148,7 +155,7 @@ describe('dropInvalidSubmissions: quarantine copies', () => {
     const queues = stubbedQueues(sendWithinLimit);
     const drop = createDropInvalidSubmissions({ sqs: queues.sqs, queueUrl: QUEUE_URL, hold });
 
-    const outcome = await runActivity(drop, [{ batchId }]);
+    const outcome = await runActivity(drop, [{ batchIds: [batchId] }]);
 
     expect(outcome).toMatchObject({ quarantined: 0, notQuarantined: 0, deleted: 2 });
     expect(queues.sendCalls()).toBe(0);

@@ -62,6 +62,46 @@ describe('receiveSubmissions', () => {
     expect(asked.map((a) => a.WaitTimeSeconds)).toEqual([20, 0, 0]);
   });
 
+  it('gathers a trickle: after a first answer that is not full it waits gatherMs once and asks again', async () => {
+    const answeredAt: number[] = [];
+    const { activities, asked } = receiving((_, call) => {
+      answeredAt.push(Date.now());
+      return call === 0 ? messages(0, 1) : messages(10 * call, 2);
+    });
+
+    const batch = await runActivity(
+      activities.receiveSubmissions,
+      [{ ...request, receives: 10, waitTimeSeconds: 20, gatherMs: 150 }],
+      attempt(),
+    );
+
+    // One wait: the answer after it is not full either, and the batch is returned (1 + 2 messages).
+    expect(batch.messages).toBe(3);
+    expect(asked.map((a) => a.WaitTimeSeconds)).toEqual([20, 0]);
+    expect((answeredAt[1] ?? 0) - (answeredAt[0] ?? 0)).toBeGreaterThanOrEqual(140);
+  });
+
+  it('does not gather when the first answer is full, or when it is empty', async () => {
+    const backlog = receiving((_, call) => (call === 0 ? messages(0, 10) : messages(10, 3)));
+    const full = await runActivity(
+      backlog.activities.receiveSubmissions,
+      [{ ...request, receives: 10, gatherMs: 5_000 }],
+      attempt(),
+    );
+    // 13 held, more than one full answer's worth: the batch goes as it is, without the 5 s wait (the test's timeout).
+    expect(full.messages).toBe(13);
+    expect(backlog.asked).toHaveLength(2);
+
+    const idle = receiving(() => []);
+    const empty = await runActivity(
+      idle.activities.receiveSubmissions,
+      [{ ...request, receives: 10, gatherMs: 5_000 }],
+      attempt(),
+    );
+    expect(empty.messages).toBe(0);
+    expect(idle.asked).toHaveLength(1);
+  });
+
   it('keeps the messages of earlier requests when a later ReceiveMessage fails', async () => {
     const { activities } = receiving((_, call) => {
       if (call === 0) return messages(0, 10);

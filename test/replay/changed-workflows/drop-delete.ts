@@ -12,7 +12,7 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
     {
       scheduleActivity: (input, next) =>
         input.activityType === 'deleteMessages'
-          ? Promise.resolve({ deleted: 0, retriedEntries: 0, staleReceipts: 0 })
+          ? Promise.resolve({ notHeld: [], deleted: 0, retriedEntries: 0, staleReceipts: 0 })
           : next(input),
     },
   ],
