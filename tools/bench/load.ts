@@ -17,7 +17,7 @@ import { sendSubmissions, toManifestEntry, type SendResult } from '../fleet/send
 import { formatReport, judge, readQueueDepth, StreamReader, summarizeLatencies, type LatencySummary } from '../verify';
 import type { StreamRecord } from '../verify/stream-reader';
 import type { ArrivalClock } from './stack';
-import type { VerifyFigures } from './types';
+import type { TailerFigures, VerifyFigures } from './types';
 
 /** The original fleet's mix (docs/contract.md#input): ~9.6 % broken, 3–5 events of each type, mostly base64 bodies. */
 export function fleetOptions(seed: number, startTimeMs: number): FleetOptions {
@@ -159,16 +159,6 @@ export interface WallClockLatency {
   readableAt: ReadonlyMap<string, number>;
   /** The end of the warm-up: submissions sent before it are verified but left out of the percentiles. */
   sentFromMs: number;
-}
-
-/** What the wall-clock measurement adds: the emulator's own arrival latency, and first-readable − arrival per record. */
-export interface TailerFigures {
-  /** Send → the emulator's arrival stamp (corrected by its clock offset). */
-  arrivalLatencyMs: LatencySummary | null;
-  /** Arrival stamp → first read by the tailer: its resolution (poll interval plus one GetRecords). */
-  delayMs: LatencySummary | null;
-  /** Send → first readable over every submission, the warm-up's included. */
-  withWarmupMs: LatencySummary | null;
 }
 
 function tailerFigures(

@@ -256,7 +256,7 @@ export class ArrivalClock {
   }
 }
 
-/** The emulator clients from the environment and a fresh queue and stream, for the probes (probe-*.ts). */
+/** The emulator clients from the environment and a fresh queue and stream, for the probes in experiments/. */
 export async function openProbe(label: string) {
   const config = {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',

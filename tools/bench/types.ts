@@ -1,6 +1,6 @@
-import type { TailerFigures } from './load';
 import type { ActionCounts, HistoryStats } from './actions';
 import type { Percentiles } from './stats';
+import type { LatencySummary } from '../verify';
 
 /** Which machinery moved the load: our product, the plain-Node loop, or PutRecords alone. */
 export type ConfigKind = 'temporal' | 'raw' | 'sink';
@@ -53,6 +53,16 @@ export interface ConfigResult {
     actionsPer1000WithHeartbeats: number | null;
     history: HistoryStats;
   };
+}
+
+/** What the wall-clock measurement adds: the emulator's own arrival latency, and first-readable − arrival per record. */
+export interface TailerFigures {
+  /** Send → the emulator's arrival stamp (corrected by its clock offset). */
+  arrivalLatencyMs: LatencySummary | null;
+  /** Arrival stamp → first read by the tailer: its resolution (poll interval plus one GetRecords). */
+  delayMs: LatencySummary | null;
+  /** Send → first readable over every submission, the warm-up's included. */
+  withWarmupMs: LatencySummary | null;
 }
 
 export interface SteadyResult {

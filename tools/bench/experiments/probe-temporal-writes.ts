@@ -1,9 +1,9 @@
 import { Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { loadEnvFiles } from '../../src/env-files';
-import { percentile } from './stats';
+import { loadEnvFiles } from '../../../src/env-files';
+import { percentile } from '../stats';
 
-const HELP = `npx tsx tools/bench/probe-temporal-writes.ts [writes=50]
+const HELP = `npx tsx tools/bench/experiments/probe-temporal-writes.ts [writes=50]
 
 Times the Temporal server's history writes (bottleneck probe, docs/local-stack.md "SQLite settings"): starts a
 workflow on a task queue nobody polls and terminates it, one after the other, and prints the median and p90 of each

@@ -1,12 +1,12 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { loadEnvFiles } from '../../src/env-files';
-import { deleteResources, openProbe } from './stack';
+import { loadEnvFiles } from '../../../src/env-files';
+import { deleteResources, openProbe } from '../stack';
 
 /**
  * Bottleneck probe for the Kinesis emulator: PutRecords of a fixed size into a fresh 2-shard stream, timing every
  * request, to see whether a request's cost depends on its size, on how many records the stream already holds
  * (`prefill`, put untimed first) and on how many requests are in flight at once.
- * `npx tsx tools/bench/probe-kinesis.ts [recordsPerRequest=500] [requests=30] [prefill=0] [inFlight=1]`
+ * `npx tsx tools/bench/experiments/probe-kinesis.ts [recordsPerRequest=500] [requests=30] [prefill=0] [inFlight=1]`
  */
 async function main(): Promise<void> {
   loadEnvFiles();
