@@ -106,73 +106,108 @@ export function createPublishEvents(deps: ActivityDeps) {
   ): Promise<void> {
     const ctx = Context.current();
     let roundsWithoutProgress = 0;
-    const completed = new Set(submissions.filter((s) => isComplete(s, progress)).map((s) => s.messageId));
-
-    while (!submissions.every((s) => isComplete(s, progress))) {
-      const requests = planRound(submissions, progress);
-      const outcomes = await Promise.all(
-        requests.map(async (entries) => {
-          result.putRecordsRequests += 1;
-          try {
-            return applyResults(progress, entries, await putRecords(entries));
-          } catch (err) {
-            if (isNonRetryableAwsError(err)) throw toApplicationFailure(err, 'PutRecords');
-            // A throttled, failed or timed-out request: every entry counts as failed and is retried. A timed-out
-            // request may still have landed; the retry then makes a duplicate with the same event_id (G3, docs/contract.md).
-            const errorCode = awsErrorName(err);
-            return {
-              acknowledged: 0,
-              failed: entries.map((entry) => ({ entry, errorCode, errorMessage: String(err) })),
-            };
-          }
-        }),
-      );
-      const acknowledged = outcomes.reduce((sum, o) => sum + o.acknowledged, 0);
-      const failed = outcomes.flatMap((o) => o.failed);
-      result.eventsPublished += acknowledged;
-      result.retriedEntries += failed.length;
-      metrics.published(acknowledged);
-      metrics.putRecordsRequests(requests.length);
-      for (const [code, count] of countBy(failed.map((f) => f.errorCode))) metrics.publishRetriedEntries(count, code);
-      recordLagOfCompleted(submissions, progress, completed, metrics);
-
-      if (failed.length === 0) {
-        roundsWithoutProgress = 0;
-        continue;
-      }
-      roundsWithoutProgress = acknowledged === 0 ? roundsWithoutProgress + 1 : 0;
-      const codes = [...new Set(failed.map((f) => f.errorCode))].join(', ');
-      if (roundsWithoutProgress >= retry.maxRoundsWithoutProgress) {
-        throw ApplicationFailure.retryable(
-          `PutRecords made no progress in ${roundsWithoutProgress} rounds (${failed.length} entries failing: ${codes})`,
-          PUBLISH_STALLED,
+    // Only the unfinished submissions are looked at each round: a large one keeps the loop going for hundreds of
+    // rounds after its small neighbours are done.
+    let pending = submissions.filter((s) => !isComplete(s, progress));
+    const counts = new RoundCounts(metrics);
+    try {
+      while (pending.length > 0) {
+        const requests = planRound(pending, progress);
+        const outcomes = await Promise.all(
+          requests.map(async (entries) => {
+            result.putRecordsRequests += 1;
+            try {
+              return applyResults(progress, entries, await putRecords(entries));
+            } catch (err) {
+              if (isNonRetryableAwsError(err)) throw toApplicationFailure(err, 'PutRecords');
+              // A throttled, failed or timed-out request: every entry counts as failed and is retried. A timed-out
+              // request may still have landed; the retry then makes a duplicate with the same event_id (G3, docs/contract.md).
+              const errorCode = awsErrorName(err);
+              return {
+                acknowledged: 0,
+                failed: entries.map((entry) => ({ entry, errorCode, errorMessage: String(err) })),
+              };
+            }
+          }),
         );
+        const acknowledged = outcomes.reduce((sum, o) => sum + o.acknowledged, 0);
+        const failed = outcomes.flatMap((o) => o.failed);
+        result.eventsPublished += acknowledged;
+        result.retriedEntries += failed.length;
+        counts.add(acknowledged, requests.length, failed);
+        pending = recordLagOfCompleted(pending, progress, metrics);
+
+        if (failed.length === 0) {
+          roundsWithoutProgress = 0;
+          continue;
+        }
+        roundsWithoutProgress = acknowledged === 0 ? roundsWithoutProgress + 1 : 0;
+        const codes = [...new Set(failed.map((f) => f.errorCode))].join(', ');
+        if (roundsWithoutProgress >= retry.maxRoundsWithoutProgress) {
+          throw ApplicationFailure.retryable(
+            `PutRecords made no progress in ${roundsWithoutProgress} rounds (${failed.length} entries failing: ${codes})`,
+            PUBLISH_STALLED,
+          );
+        }
+        log.warn('PutRecords entries failed; retrying them', { failed: failed.length, acknowledged, codes });
+        await ctx.sleep(backoffMs(retry, Math.max(1, roundsWithoutProgress)));
       }
-      log.warn('PutRecords entries failed; retrying them', { failed: failed.length, acknowledged, codes });
-      await ctx.sleep(backoffMs(retry, Math.max(1, roundsWithoutProgress)));
+    } finally {
+      counts.flush();
     }
   }
 }
 
-function countBy(values: string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return counts;
+/** How often a long publish reports its counters; the rest are reported when it ends (or fails). */
+export const PUBLISH_METRICS_INTERVAL_MS = 1_000;
+
+/**
+ * The publish counters of a run of rounds, reported at most once per PUBLISH_METRICS_INTERVAL_MS and when the publish
+ * ends: a large submission is hundreds of rounds of one event each, and reporting every round costs a metric
+ * instrument per counter per round, on the path between a response and the next request (issue 25).
+ */
+class RoundCounts {
+  private published = 0;
+  private requests = 0;
+  private readonly retried = new Map<string, number>();
+  private reportedAtMs = Date.now();
+
+  constructor(private readonly metrics: PipelineMetrics) {}
+
+  add(acknowledged: number, requests: number, failed: readonly { errorCode: string }[]): void {
+    this.published += acknowledged;
+    this.requests += requests;
+    for (const f of failed) this.retried.set(f.errorCode, (this.retried.get(f.errorCode) ?? 0) + 1);
+    if (Date.now() - this.reportedAtMs >= PUBLISH_METRICS_INTERVAL_MS) this.flush();
+  }
+
+  flush(): void {
+    this.reportedAtMs = Date.now();
+    if (this.published > 0) this.metrics.published(this.published);
+    if (this.requests > 0) this.metrics.putRecordsRequests(this.requests);
+    for (const [code, count] of this.retried) this.metrics.publishRetriedEntries(count, code);
+    this.published = 0;
+    this.requests = 0;
+    this.retried.clear();
+  }
 }
 
-/** End-to-end lag of each submission whose last event was just acknowledged. */
+/**
+ * Records the end-to-end lag of each submission whose last event was just acknowledged, and returns those still
+ * unfinished, in order.
+ */
 function recordLagOfCompleted(
-  submissions: SubmissionRecords[],
+  pending: readonly SubmissionRecords[],
   progress: AckProgress,
-  completed: Set<string>,
   metrics: PipelineMetrics,
-): void {
+): SubmissionRecords[] {
   const now = Date.now();
-  for (const submission of submissions) {
-    if (completed.has(submission.messageId) || !isComplete(submission, progress)) continue;
-    completed.add(submission.messageId);
-    if (typeof submission.sentAtMs === 'number') metrics.endToEndLagMs(now - submission.sentAtMs);
+  const stillPending: SubmissionRecords[] = [];
+  for (const submission of pending) {
+    if (!isComplete(submission, progress)) stillPending.push(submission);
+    else if (typeof submission.sentAtMs === 'number') metrics.endToEndLagMs(now - submission.sentAtMs);
   }
+  return stillPending;
 }
 
 interface HeldSubmission {
