@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ValidationLimits } from '../src/domain/limits';
 import type { MessageHold } from './message-hold';
 import type { PutRecordsBatcher } from './put-records-batcher';
+import type { InActivityRetry } from './retry';
 
 /** What the activities close over; tests pass emulator-backed clients or fakes. */
 export interface ActivityDeps {
@@ -29,23 +30,4 @@ export interface ActivityDeps {
   ownTaskQueue?: string;
   /** In-activity retry pacing; injectable so unit tests run without real waiting. */
   retry?: Partial<InActivityRetry>;
-}
-
-export interface InActivityRetry {
-  /** Rounds in a row without any acknowledged entry before the attempt gives up and Temporal retries it. */
-  maxRoundsWithoutProgress: number;
-  initialBackoffMs: number;
-  maxBackoffMs: number;
-}
-
-export const DEFAULT_IN_ACTIVITY_RETRY: InActivityRetry = {
-  maxRoundsWithoutProgress: 8,
-  initialBackoffMs: 100,
-  maxBackoffMs: 5_000,
-};
-
-/** Exponential backoff with full jitter (AWS architecture blog): spreads retries of many lanes apart. */
-export function backoffMs(retry: InActivityRetry, failuresInARow: number): number {
-  const ceiling = Math.min(retry.maxBackoffMs, retry.initialBackoffMs * 2 ** Math.max(0, failuresInARow - 1));
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }

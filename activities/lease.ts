@@ -1,6 +1,6 @@
 import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import { log } from '@temporalio/activity';
-import type { ActivityDeps } from './deps';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SQS_BATCH_LIMIT } from './sqs-batch';
 import type { LeasedMessage } from '../src/contracts/batch-steps';
 
@@ -48,7 +48,10 @@ interface Extension {
  * Each request of a tick stands alone: one failing does not keep the others' messages from being extended.
  * Failures are logged, not fatal: a lost lease only risks a redelivery, which yields the same event ids (G3).
  */
-export type LeaseDeps = Pick<ActivityDeps, 'sqs' | 'queueUrl'>;
+export interface LeaseDeps {
+  sqs: SQSClient;
+  queueUrl: string;
+}
 
 /** `messages`: the messages leased now, read at every extension (a batch's deleted messages leave its lease). */
 export function keepLease(

@@ -10,7 +10,8 @@ import {
   type PutEntry,
   type SubmissionRecords,
 } from '../src/publish/plan';
-import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY, type ActivityDeps } from './deps';
+import type { ActivityDeps } from './deps';
+import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY } from './retry';
 import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
 import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
 import type { HeldBatch, HeldMessage } from './message-hold';

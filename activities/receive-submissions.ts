@@ -72,10 +72,10 @@ export function createReceiveSubmissions(deps: ReceiveDeps) {
       }
       if (messages.length === request.maxNumberOfMessages) continue;
       // A trickle (fewer than one full answer held): wait once for the next submissions, so one batch's steps serve
-      // several of them (fewer actions per event) at the cost of gatherMs of latency.
+      // several of them (fewer actions per event) at the cost of up to gatherMs of latency.
       if (gathered || held.size === 0 || held.size >= request.maxNumberOfMessages) break;
       gathered = true;
-      await setTimeout(Math.min(request.gatherMs ?? 0, Math.max(0, deadlineMs - Date.now())));
+      await setTimeout(gatherWaitMs(request.gatherMs ?? 0, held.values(), Date.now(), deadlineMs));
     }
     if (held.size === 0) return nothing;
 
@@ -111,6 +111,18 @@ async function receiveOnce(
     timeoutMs === undefined ? {} : { abortSignal: AbortSignal.timeout(Math.max(1, timeoutMs)) },
   );
   return response.Messages ?? [];
+}
+
+/**
+ * How long to gather: until the oldest message held was sent gatherMs ago (one that already waited in the queue, e.g.
+ * while its lane was busy, waits only the rest), never more than gatherMs nor past the receive's deadline. SQS's
+ * clock sets SentTimestamp: a skewed worker clock shortens or lengthens the wait within [0, gatherMs].
+ */
+export function gatherWaitMs(gatherMs: number, held: Iterable<HeldMessage>, nowMs: number, deadlineMs: number): number {
+  let oldestSentAtMs = nowMs;
+  for (const message of held) oldestSentAtMs = Math.min(oldestSentAtMs, message.sentAtMs ?? nowMs);
+  const untilOldestIsDue = oldestSentAtMs + gatherMs - nowMs;
+  return Math.max(0, Math.min(gatherMs, untilOldestIsDue, deadlineMs - nowMs));
 }
 
 function toHeld(message: Message, receivedAtMs: number): HeldMessage | undefined {

@@ -35,9 +35,9 @@ export const drainInputSchema = z
      */
     receivesPerBatch: z.number().int().min(1).max(100).default(50),
     /**
-     * A trickle: after a batch's first answer brings fewer than maxNumberOfMessages, the receive waits this long once
-     * and asks again, so a batch's steps serve a few submissions instead of one (fewer actions per event, this much
-     * more latency). 0: every submission is its own batch at light load.
+     * A trickle: after a batch's first answer brings fewer than maxNumberOfMessages, the receive waits until the
+     * oldest of them was sent this long ago and asks again, so a batch's steps serve a few submissions instead of one
+     * (fewer actions per event, at most this much more latency). 0: every submission is its own batch at light load.
      */
     gatherMilliseconds: z.number().int().min(0).max(5_000).default(500),
     /**

@@ -55,12 +55,12 @@ export async function drainQueue(rawInput?: DrainInputOverrides, carried?: Carri
     workflowInfo().executionExpirationTime?.getTime(),
   );
   let activeLanes = input.lanes;
-  const run: Run = { input, totals, deadlineMs, abandoned: new Set(), backlog: false, listenerStopped: false };
+  const run: Run = { input, totals, deadlineMs, abandoned: new Set(), backlog: false, receiving: 0, emptyReceives: 0 };
   setHandler(progressQuery, () => ({ ...totals, activeLanes, input }));
 
   const lanes = await Promise.all(
-    Array.from({ length: input.lanes }, async (_, lane) => {
-      const stop = await drainLane(run, lane);
+    Array.from({ length: input.lanes }, async () => {
+      const stop = await drainLane(run);
       activeLanes -= 1;
       return stop;
     }),
@@ -88,31 +88,29 @@ export async function drainQueue(rawInput?: DrainInputOverrides, carried?: Carri
  * events are on the stream: deleting is off the latency path). At most two batches' deletes are in flight per lane;
  * a failed one stops the lane, which never ends with a delete still open.
  */
-async function drainLane(run: Run, lane: number): Promise<LaneStop> {
+async function drainLane(run: Run): Promise<LaneStop> {
   const deletes: Promise<boolean>[] = [];
   const settlement = new Settlement(run);
-  const stop = await consume(run, lane, settlement, deletes);
-  if (lane === 0) run.listenerStopped = true;
+  const stop = await consume(run, settlement, deletes);
   const last = settlement.flush();
   const settled = await Promise.all(last ? [...deletes, last] : deletes);
   return settled.every(Boolean) ? stop : 'stage-failed';
 }
 
-async function consume(run: Run, lane: number, settlement: Settlement, deletes: Promise<boolean>[]): Promise<LaneStop> {
+async function consume(run: Run, settlement: Settlement, deletes: Promise<boolean>[]): Promise<LaneStop> {
   const { input, totals, deadlineMs } = run;
   const settle = (flush: Promise<boolean> | undefined): void => void (flush && deletes.push(flush));
   for (;;) {
-    if (lane > 0 && input.mode === 'continuous' && !run.backlog) {
-      settle(settlement.flush());
-      // At light load one lane listens and the others wait (no condition timer: no action): fuller batches, fewer
-      // idle receives. They join while a backlog lasts, and end with the listener.
-      await condition(() => run.backlog || run.listenerStopped);
-      if (!run.backlog) return 'idle';
-    }
     // The batch before the previous one must be deleted before this lane takes more messages.
     if (deletes.length >= 2 && !(await deletes.shift())) return 'stage-failed';
-    if (Date.now() >= deadlineMs) return 'run-budget-spent';
-    if (workflowInfo().continueAsNewSuggested) return 'history-full';
+    if (input.mode === 'continuous') await takeTurn(run, () => settle(settlement.flush()));
+    else run.receiving += 1;
+    const stop =
+      Date.now() >= deadlineMs ? 'run-budget-spent' : workflowInfo().continueAsNewSuggested && 'history-full';
+    if (stop) {
+      run.receiving -= 1;
+      return stop;
+    }
 
     const batch = await stage(totals, 'receive', 0, () =>
       receiveSubmissions.executeWithOptions({ summary: receiveSummary(input) }, [
@@ -125,10 +123,12 @@ async function consume(run: Run, lane: number, settlement: Settlement, deletes: 
         },
       ]),
     );
+    run.receiving -= 1;
     if (batch === undefined || batch === ABANDONED) return 'stage-failed';
     run.backlog = batch.messages >= input.maxNumberOfMessages;
     if (batch.messages === 0) {
-      settle(settlement.flush()); // the lane goes quiet: what waits leaves the queue now
+      run.emptyReceives += 1;
+      settle(settlement.flush()); // the queue is quiet: what waits leaves it now
       if (input.mode === 'drain' && !batch.holdFull) return 'queue-empty';
       continue; // continuous: the long poll came back empty, listen again
     }
@@ -137,6 +137,24 @@ async function consume(run: Run, lane: number, settlement: Settlement, deletes: 
     const processed = await processBatch(run, batch);
     settle(settlement.add(batch, processed.deletable, processed.droppable));
     if (!processed.published) return 'stage-failed';
+  }
+}
+
+/**
+ * Continuous mode, light load: one lane receives at a time while the others process or wait (a condition: no timer,
+ * no action), so a trickle is not split into one-message batches and an idle queue costs one long poll at a time. In
+ * a backlog every lane receives. A lane waiting its turn settles what it holds once a receive finds the queue quiet.
+ * The caller gives the turn back (run.receiving) when its receive returns.
+ */
+async function takeTurn(run: Run, settleWaiting: () => void): Promise<void> {
+  for (;;) {
+    const quiet = run.emptyReceives;
+    await condition(() => run.backlog || run.receiving === 0 || run.emptyReceives !== quiet);
+    if (run.emptyReceives !== quiet) settleWaiting();
+    if (run.backlog || run.receiving === 0) {
+      run.receiving += 1; // claimed here, in the same step as the check: two waiting lanes cannot both pass
+      return;
+    }
   }
 }
 

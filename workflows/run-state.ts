@@ -10,10 +10,12 @@ export interface Run {
   deadlineMs: number;
   /** Batches abandoned so far (each counted once, whichever of its steps found its worker gone). */
   abandoned: Set<string>;
-  /** Continuous mode: the last batch received was full, so more is waiting and every lane works. */
+  /** The last batch received was full: more is waiting, and every lane receives. */
   backlog: boolean;
-  /** Lane 0, the one that listens while the others wait for a backlog, has stopped. */
-  listenerStopped: boolean;
+  /** Lanes receiving now: at light load (continuous mode) one at a time. */
+  receiving: number;
+  /** Receives that came back empty so far: the queue went quiet, and every lane's waiting deletes leave. */
+  emptyReceives: number;
 }
 
 /** Counts a batch whose worker is gone (once): its messages reappear after their visibility timeout (G5). */

@@ -95,8 +95,7 @@ export function recordFailure(totals: RunTotals, failure: StageFailure): void {
   if (totals.failures.length < MAX_FAILURES_KEPT) totals.failures.push(failure);
 }
 
-/** Why a lane ended; `idle`: it was waiting for a backlog when the listening lane ended (continuous mode). */
-export type LaneStop = 'queue-empty' | 'run-budget-spent' | 'history-full' | 'stage-failed' | 'idle';
+export type LaneStop = 'queue-empty' | 'run-budget-spent' | 'history-full' | 'stage-failed';
 
 export interface RunSummary extends RunTotals {
   lanes: LaneStop[];

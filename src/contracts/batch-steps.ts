@@ -16,7 +16,10 @@ export interface ReceiveRequest {
   visibilityTimeoutSeconds: number;
   /** Long-poll wait of the first request; the follow-up requests take what is there. */
   waitTimeSeconds: number;
-  /** After a first answer of fewer than maxNumberOfMessages: wait this long once and ask again (0: do not). */
+  /**
+   * After a first answer of fewer than maxNumberOfMessages: wait once, until the oldest message held was sent this
+   * long ago, and ask again (0: do not).
+   */
   gatherMs?: number;
 }
 

@@ -349,7 +349,7 @@ describe('drainQueue workflow', () => {
     expect(waits.every((w) => w >= 1 && w <= 3)).toBe(true);
   }, 60_000);
 
-  it('continuous mode: at light load one lane listens, the others join while a backlog lasts', async () => {
+  it('continuous mode: at light load one lane receives at a time, every lane while a backlog lasts', async () => {
     const fake = pipeline();
     for (let i = 0; i < 30; i++) fake.send(asBase64(validSubmission({ processes: 1, connections: 0 })));
 
@@ -365,9 +365,9 @@ describe('drainQueue workflow', () => {
     expect(summary).toMatchObject({ received: 30, deleted: 30 });
     // The backlog (full answers) brought the other lanes in: receives ran side by side.
     expect(Math.max(...fake.receivesRunning)).toBeGreaterThan(1);
-    // Once the queue was empty one lane listened alone, and the others ended with it.
+    // Once the queue was empty one lane listened at a time; every lane ran to the run's budget.
     expect(fake.receivesRunning.slice(-5)).toEqual([1, 1, 1, 1, 1]);
-    expect([...summary.lanes].sort()).toEqual(['idle', 'idle', 'run-budget-spent']);
+    expect(summary.lanes).toEqual(['run-budget-spent', 'run-budget-spent', 'run-budget-spent']);
   });
 
   it("at light load one delete step serves several batches: once a request's worth waits, or the lane goes quiet", async () => {
@@ -390,6 +390,20 @@ describe('drainQueue workflow', () => {
     // Three batches of one message fill a DeleteMessageBatch request (3); the seventh leaves when the queue is empty.
     expect(fake.deleteRequests.map((ids) => ids.length)).toEqual([3, 3, 1]);
     expect(fake.held).toBe(0);
+  });
+
+  it('deletes what every lane holds once the queue goes quiet, not at the end of the run', async () => {
+    const fake = pipeline();
+    fake.beforeReceive = (n) => {
+      if (n <= 5) fake.send(asBase64(validSubmission({ processes: 1, connections: 0 })));
+    };
+
+    const summary = await run(fake, { lanes: 2, gatherMilliseconds: 0, runBudgetSeconds: 6, idleWaitSeconds: 1 });
+
+    expect(summary).toMatchObject({ received: 5, deleted: 5 });
+    // All five left the queue while the lanes were still listening (many quiet receives came after).
+    const deletedBefore = fake.steps.slice(0, fake.steps.lastIndexOf('receive') - 5).filter((s) => s === 'delete-end');
+    expect(deletedBefore.length).toBe(fake.deleteRequests.length);
   });
 
   it('passes the run input gatherMilliseconds to every receive', async () => {

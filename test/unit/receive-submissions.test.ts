@@ -1,7 +1,8 @@
 import type { Message, ReceiveMessageRequest } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MessageHold } from '../../activities';
-import { RECEIVE_RETURN_MARGIN_MS } from '../../activities/receive-submissions';
+import type { HeldMessage } from '../../activities/message-hold';
+import { gatherWaitMs, RECEIVE_RETURN_MARGIN_MS } from '../../activities/receive-submissions';
 import { activitiesOverSqs, stubbedSqs } from '../helpers/stub-sqs';
 import { asBase64, validSubmission } from '../helpers/submissions';
 import { quietActivityEnvironment, runActivity } from '../helpers/temporal';
@@ -66,7 +67,8 @@ describe('receiveSubmissions', () => {
     const answeredAt: number[] = [];
     const { activities, asked } = receiving((_, call) => {
       answeredAt.push(Date.now());
-      return call === 0 ? messages(0, 1) : messages(10 * call, 2);
+      const justSent = { SentTimestamp: String(Date.now()) };
+      return call === 0 ? messages(0, 1, justSent) : messages(10 * call, 2, justSent);
     });
 
     const batch = await runActivity(
@@ -79,6 +81,18 @@ describe('receiveSubmissions', () => {
     expect(batch.messages).toBe(3);
     expect(asked.map((a) => a.WaitTimeSeconds)).toEqual([20, 0]);
     expect((answeredAt[1] ?? 0) - (answeredAt[0] ?? 0)).toBeGreaterThanOrEqual(140);
+  });
+
+  it('gathers until the oldest message held was sent gatherMs ago, within [0, gatherMs] and the deadline', () => {
+    const sent = (sentAtMs: number | null) => ({ sentAtMs }) as HeldMessage;
+    expect(gatherWaitMs(500, [sent(10_000)], 10_000, 60_000)).toBe(500);
+    // It waited 300 ms in the queue already (its lane was busy): only the rest.
+    expect(gatherWaitMs(500, [sent(10_000), sent(9_700)], 10_000, 60_000)).toBe(200);
+    expect(gatherWaitMs(500, [sent(9_000)], 10_000, 60_000)).toBe(0);
+    // A worker clock behind SQS's, a missing SentTimestamp, a near deadline.
+    expect(gatherWaitMs(500, [sent(12_000)], 10_000, 60_000)).toBe(500);
+    expect(gatherWaitMs(500, [sent(null)], 10_000, 60_000)).toBe(500);
+    expect(gatherWaitMs(500, [sent(10_000)], 10_000, 10_100)).toBe(100);
   });
 
   it('does not gather when the first answer is full, or when it is empty', async () => {
