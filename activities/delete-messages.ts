@@ -42,23 +42,23 @@ export function createDeleteMessages(deps: Pick<ActivityDeps, 'sqs' | 'queueUrl'
           resumed.success ? resumed.data : NO_DELETE_PROGRESS,
           (progress) => batch.stepProgress.set(DELETE_STEP, progress),
         );
-        deps.hold.settle(batch.id, [...result.settled]);
-        return result;
+        const { settled, ...counts } = result;
+        deps.hold.settle(batch.id, [...settled]);
+        return counts;
       } finally {
         stopKeepAlive();
       }
     });
-    return {
-      notHeld,
-      deleted: sum(results, (r) => r.deleted),
-      retriedEntries: sum(results, (r) => r.retriedEntries),
-      staleReceipts: sum(results, (r) => r.staleReceipts),
-    };
+    return { notHeld, ...sumCounts({ deleted: 0, retriedEntries: 0, staleReceipts: 0 }, results) };
   };
 }
 
-export function sum<T>(items: T[], count: (item: T) => number): number {
-  return items.reduce((total, item) => total + count(item), 0);
+/** Adds up several batches' counts key by key (`zero` names the keys). */
+export function sumCounts<T extends Record<string, number>>(zero: T, results: readonly T[]): T {
+  const total: Record<string, number> = { ...zero };
+  for (const result of results)
+    for (const key of Object.keys(zero)) total[key] = (total[key] ?? 0) + (result[key] ?? 0);
+  return total as T;
 }
 
 const DELETE_STEP = 'delete';

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type { InvalidReason } from '../src/domain/reasons';
 import { QUARANTINE_INCOMPLETE } from '../src/contracts/failure-types';
-import { deleteProgressSchema, deleteResumable, NO_DELETE_PROGRESS, sum } from './delete-messages';
+import { deleteProgressSchema, deleteResumable, NO_DELETE_PROGRESS, sumCounts } from './delete-messages';
 import type { ActivityDeps } from './deps';
 import { DEFAULT_IN_ACTIVITY_RETRY } from './retry';
 import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
@@ -83,14 +83,8 @@ export function createDropInvalidSubmissions(
         stopKeepAlive();
       }
     });
-    return {
-      notHeld,
-      deleted: sum(results, (r) => r.deleted),
-      retriedEntries: sum(results, (r) => r.retriedEntries),
-      staleReceipts: sum(results, (r) => r.staleReceipts),
-      quarantined: sum(results, (r) => r.quarantined),
-      notQuarantined: sum(results, (r) => r.notQuarantined),
-    };
+    const zero = { deleted: 0, retriedEntries: 0, staleReceipts: 0, quarantined: 0, notQuarantined: 0 };
+    return { notHeld, ...sumCounts(zero, results) };
   };
 
   async function drop(
