@@ -12,11 +12,7 @@ export type Verdict = NonNullable<HeldMessage['verdict']>;
  * One message judged on its own (one broken submission never affects its neighbours): the records it makes at
  * `processedAt`, with event ids seeded by its identity (G3), or why it is invalid. Pure domain code.
  */
-export function judgeMessage(
-  message: HeldMessage,
-  settings: JudgingSettings,
-  processedAt: Date,
-): Verdict & { unknownFields?: string[] } {
+export function judgeMessage(message: HeldMessage, settings: JudgingSettings, processedAt: Date): Verdict {
   const limits = settings.limits ?? DEFAULT_VALIDATION_LIMITS;
   const validation = validateSubmission(message.body, limits, settings.unknownFields);
   if (!validation.valid) return { valid: false, reason: validation.reason, detail: validation.detail };
@@ -44,11 +40,11 @@ export function judgeMessage(
  * Metrics and logs of fresh verdicts: every invalid message is logged with its bounded detail (the worker's log, never
  * Temporal), unknown fields with one sample per batch (not a flood when a whole fleet upgrades at once).
  */
-export function reportVerdicts(judged: { message: HeldMessage; verdict: Verdict; unknownFields?: string[] }[]): void {
+export function reportVerdicts(judged: { message: HeldMessage; verdict: Verdict }[]): void {
   const metrics = pipelineMetrics();
   let sampled = false;
   let valid = 0;
-  for (const { message, verdict, unknownFields = [] } of judged) {
+  for (const { message, verdict } of judged) {
     if (!verdict.valid) {
       metrics.invalid(verdict.reason);
       log.warn('invalid submission dropped', {
@@ -59,6 +55,7 @@ export function reportVerdicts(judged: { message: HeldMessage; verdict: Verdict;
       continue;
     }
     valid += 1;
+    const unknownFields = verdict.unknownFields ?? [];
     if (unknownFields.length === 0) continue;
     if (!sampled) {
       log.warn('unknown fields dropped (not forwarded); submission accepted', {

@@ -53,14 +53,13 @@ export interface LeaseDeps {
   queueUrl: string;
 }
 
-/** `messages`: the messages leased now, read at every extension (a batch's deleted messages leave its lease). */
+/** `leased`: the messages leased now, read at every extension (a batch's deleted messages leave its lease). */
 export function keepLease(
   deps: LeaseDeps,
-  messages: readonly LeasedMessage[] | (() => readonly LeasedMessage[]),
+  leased: () => readonly LeasedMessage[],
   visibilityTimeoutSeconds: number,
   now: () => number = Date.now,
 ): Lease {
-  const leased = typeof messages === 'function' ? messages : () => messages;
   const periodMs = Math.max(1, visibilityTimeoutSeconds / 3) * 1000;
   let extensions = 0;
   let inFlight = false;

@@ -19,10 +19,13 @@ export interface HeldMessage extends LeasedMessage {
   receiveCount: number;
   /** SQS ApproximateFirstReceiveTimestamp (ms): a redelivered message's events can be on the stream since then. */
   firstReceivedAtMs: number | null;
-  /** Set by the validate step: the records to publish, or why the submission is invalid. */
-  verdict?: { valid: true; submission: SubmissionRecords } | { valid: false; reason: InvalidReason; detail: string };
-  /** Paths of the unknown fields a valid submission dropped (accept policy). */
-  unknownFields?: string[];
+  /**
+   * Set by the validate step: the records to publish and the paths of unknown fields dropped (accept policy), or why
+   * the submission is invalid.
+   */
+  verdict?:
+    | { valid: true; submission: SubmissionRecords; unknownFields?: string[] }
+    | { valid: false; reason: InvalidReason; detail: string };
 }
 
 /** One receive's messages on the worker that received them. */

@@ -19,14 +19,12 @@ export function createValidateSubmissions(deps: Pick<ActivityDeps, 'hold' | 'lim
     return deps.hold.use(request.batchId, async (batch) => {
       const settings = { ...request, limits: request.limits ?? deps.limits };
       const processedAt = now();
-      const fresh: { message: HeldMessage; verdict: Verdict; unknownFields?: string[] }[] = [];
+      const fresh: { message: HeldMessage; verdict: Verdict }[] = [];
       const result = emptyValidatedBatch();
       for (const message of batch.messages.values()) {
         if (!message.verdict) {
-          const { unknownFields, ...verdict } = judgeMessage(message, settings, processedAt);
-          message.verdict = verdict;
-          message.unknownFields = unknownFields;
-          fresh.push({ message, verdict, ...(unknownFields ? { unknownFields } : {}) });
+          message.verdict = judgeMessage(message, settings, processedAt);
+          fresh.push({ message, verdict: message.verdict });
         }
         countVerdict(result, message);
       }
@@ -61,7 +59,7 @@ function countVerdict(result: ValidatedBatch, message: HeldMessage): void {
   }
   result.valid += 1;
   result.events += verdict.submission.records.length;
-  const paths = message.unknownFields ?? [];
+  const paths = verdict.unknownFields ?? [];
   if (paths.length === 0) return;
   result.unknownFieldSubmissions += 1;
   for (const path of paths) addBounded(result.unknownFieldsByPath, path, MAX_UNKNOWN_PATHS);

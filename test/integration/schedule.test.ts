@@ -11,6 +11,7 @@ import { mergeTuning, updateSchedule } from '../../src/schedule/tune';
 import { drainQueue } from '../../workflows';
 import { connectTestEnv, createTestWorker, decodeTestPayload, uniqueName } from '../helpers/temporal';
 import { emptyQueueActivities } from '../helpers/fake-activities';
+import { emptyValidatedBatch } from '../../activities/validate-submissions';
 
 /**
  * Schedule tuning on the Temporal dev server: `npm run schedule:update`'s code path changes what the next run gets,
@@ -145,13 +146,8 @@ describe('schedule tuning', () => {
         return { batchId, taskQueue: info.taskQueue, messages: taken.length, bodyBytes: 0, redelivered: 0 };
       },
       validateSubmissions: async ({ batchId }) => ({
+        ...emptyValidatedBatch(),
         valid: batches.get(batchId)?.length ?? 0,
-        invalid: 0,
-        events: 0,
-        invalidByReason: {},
-        invalidSamples: [],
-        unknownFieldSubmissions: 0,
-        unknownFieldsByPath: {},
       }),
       publishEvents: async ({ batchId }) => {
         const execution = Context.current().info.workflowExecution;

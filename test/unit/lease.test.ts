@@ -61,7 +61,7 @@ describe('keepLease', () => {
     ];
     // The near-cap messages were received hours ago: their extension is due at once.
     const extensions = await inActivity(async () => {
-      const lease = keepLease({ sqs, queueUrl: QUEUE }, messages, 120);
+      const lease = keepLease({ sqs, queueUrl: QUEUE }, () => messages, 120);
       await advance(0);
       lease.release();
       return lease.extensions();
@@ -86,7 +86,7 @@ describe('keepLease', () => {
       { messageId: 'b', receiptHandle: 'rh-b', receivedAtMs: start - heldMs + 500 },
     ];
     await inActivity(async () => {
-      const lease = keepLease({ sqs, queueUrl: QUEUE }, messages, 120);
+      const lease = keepLease({ sqs, queueUrl: QUEUE }, () => messages, 120);
       if (dueInMs > 0) {
         await advance(dueInMs - 1);
         expect(requests).toHaveLength(0);
@@ -112,7 +112,7 @@ describe('keepLease', () => {
       receivedAtMs: start,
     }));
     const extensions = await inActivity(async () => {
-      const lease = keepLease({ sqs, queueUrl: QUEUE }, messages, 3);
+      const lease = keepLease({ sqs, queueUrl: QUEUE }, () => messages, 3);
       await advance(1_000);
       lease.release();
       return lease.extensions();
