@@ -133,7 +133,7 @@ describe('Temporal Web UI', () => {
     await activityRow('validateSubmissions', 'validate ');
     await activityRow('publishEvents', ' events of ');
     await activityRow('deleteMessages', ' published messages');
-    await activityRow('dropInvalidSubmissions', 'drop invalid: ');
+    await activityRow('dropInvalidSubmissions', ' invalid messages of ');
     await page.screenshot({ path: join(SCREENSHOTS, '3-run.png') });
 
     // 4. G8: the run's result is decoded by the codec server that `npm run stack` starts (--ui-codec-endpoint) ...

@@ -572,7 +572,7 @@ describe('activities against the emulators', () => {
 
     const result = await runActivity(w.deleteMessages, [{ batchIds: [received.batchId] }]);
 
-    expect(result).toEqual({ deleted: 2, retriedEntries: 0, staleReceipts: 0 });
+    expect(result).toEqual({ notHeld: [], deleted: 2, retriedEntries: 0, staleReceipts: 0 });
     expect(await queueDepth(sqs, queueUrl)).toEqual({ visible: 0, inFlight: 1 });
     // The invalid one stays held (and leased) for the drop step.
     const left = [...(await heldBatch(w, received.batchId)).messages.values()];
