@@ -19,8 +19,8 @@ export const NO_DELETE_PROGRESS: DeleteProgress = { done: [], stale: [] };
 type DeleteDeps = Pick<ActivityDeps, 'sqs' | 'queueUrl'>;
 
 /**
- * Deletes the messages of held batches (one or several of a lane's) whose every event is acknowledged. Every entry's result is checked; failed
- * entries are retried with backoff; what is settled is kept with the batch, so a retried attempt skips it. An entry
+ * Deletes the messages of held batches (one or several of a lane's) whose every event is acknowledged. Every entry's
+ * result is checked; failed entries are retried with backoff; what is settled is kept with the batch, so a retried attempt skips it. An entry
  * SQS refuses as a sender fault is a receipt handle that expired because the message was received again: retrying
  * cannot help, and the message's next delivery yields the same event ids. Deleted messages leave the hold.
  */
@@ -28,28 +28,27 @@ export function createDeleteMessages(deps: Pick<ActivityDeps, 'sqs' | 'queueUrl'
   const retry = { ...DEFAULT_IN_ACTIVITY_RETRY, ...deps.retry };
 
   return async function deleteMessages(request: SettleRequest): Promise<DeleteResult> {
-    const { results, notHeld } = await deps.hold.useEach(request.batchIds, async (batch) => {
-      const published = [...batch.messages.values()].filter(
-        (m) => m.verdict?.valid === true && isComplete(m.verdict.submission, batch.progress),
-      );
-      const resumed = deleteProgressSchema.safeParse(batch.stepProgress.get(DELETE_STEP));
-      const stopKeepAlive = keepAlive(KEEP_ALIVE_MS);
-      try {
-        const result = await deleteResumable(
+    const stopKeepAlive = keepAlive(KEEP_ALIVE_MS);
+    try {
+      const { results, notHeld } = await deps.hold.useEach(request.batchIds, async (batch) => {
+        const published = [...batch.messages.values()].filter(
+          (m) => m.verdict?.valid === true && isComplete(m.verdict.submission, batch.progress),
+        );
+        const resumed = deleteProgressSchema.safeParse(batch.stepProgress.get(DELETE_STEP));
+        const { settled, ...counts } = await deleteResumable(
           deps,
           retry,
           { messages: published },
           resumed.success ? resumed.data : NO_DELETE_PROGRESS,
           (progress) => batch.stepProgress.set(DELETE_STEP, progress),
         );
-        const { settled, ...counts } = result;
         deps.hold.settle(batch.id, [...settled]);
         return counts;
-      } finally {
-        stopKeepAlive();
-      }
-    });
-    return { notHeld, ...sumCounts({ deleted: 0, retriedEntries: 0, staleReceipts: 0 }, results) };
+      });
+      return { notHeld, ...sumCounts({ deleted: 0, retriedEntries: 0, staleReceipts: 0 }, results) };
+    } finally {
+      stopKeepAlive();
+    }
   };
 }
 

@@ -73,18 +73,18 @@ export function createDropInvalidSubmissions(
   const now = deps.now ?? (() => new Date());
 
   return async function dropInvalidSubmissions(request: SettleRequest): Promise<DropInvalidResult> {
-    const { results, notHeld } = await deps.hold.useEach(request.batchIds, async (batch) => {
-      const stopKeepAlive = keepAlive(KEEP_ALIVE_MS);
-      try {
+    const stopKeepAlive = keepAlive(KEEP_ALIVE_MS);
+    try {
+      const { results, notHeld } = await deps.hold.useEach(request.batchIds, async (batch) => {
         const result = await drop(batch, invalidMessages(batch));
         deps.hold.settle(batch.id, result.settled);
         return result.counts;
-      } finally {
-        stopKeepAlive();
-      }
-    });
-    const zero = { deleted: 0, retriedEntries: 0, staleReceipts: 0, quarantined: 0, notQuarantined: 0 };
-    return { notHeld, ...sumCounts(zero, results) };
+      });
+      const zero = { deleted: 0, retriedEntries: 0, staleReceipts: 0, quarantined: 0, notQuarantined: 0 };
+      return { notHeld, ...sumCounts(zero, results) };
+    } finally {
+      stopKeepAlive();
+    }
   };
 
   async function drop(

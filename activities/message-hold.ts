@@ -125,12 +125,7 @@ export class MessageHold {
    */
   async use<T>(batchId: string, step: (batch: HeldBatch) => Promise<T>): Promise<T> {
     const entry = this.batches.get(batchId);
-    if (!entry) {
-      throw ApplicationFailure.nonRetryable(
-        `batch ${batchId} is not held by this worker (let go after ${this.options.idleReleaseMs} ms unused); its messages reappear in the queue`,
-        BATCH_NOT_HELD,
-      );
-    }
+    if (!entry) throw this.notHeld(batchId);
     entry.inUse += 1;
     try {
       return await step(entry.batch);
@@ -150,10 +145,16 @@ export class MessageHold {
   ): Promise<{ results: T[]; notHeld: string[] }> {
     const notHeld = batchIds.filter((id) => !this.batches.has(id));
     const held = batchIds.filter((id) => this.batches.has(id));
-    if (held.length === 0 && notHeld.length > 0)
-      return this.use(notHeld[0] ?? '', step).then(() => ({ results: [], notHeld }));
+    if (held.length === 0 && notHeld[0] !== undefined) throw this.notHeld(notHeld[0]);
     const results = await Promise.all(held.map((id) => this.use(id, step)));
     return { results, notHeld };
+  }
+
+  private notHeld(batchId: string): ApplicationFailure {
+    return ApplicationFailure.nonRetryable(
+      `batch ${batchId} is not held by this worker (let go after ${this.options.idleReleaseMs} ms unused); its messages reappear in the queue`,
+      BATCH_NOT_HELD,
+    );
   }
 
   /** Messages whose fate is sealed (deleted, or left to reappear): no longer leased or held. */

@@ -20,9 +20,9 @@ type ReceiveDeps = Pick<ActivityDeps, 'sqs' | 'queueUrl' | 'hold' | 'ownTaskQueu
 /**
  * Receives a batch and keeps it on this worker (activities/message-hold.ts): the first request long-polls, the
  * follow-ups take what is there, and the batch grows while answers come back full — up to `receives` ×
- * `maxNumberOfMessages` in a backlog. After a first answer that is not full it waits `gatherMs` once and asks again,
- * so a trickle makes batches of a few messages rather than one each. It stops early when the hold is full or when the time left is what
- * returning needs (a slow SQS must not end the attempt while it holds messages). History gets the batch's reference,
+ * `maxNumberOfMessages` in a backlog. After a first answer that is not full it waits once (gatherWaitMs) and asks
+ * again, so a trickle makes batches of a few messages. It stops early when the hold is full or when the time left is
+ * what returning needs (a slow SQS must not end the attempt while it holds messages). History gets the batch's reference,
  * on this worker's own task queue, and its size: never a body (G8).
  */
 export function createReceiveSubmissions(deps: ReceiveDeps) {

@@ -84,9 +84,10 @@ export async function drainQueue(rawInput?: DrainInputOverrides, carried?: Carri
 }
 
 /**
- * A lane: receive → validate → publish, then the batch's deletes run while the lane receives the next batch (the
- * events are on the stream: deleting is off the latency path). At most two batches' deletes are in flight per lane;
- * a failed one stops the lane, which never ends with a delete still open.
+ * A lane: receive → validate → publish; what may then leave the queue waits in the lane's settlement
+ * (workflows/settlement.ts), whose deletes run while the lane receives on (the events are on the stream: deleting is
+ * off the latency path). At most two deletes are in flight per lane; a failed one stops the lane, which never ends
+ * with a delete still open.
  */
 async function drainLane(run: Run): Promise<LaneStop> {
   const deletes: Promise<boolean>[] = [];

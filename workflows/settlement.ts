@@ -19,7 +19,6 @@ export class Settlement {
   private taskQueue = '';
   private toDelete: Waiting[] = [];
   private toDrop: Waiting[] = [];
-  private messages = 0;
 
   constructor(private readonly run: Run) {}
 
@@ -29,18 +28,17 @@ export class Settlement {
     this.taskQueue = batch.taskQueue;
     if (deletable > 0) this.toDelete.push({ batch, messages: deletable });
     if (droppable > 0) this.toDrop.push({ batch, messages: droppable });
-    this.messages += deletable + droppable;
-    if (this.messages < this.run.input.maxNumberOfMessages) return flushed;
+    if (this.waitingMessages() < this.run.input.maxNumberOfMessages) return flushed;
     const full = this.flush();
     return flushed ? Promise.all([flushed, full]).then((done) => done.every(Boolean)) : full;
   }
 
   /** Starts the delete and the drop of everything waiting; resolves false if one failed after its retries. */
   flush(): Promise<boolean> | undefined {
-    if (this.messages === 0) return undefined;
+    if (this.waitingMessages() === 0) return undefined;
     const steps = batchSteps(this.taskQueue);
     const [toDelete, toDrop] = [this.toDelete, this.toDrop];
-    [this.toDelete, this.toDrop, this.messages] = [[], [], 0];
+    [this.toDelete, this.toDrop] = [[], []];
     const deleting = this.settle(toDelete, 'published', (ids, summary) =>
       steps.deleteMessages.executeWithOptions({ summary }, [{ batchIds: ids }]),
     );
@@ -53,6 +51,10 @@ export class Settlement {
     return Promise.all([deleting, dropping]).then((done) => done.every(Boolean));
   }
 
+  private waitingMessages(): number {
+    return countMessages(this.toDelete) + countMessages(this.toDrop);
+  }
+
   private async settle(
     waiting: Waiting[],
     what: string,
@@ -60,7 +62,7 @@ export class Settlement {
   ): Promise<boolean> {
     if (waiting.length === 0) return true;
     const { run } = this;
-    const messages = waiting.reduce((n, w) => n + w.messages, 0);
+    const messages = countMessages(waiting);
     const summary = `${what === 'invalid' ? 'drop' : 'delete'} ${messages} ${what} messages of ${waiting.length} batches`;
     const result = await stage(run.totals, 'delete', messages, () =>
       step(
@@ -78,4 +80,8 @@ export class Settlement {
     run.totals.staleReceipts += result.staleReceipts;
     return true;
   }
+}
+
+function countMessages(waiting: readonly Waiting[]): number {
+  return waiting.reduce((n, w) => n + w.messages, 0);
 }

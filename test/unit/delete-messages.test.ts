@@ -96,6 +96,30 @@ describe('deleteMessages', () => {
     expect(heartbeats).toBe(2); // none outlives the step
   });
 
+  it('heartbeats once per period for the whole step, however many batches it settles', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const activities = activitiesOverSqs(
+      stubbedSqs(
+        'DeleteMessageBatchCommand',
+        (input) => new Promise((resolve) => setTimeout(() => resolve(deleteAll(input)), 25_000)),
+      ).sqs,
+    );
+    hold = activities.hold;
+    const batchIds: string[] = [];
+    for (const id of ['a', 'b', 'c']) {
+      const messages = [validHeld(id)];
+      batchIds.push(await holdBatch(hold, messages, allPublished(messages), 3_600));
+    }
+    const env = quietActivityEnvironment();
+    let heartbeats = 0;
+    env.on('heartbeat', () => (heartbeats += 1));
+
+    const running = runActivity(activities.deleteMessages, [{ batchIds }], env);
+    await jest.advanceTimersByTimeAsync(25_000);
+    expect((await running).deleted).toBe(3);
+    expect(heartbeats).toBe(2); // at 10 s and 20 s: one step, one keep-alive (each heartbeat is a billed action)
+  });
+
   it('retries failed entries, counts and lets go of refused receipts, and never trusts a missing result', async () => {
     const seen: string[][] = [];
     const { sqs } = stubbedSqs('DeleteMessageBatchCommand', (input, call) => {
