@@ -53,6 +53,24 @@ export default tseslint.config(
     },
   },
   {
+    // src/ is what activities build on; only the worker composition puts the activities together.
+    files: ['src/**/*.ts'],
+    ignores: ['src/worker/pipeline-workers.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/**'],
+              message: 'src/ never imports activities/ (except the worker composition, src/worker/pipeline-workers.ts)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/unbound-method': 'off' },
   },

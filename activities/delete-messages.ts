@@ -4,10 +4,10 @@ import { isComplete } from '../src/publish/plan';
 import { z } from 'zod';
 import { DELETE_INCOMPLETE } from '../src/contracts/failure-types';
 import type { ActivityDeps } from './deps';
-import { DEFAULT_IN_ACTIVITY_RETRY, type InActivityRetry } from './retry';
+import { DEFAULT_IN_ACTIVITY_RETRY, type InActivityRetry } from '../src/aws/retry';
 import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
 import { pipelineMetrics } from './metrics';
-import { entryOutcomes, sendWithEntryRetries } from './sqs-batch';
+import { entryOutcomes, sendWithEntryRetries } from '../src/sqs/batch';
 import type { DeleteResult, MessageReceipt, SettleRequest } from '../src/contracts/batch-steps';
 
 /** What a delete has settled so far: kept with the batch so that a retried attempt skips it. */

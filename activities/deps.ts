@@ -2,8 +2,8 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ValidationLimits } from '../src/domain/limits';
 import type { MessageHold } from './message-hold';
-import type { PutRecordsBatcher } from './put-records-batcher';
-import type { InActivityRetry } from './retry';
+import type { PutRecordsBatcher } from '../src/publish/put-records-batcher';
+import type { InActivityRetry } from '../src/aws/retry';
 
 /** What the activities close over; tests pass emulator-backed clients or fakes. */
 export interface ActivityDeps {
@@ -17,7 +17,7 @@ export interface ActivityDeps {
   /** Backend processing time (docs/contract.md#output time_created); injectable for tests. */
   now?: () => Date;
   /**
-   * The worker's shared PutRecords batcher (activities/put-records-batcher.ts), created once per worker: publish
+   * The worker's shared PutRecords batcher (src/publish/put-records-batcher.ts), created once per worker: publish
    * activities running side by side then share requests. Absent: each activity sends its own requests.
    */
   putRecordsBatcher?: PutRecordsBatcher;

@@ -5,10 +5,10 @@ import type { InvalidReason } from '../src/domain/reasons';
 import { QUARANTINE_INCOMPLETE } from '../src/contracts/failure-types';
 import { deleteProgressSchema, deleteResumable, NO_DELETE_PROGRESS, sumCounts } from './delete-messages';
 import type { ActivityDeps } from './deps';
-import { DEFAULT_IN_ACTIVITY_RETRY } from './retry';
+import { DEFAULT_IN_ACTIVITY_RETRY } from '../src/aws/retry';
 import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
 import type { HeldBatch } from './message-hold';
-import { entryOutcomes, sendWithEntryRetries } from './sqs-batch';
+import { entryOutcomes, sendWithEntryRetries } from '../src/sqs/batch';
 import type { DropInvalidResult, MessageReceipt, SettleRequest } from '../src/contracts/batch-steps';
 
 /** An invalid message as its worker holds it: the body exactly as the sensor sent it, and why it was refused. */

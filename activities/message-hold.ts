@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { AckProgress, SubmissionRecords } from '../src/publish/plan';
 import type { InvalidReason } from '../src/domain/reasons';
 import { BATCH_NOT_HELD } from '../src/contracts/failure-types';
-import { keepLease, type Lease, type LeaseDeps } from './lease';
+import { Runtime } from '@temporalio/worker';
+import { keepLease, type Lease, type LeaseDeps, type LeaseLog } from '../src/sqs/lease';
 import type { LeasedMessage } from '../src/contracts/batch-steps';
 
 /** A received message as its worker holds it, from its receive until it is deleted (or its batch abandoned). */
@@ -63,6 +64,12 @@ interface BatchEntry {
   idleSinceMs: number;
 }
 
+const WORKER_LOG: LeaseLog = {
+  warn: (message, attributes) => {
+    Runtime.instance().logger.warn(message, attributes);
+  },
+};
+
 /**
  * The bodies of the batches this worker received, kept in memory until their messages are deleted, so they never
  * travel through Temporal (G8): SQS keeps every message until it is deleted, and a batch's later steps run on this
@@ -77,10 +84,14 @@ export class MessageHold {
   private readonly sweeper: NodeJS.Timeout;
   private stopped = false;
 
+  private readonly deps: LeaseDeps;
+
+  /** Without `log`, failed lease extensions go to the worker's logger (they happen between steps, outside any). */
   constructor(
-    private readonly deps: LeaseDeps,
+    deps: Omit<LeaseDeps, 'log'> & { log?: LeaseLog },
     private readonly options: MessageHoldOptions,
   ) {
+    this.deps = { ...deps, log: deps.log ?? WORKER_LOG };
     this.now = options.now ?? Date.now;
     this.sweeper = setInterval(() => this.releaseIdle(), Math.max(1_000, options.idleReleaseMs / 4));
     this.sweeper.unref();

@@ -11,11 +11,11 @@ import {
   type SubmissionRecords,
 } from '../src/publish/plan';
 import type { ActivityDeps } from './deps';
-import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY } from './retry';
-import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
+import { backoffMs, DEFAULT_IN_ACTIVITY_RETRY } from '../src/aws/retry';
+import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from '../src/aws/failure';
 import { keepAlive, KEEP_ALIVE_MS } from './keep-alive';
 import type { HeldBatch, HeldMessage } from './message-hold';
-import { advancePastStreamedEvents, eventIdOf, withTimeCreated } from './stream-resume';
+import { advancePastStreamedEvents, eventIdOf, withTimeCreated } from '../src/publish/stream-resume';
 import { pipelineMetrics, type PipelineMetrics } from './metrics';
 import type { BatchRequest, PublishResult } from '../src/contracts/batch-steps';
 

@@ -2,13 +2,11 @@ import { setTimeout } from 'node:timers/promises';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { Context, log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
-import { toApplicationFailure } from './aws-failure';
+import { toApplicationFailure } from '../src/aws/failure';
 import type { HeldMessage, MessageHold } from './message-hold';
 import { pipelineMetrics } from './metrics';
 import type { ReceivedBatch, ReceiveRequest } from '../src/contracts/batch-steps';
-
-/** The SQS message attribute a dead-letter redrive sets (src/dlq/): the id the message's event ids derive from. */
-export const ORIGINAL_MESSAGE_ID_ATTRIBUTE = 'OriginalMessageId';
+import { ORIGINAL_MESSAGE_ID_ATTRIBUTE } from '../src/domain/event-id';
 
 /** Time kept back from the activity's start-to-close timeout to return what was received. */
 export const RECEIVE_RETURN_MARGIN_MS = 10_000;

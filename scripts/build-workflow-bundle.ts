@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { bundleWorkflows } from '../src/workflow-bundle';
+import { bundleWorkflows } from '../src/temporal/workflow-bundle';
 
-/** `npm run build`'s last step: the workflow bundle production workers load (src/workflow-bundle.ts). */
+/** `npm run build`'s last step: the workflow bundle production workers load (src/temporal/workflow-bundle.ts). */
 async function main(): Promise<void> {
   const started = Date.now();
   const { code } = await bundleWorkflows();

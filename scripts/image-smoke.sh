@@ -97,7 +97,7 @@ run_worker() {
     sleep 0.5
   done
   # The readiness probe of docs/deploy.md, run inside the container: the worker's pollers are up.
-  ready="$(docker exec "$name" node dist/src/readiness-probe.js 2>&1)" ||
+  ready="$(docker exec "$name" node dist/src/worker/readiness-probe.js 2>&1)" ||
     fail "container $name polls but its readiness probe says: $ready"
 }
 

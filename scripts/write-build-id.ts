@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 /**
- * `npm run build`'s last step: dist/build-id.txt, the Worker Deployment build id of this build (src/worker-versioning.ts).
+ * `npm run build`'s last step: dist/build-id.txt, the Worker Deployment build id of this build (src/temporal/worker-versioning.ts).
  * A content hash of the emitted JavaScript (compiled service + prebuilt workflow bundle): the same code gives the same
  * version on every machine and every rebuild, any change of code gives a new one.
  */

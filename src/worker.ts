@@ -1,24 +1,24 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createPutRecordsBatcher, kinesisSender } from '../activities/put-records-batcher';
-import { createKinesisClient, createSqsClient } from './aws-clients';
+import { createPutRecordsBatcher, kinesisSender } from './publish/put-records-batcher';
+import { createKinesisClient, createSqsClient } from './aws/clients';
 import { dataConverterFor, describePayloadProtection } from './codec/data-converter';
 import { payloadKeySettingsFromEnv } from './codec/keys';
 import { startUndecodableRunGuard } from './codec/undecodable-runs';
-import { loadConfig, type Config } from './config';
+import { loadConfig, type Config } from './config/environment';
 import { startDlqGauge } from './dlq/gauges';
 import { validationLimitsFromEnv } from './domain/limits';
-import { loadEnvFiles } from './env-files';
-import { createJsonLogger } from './json-logger';
-import { executeCommand, OperatorError, parseCommandLine, PROCESS_IO, type CliIo } from './cli-shell';
-import { HISTOGRAM_BUCKET_OVERRIDES } from './metric-buckets';
-import { preflight, PreflightError } from './preflight';
-import { checkSearchAttributes } from './preflight-search-attributes';
-import { createPipelineWorkers } from './pipeline-workers';
-import { monitorScheduleHealth, readScheduleHealth } from './schedule-health';
-import { describeTemporalConnection, temporalConnectionOptions } from './temporal-connection';
-import { workflowSource } from './workflow-bundle';
-import { workerVersioning } from './worker-versioning';
+import { loadEnvFiles } from './config/env-files';
+import { createJsonLogger } from './worker/json-logger';
+import { executeCommand, OperatorError, parseCommandLine, PROCESS_IO, type CliIo } from './cli/shell';
+import { HISTOGRAM_BUCKET_OVERRIDES } from './worker/metric-buckets';
+import { preflight, PreflightError } from './worker/preflight';
+import { checkSearchAttributes } from './temporal/preflight-search-attributes';
+import { createPipelineWorkers } from './worker/pipeline-workers';
+import { monitorScheduleHealth, readScheduleHealth } from './schedule/health';
+import { describeTemporalConnection, temporalConnectionOptions } from './temporal/connection';
+import { workflowSource } from './temporal/workflow-bundle';
+import { workerVersioning } from './temporal/worker-versioning';
 
 const USAGE = `npm run worker   the Temporal worker: polls the task queue, runs the drain workflow and its activities
 Takes no flags: everything comes from the environment (.env.example, .env; docs/configuration.md). Start-up checks
@@ -130,7 +130,7 @@ async function run(argv: string[]): Promise<void> {
   }
 }
 
-/** G7 liveness gauges on the worker's metrics endpoint (src/schedule-health.ts has the alert rule). */
+/** G7 liveness gauges on the worker's metrics endpoint (src/schedule/health.ts has the alert rule). */
 function startScheduleHealth(client: Client, config: Config): () => void {
   if (config.METRICS_PORT === 0 || config.SCHEDULE_HEALTH_POLL_SECONDS === 0) return () => undefined;
   const meter = Runtime.instance().metricMeter.withTags({ schedule_id: config.SCHEDULE_ID });

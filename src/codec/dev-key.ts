@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEY_BYTES } from './keys';
 
-/** The file `npm run stack` writes into the git-ignored state folder and every entry point reads (src/env-files.ts). */
+/** The file `npm run stack` writes into the git-ignored state folder and every entry point reads (src/config/env-files.ts). */
 export const DEV_KEY_FILE = 'payload-keys.env';
 
 export interface DevKeyResult {

@@ -1,8 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '../aws-clients';
-import { PROCESS_IO, runSubcommand, subcommandUsage, type CliIo } from '../cli-shell';
-import { loadConfig } from '../config';
-import { loadEnvFiles } from '../env-files';
+import { createSqsClient } from '../aws/clients';
+import { PROCESS_IO, runSubcommand, subcommandUsage, type CliIo } from '../cli/shell';
+import { loadConfig } from '../config/environment';
+import { loadEnvFiles } from '../config/env-files';
 import { DLQ_COMMANDS } from './commands';
 
 /** `npm run dlq -- <command> [flags]`: the operator's dead-letter queue tools (docs/operations.md, "Dead letters"). */

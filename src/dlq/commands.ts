@@ -1,8 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { OperatorError, parseCommandLine, stringFlag, UsageError, type FlagValue } from '../cli-shell';
-import type { Config } from '../config';
-import { formatDurationMs } from '../duration';
+import { OperatorError, parseCommandLine, stringFlag, UsageError, type FlagValue } from '../cli/shell';
+import type { Config } from '../config/environment';
+import { formatDurationMs } from '../config/duration';
 import { copyRedrive, type CopyRedriveResult } from './copy-redrive';
 import { runMoveTask } from './move-task';
 import { DEFAULT_PREVIEW_BYTES, formatPreview, MAX_PREVIEW_BYTES, oldestAgeMs, previewMessage } from './preview';

@@ -5,9 +5,9 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { chunkBySize } from '../../activities/sqs-batch';
+import { chunkBySize } from '../sqs/batch';
 import { receiveDeadLetters, releaseMessages } from './receive';
-import { ORIGINAL_MESSAGE_ID_ATTRIBUTE } from '../../activities/receive-submissions';
+import { ORIGINAL_MESSAGE_ID_ATTRIBUTE } from '../domain/event-id';
 
 /**
  * Redrive without the message-move task: receive from the DLQ → send to the source queue → delete from the DLQ.

@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { MetricMeter } from '@temporalio/common';
-import type { Config } from '../config';
-import { pollEvery } from '../poll-every';
+import type { Config } from '../config/environment';
+import { pollEvery } from '../worker/poll-every';
 import { queueDepth, resolveDlqPair } from './queues';
 
 /**

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListMessageMoveTasksCommand, StartMessageMoveTaskCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { OperatorError } from '../cli-shell';
-import { formatDurationMs } from '../duration';
+import { OperatorError } from '../cli/shell';
+import { formatDurationMs } from '../config/duration';
 import type { DlqPair } from './queues';
 
 /**

@@ -1,5 +1,5 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { formatDurationMs } from '../duration';
+import { formatDurationMs } from '../config/duration';
 
 /**
  * One line per dead letter for an operator's terminal. Bodies are telemetry (G8 confidentiality: command lines, users,

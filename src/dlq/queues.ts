@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { OperatorError } from '../cli-shell';
+import { OperatorError } from '../cli/shell';
 
 /** The dead-letter queue and the queue its messages came from (and go back to on redrive). */
 export interface DlqPair {

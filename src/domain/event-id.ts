@@ -8,3 +8,6 @@ export const EVENT_ID_NAMESPACE = '4e5a760c-74df-55cd-b7b4-c0b3ef8b7ad7';
 export function eventIdFor(messageId: string, eventIndex: number): string {
   return uuidv5(`${messageId}/${eventIndex}`, EVENT_ID_NAMESPACE);
 }
+
+/** The SQS message attribute a dead-letter redrive sets (src/dlq/): the id a redriven copy's event ids derive from. */
+export const ORIGINAL_MESSAGE_ID_ATTRIBUTE = 'OriginalMessageId';

@@ -38,7 +38,7 @@ export type ValidationLimitsInput = z.input<typeof validationLimitsSchema>;
 
 export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = Object.freeze(validationLimitsSchema.parse({}));
 
-// Same wording as src/config.ts, so every variable's error reads alike.
+// Same wording as src/config/environment.ts, so every variable's error reads alike.
 const envLimit = (key: keyof ValidationLimits) => {
   const { min, max } = VALIDATION_LIMIT_RANGES[key];
   return z.coerce

@@ -1,9 +1,9 @@
 import { isGrpcServiceError, ScheduleAlreadyRunning, type Client, type ScheduleDescription } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { OperatorError } from '../cli-shell';
+import { OperatorError } from '../cli/shell';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { ENCODING_ENCRYPTED, encodingOf, METADATA_KEY_ID, metadataText } from '../codec/metadata';
-import type { Config } from '../config';
+import type { Config } from '../config/environment';
 import { drainInputSchema } from '../../workflows/drain-input';
 import { runExecutionTimeoutSeconds } from '../../workflows/run-timeout';
 import { scheduleOptions } from './definition';

@@ -1,7 +1,7 @@
-import { EXIT_OK, PROCESS_IO, runSubcommand, subcommandUsage, type CliIo } from '../cli-shell';
-import { loadConfig } from '../config';
-import { loadEnvFiles } from '../env-files';
-import { connectClient } from '../temporal-client';
+import { EXIT_OK, PROCESS_IO, runSubcommand, subcommandUsage, type CliIo } from '../cli/shell';
+import { loadConfig } from '../config/environment';
+import { loadEnvFiles } from '../config/env-files';
+import { connectClient } from '../temporal/client';
 import { SCHEDULE_COMMANDS } from './commands';
 import { explainScheduleError } from './operator';
 

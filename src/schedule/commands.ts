@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { parseCommandLine, stringFlag } from '../cli-shell';
-import type { Config } from '../config';
+import { parseCommandLine, stringFlag } from '../cli/shell';
+import type { Config } from '../config/environment';
 import { drainInputSchema } from '../../workflows/drain-input';
-import { formatDurationMs } from '../duration';
+import { formatDurationMs } from '../config/duration';
 import { applySchedule, clientEncoding } from './apply-schedule';
 import { describeDrift, scheduleDrift } from './drift';
 import { describeChanges, parseTuningFlags, TUNING_FLAGS_HELP, updateSchedule } from './tune';

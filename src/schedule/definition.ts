@@ -1,8 +1,8 @@
 import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
-import type { Config } from '../config';
+import type { Config } from '../config/environment';
 import { validationLimitsFromEnv } from '../domain/limits';
 import { drainInputSchema, type DrainInput } from '../../workflows/drain-input';
-import { durationToMs } from '../duration';
+import { durationToMs } from '../config/duration';
 import { runExecutionTimeoutSeconds } from '../../workflows/run-timeout';
 import { WORKFLOW_TYPE } from '../../workflows/names';
 

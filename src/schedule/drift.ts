@@ -1,7 +1,7 @@
 import type { ScheduleDescription } from '@temporalio/client';
-import type { Config } from '../config';
+import type { Config } from '../config/environment';
 import { drainInputSchema, type DrainInputOverrides } from '../../workflows/drain-input';
-import { durationToMs, formatDurationMs } from '../duration';
+import { durationToMs, formatDurationMs } from '../config/duration';
 import { ENV_SEEDED_RUN_INPUT, initialDrainInput } from './definition';
 import { flagsFor } from './run-input-flags';
 

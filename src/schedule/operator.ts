@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { OperatorError } from '../cli-shell';
-import type { Config } from '../config';
+import { OperatorError } from '../cli/shell';
+import type { Config } from '../config/environment';
 
 /** Turns "schedule not found" into what an operator should do about it; other errors pass through unchanged. */
 export function explainScheduleError(

@@ -1,9 +1,9 @@
 import type { ScheduleDescription, ScheduleHandle, ScheduleUpdateOptions } from '@temporalio/client';
 import { z } from 'zod';
 import { drainInputSchema, type DrainInput, type DrainInputOverrides } from '../../workflows/drain-input';
-import { durationToMs, formatDurationMs } from '../duration';
-import { minimumVisibilityTimeoutSeconds } from '../preflight';
-import { OperatorError, parseCommandLine, stringFlag, UsageError, type CliOptions } from '../cli-shell';
+import { durationToMs, formatDurationMs } from '../config/duration';
+import { minimumVisibilityTimeoutSeconds } from '../worker/preflight';
+import { OperatorError, parseCommandLine, stringFlag, UsageError, type CliOptions } from '../cli/shell';
 import { runExecutionTimeoutSeconds } from '../../workflows/run-timeout';
 import { parseFlagValue, RUN_INPUT_FLAGS } from './run-input-flags';
 
@@ -123,7 +123,7 @@ export function mergeTuning(
     throw new ScheduleTuningError(
       `visibilityTimeoutSeconds ${after.data.visibilityTimeoutSeconds} is too short for batches of ` +
         `${after.data.receivesPerBatch} × ${after.data.maxNumberOfMessages} messages: they need ${minimum} s or more ` +
-        `between receive and delete without a lease extension (formula in src/preflight.ts); ` +
+        `between receive and delete without a lease extension (formula in src/worker/preflight.ts); ` +
         `use --visibility-timeout ${minimum} or fewer messages per batch`,
     );
   }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { dataConverterFor } from '../../src/codec/data-converter';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import { createPipelineWorkers } from '../../src/pipeline-workers';
+import { createPipelineWorkers } from '../../src/worker/pipeline-workers';
 import type { DrainInputOverrides } from '../../workflows/drain-input';
 import type { RunSummary } from '../../workflows/run-summary';
 import { drainQueue } from '../../workflows';

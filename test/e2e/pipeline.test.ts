@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { configSchema } from '../../src/config';
+import { configSchema } from '../../src/config/environment';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { drainQueue } from '../../workflows';
 import { scheduleOptions } from '../../src/schedule/definition';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { configSchema } from '../../src/config';
+import { configSchema } from '../../src/config/environment';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import type { RunSummary } from '../../workflows/run-summary';
 import { scheduleOptions } from '../../src/schedule/definition';

@@ -5,8 +5,8 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { chunkBySize } from '../../activities/sqs-batch';
-import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
+import { chunkBySize } from '../../src/sqs/batch';
+import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
 import { createQueue, deleteQueue, deleteStream, ensureStream } from '../../tools/stack/aws-resources';
 
 // Queues and streams come from the one bootstrap module; these names are what the suites call them.

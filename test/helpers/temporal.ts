@@ -3,9 +3,9 @@ import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/te
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { createActivities, MessageHold, type ActivityDeps, type PipelineActivities } from '../../activities';
-import { createPipelineWorkers, type PipelineWorkers } from '../../src/pipeline-workers';
+import { createPipelineWorkers, type PipelineWorkers } from '../../src/worker/pipeline-workers';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
-import { bundleWorkflows } from '../../src/workflow-bundle';
+import { bundleWorkflows } from '../../src/temporal/workflow-bundle';
 
 let runtimeInstalled = false;
 

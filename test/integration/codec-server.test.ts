@@ -192,7 +192,7 @@ describe('codec server configuration', () => {
   });
 
   it('prints usage for --help and starts nothing', () => {
-    const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/codec-server.ts', '--help'], {
+    const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/codec/cli.ts', '--help'], {
       encoding: 'utf8',
       timeout: 30_000,
       env: { ...process.env, CODEC_SERVER_PORT: '1', NODE_ENV: 'production' },

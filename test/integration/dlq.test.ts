@@ -6,7 +6,7 @@ import {
   type SendMessageBatchCommandOutput,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '../../src/aws-clients';
+import { createSqsClient } from '../../src/aws/clients';
 import { runDlqCli } from '../../src/dlq/cli';
 import { createTestQueue, deleteTestQueue, emulatorClients, queueArn, queueDepth } from '../helpers/aws';
 import { uniqueName } from '../helpers/temporal';

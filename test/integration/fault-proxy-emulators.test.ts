@@ -1,6 +1,6 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
+import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
 import { startFaultProxy, type FaultProxy } from '../../tools/chaos/proxy';
 import {
   createTestQueue,

@@ -9,7 +9,7 @@ import { dataConverterFor } from '../../src/codec/data-converter';
 import type { PayloadKeySettings } from '../../src/codec/keys';
 import { METADATA_KEY_ID } from '../../src/codec/metadata';
 import { startUndecodableRunGuard } from '../../src/codec/undecodable-runs';
-import { configSchema, type Config } from '../../src/config';
+import { configSchema, type Config } from '../../src/config/environment';
 import { applySchedule, ScheduleKeyUnavailableError, storedActionEncoding } from '../../src/schedule/apply-schedule';
 import { updateSchedule } from '../../src/schedule/tune';
 import { connectTestEnv, uniqueName, workflowBundle } from '../helpers/temporal';

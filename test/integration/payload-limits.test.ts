@@ -3,7 +3,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPutRecordsBatcher, type PutRecordsBatcher } from '../../activities/put-records-batcher';
+import { createPutRecordsBatcher, type PutRecordsBatcher } from '../../src/publish/put-records-batcher';
 import type { ReceivedBatch } from '../../src/contracts/batch-steps';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { drainQueue } from '../../workflows';

@@ -1,12 +1,12 @@
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
+import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
 import {
   minimumVisibilityTimeoutSeconds,
   preflight,
   PreflightError,
   type PreflightConfig,
   type PreflightProblemCode,
-} from '../../src/preflight';
+} from '../../src/worker/preflight';
 import { createTestQueue, createTestStream, deleteTestQueue, deleteTestStream, emulatorClients } from '../helpers/aws';
 import { uniqueName } from '../helpers/temporal';
 

@@ -1,7 +1,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createActivities, MessageHold } from '../../activities';
-import { createPutRecordsBatcher, kinesisSender } from '../../activities/put-records-batcher';
+import { createPutRecordsBatcher, kinesisSender } from '../../src/publish/put-records-batcher';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { createTestStream, deleteTestStream, emulatorClients, readStream } from '../helpers/aws';
 import { heldMessage, holdBatch } from '../helpers/held-batch';

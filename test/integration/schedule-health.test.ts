@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { configSchema } from '../../src/config';
+import { configSchema } from '../../src/config/environment';
 import { scheduleOptions } from '../../src/schedule/definition';
-import { readScheduleHealth } from '../../src/schedule-health';
+import { readScheduleHealth } from '../../src/schedule/health';
 import { emptyQueueActivities } from '../helpers/fake-activities';
 import { connectTestEnv, createTestWorker, uniqueName } from '../helpers/temporal';
 

@@ -3,7 +3,7 @@ import type { ScheduleHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Context } from '@temporalio/activity';
 import type { PipelineActivities, ReceiveRequest } from '../../activities';
-import { configSchema, type Config } from '../../src/config';
+import { configSchema, type Config } from '../../src/config/environment';
 import { applySchedule } from '../../src/schedule/apply-schedule';
 import { scheduleOptions } from '../../src/schedule/definition';
 import { describeDrift, scheduleDrift } from '../../src/schedule/drift';

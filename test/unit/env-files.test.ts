@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadEnvFiles, parseEnvFile } from '../../src/env-files';
+import { loadEnvFiles, parseEnvFile } from '../../src/config/env-files';
 
 describe('env files', () => {
   it('parses comments, quotes and export', () => {

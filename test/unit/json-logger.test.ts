@@ -1,11 +1,11 @@
-import { configSchema } from '../../src/config';
-import { formatLogEntry } from '../../src/json-logger';
+import { configSchema } from '../../src/config/environment';
+import { formatLogEntry } from '../../src/worker/json-logger';
 
 const line = (meta: Record<string, unknown>, message = 'x'): string =>
   formatLogEntry({ level: 'INFO', message, timestampNanos: 0n, meta });
 
 /**
- * Every secret-bearing variable the project reads (src/config.ts, the fleet's and the stack's AWS credentials) and
+ * Every secret-bearing variable the project reads (src/config/environment.ts, the fleet's and the stack's AWS credentials) and
  * the `temporal` CLI's inline variants of the same settings (an operator may export them in the same environment).
  */
 const SECRET_VARIABLES = [

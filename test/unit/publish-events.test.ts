@@ -3,7 +3,7 @@ import type { ActivityDeps } from '../../activities/deps';
 import type { HeldBatch, HeldMessage, MessageHold } from '../../activities/message-hold';
 import type { PipelineMetrics } from '../../activities/metrics';
 import { createPublishEvents, PUBLISH_METRICS_INTERVAL_MS } from '../../activities/publish-events';
-import type { PutRecordsBatcher } from '../../activities/put-records-batcher';
+import type { PutRecordsBatcher } from '../../src/publish/put-records-batcher';
 import type { PublishResult } from '../../src/contracts/batch-steps';
 import type { PutEntry, PutResultEntry } from '../../src/publish/plan';
 

@@ -3,7 +3,7 @@ import {
   type BatcherOptions,
   type PutRecordsBatcher,
   type SendPutRecords,
-} from '../../activities/put-records-batcher';
+} from '../../src/publish/put-records-batcher';
 import type { PutEntry, PutResultEntry } from '../../src/publish/plan';
 
 /** A fake PutRecords: records every request and lets the test answer (or fail) each one when it chooses. */

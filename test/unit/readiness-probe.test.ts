@@ -1,4 +1,4 @@
-import { isPolling, pollerCounts } from '../../src/readiness-probe';
+import { isPolling, pollerCounts } from '../../src/worker/readiness-probe';
 
 // Lines as the SDK's Prometheus endpoint writes them (seen from the production image, docs/deploy.md).
 const METRICS = `# HELP temporal_num_pollers Current number of active pollers per queue type

@@ -1,4 +1,4 @@
-import { advanceProgress, eventIdOf, timeCreatedOf, withTimeCreated } from '../../activities/stream-resume';
+import { advanceProgress, eventIdOf, timeCreatedOf, withTimeCreated } from '../../src/publish/stream-resume';
 
 /** A record as the transform writes it: the event id after the event's own fields (time_created may differ). */
 const record = (id: string, time = '2026-12-06T00:00:00.000Z'): string =>

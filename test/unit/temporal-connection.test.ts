@@ -1,5 +1,5 @@
-import { loadConfig } from '../../src/config';
-import { describeTemporalConnection, temporalConnectionOptions } from '../../src/temporal-connection';
+import { loadConfig } from '../../src/config/environment';
+import { describeTemporalConnection, temporalConnectionOptions } from '../../src/temporal/connection';
 
 const minimal = { SQS_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/submissions', KINESIS_STREAM_NAME: 'events' };
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { workerVersioning, WorkerVersioningError } from '../../src/worker-versioning';
+import { workerVersioning, WorkerVersioningError } from '../../src/temporal/worker-versioning';
 
 describe('workerVersioning', () => {
   const dir = mkdtempSync(join(tmpdir(), 'build-id-'));

@@ -1,12 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
-import { bundleWorkflows } from '../../src/workflow-bundle';
+import { bundleWorkflows } from '../../src/temporal/workflow-bundle';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { configSchema } from '../../src/config';
+import { configSchema } from '../../src/config/environment';
 import { drainInputSchema, type DrainInput, type DrainInputOverrides } from '../../workflows/drain-input';
 import {
   executeCommand,
@@ -15,13 +15,13 @@ import {
   UsageError,
   PROCESS_IO,
   type CliIo,
-} from '../../src/cli-shell';
-import { durationToMs } from '../../src/duration';
-import { loadEnvFiles } from '../../src/env-files';
+} from '../../src/cli/shell';
+import { durationToMs } from '../../src/config/duration';
+import { loadEnvFiles } from '../../src/config/env-files';
 import { createKinesisClient, createSqsClient, readAwsEnv } from '../fleet/aws';
 import type { PlannedSubmission } from '../fleet/generate';
 import { expectedEvents, planLargeLoad, planLoad, preload, verifyRun, verifyWithClock } from './load';
-import { createPutRecordsBatcher, kinesisSender } from '../../activities/put-records-batcher';
+import { createPutRecordsBatcher, kinesisSender } from '../../src/publish/put-records-batcher';
 import { runRawLoop } from './raw-loop';
 import { ratioLines, renderConsoleTable, renderMarkdown, renderSvg, tableRows, verifiedRatio } from './render';
 import { prepareSinkLoad, runSink } from './sink';

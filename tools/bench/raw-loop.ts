@@ -1,12 +1,8 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PutRecordsBatcher } from '../../activities/put-records-batcher';
+import { keepLease } from '../../src/sqs/lease';
+import type { PutRecordsBatcher } from '../../src/publish/put-records-batcher';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import { transformSubmission } from '../../src/domain/transform-submission';
 import type { DrainInput } from '../../workflows/drain-input';
@@ -36,6 +32,8 @@ interface Received {
   receiptHandle: string;
   body: string;
   sentAtMs: number | null;
+  /** Clock before the receive that returned it: the lease's first extension counts from here, as the product's. */
+  receivedAtMs: number;
 }
 
 interface Judged extends Received {
@@ -71,7 +69,7 @@ async function rawLane(deps: RawDeps, input: DrainInput, stats: RawStats): Promi
     if (deletes.length >= 2) await deletes.shift();
     const received = await receiveBatch(deps, input);
     if (received.length === 0) break;
-    const lease = keepLease(deps, received, input.visibilityTimeoutSeconds);
+    const lease = keepLease({ ...deps, log: console }, () => received, input.visibilityTimeoutSeconds);
     const batch = judge(received, input);
     stats.received += batch.length;
     const valid = batch.filter((m) => m.records !== null);
@@ -84,7 +82,7 @@ async function rawLane(deps: RawDeps, input: DrainInput, stats: RawStats): Promi
       stats,
     );
     deletes.push(
-      Promise.all([deleteAll(deps, valid, stats), deleteAll(deps, invalid, stats)]).then(() => clearInterval(lease)),
+      Promise.all([deleteAll(deps, valid, stats), deleteAll(deps, invalid, stats)]).then(() => lease.release()),
     );
   }
   await Promise.all(deletes);
@@ -93,6 +91,7 @@ async function rawLane(deps: RawDeps, input: DrainInput, stats: RawStats): Promi
 async function receiveBatch(deps: { sqs: SQSClient; queueUrl: string }, input: DrainInput): Promise<Received[]> {
   const byId = new Map<string, Received>();
   for (let i = 0; i < input.receivesPerBatch; i++) {
+    const receivedAtMs = Date.now();
     const response = await deps.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: deps.queueUrl,
@@ -116,6 +115,7 @@ async function receiveBatch(deps: { sqs: SQSClient; queueUrl: string }, input: D
         receiptHandle: m.ReceiptHandle,
         body: m.Body ?? '',
         sentAtMs: Number.isFinite(sent) ? sent : null,
+        receivedAtMs,
       });
     }
     if (messages.length < input.maxNumberOfMessages) break;
@@ -198,32 +198,4 @@ async function deleteAll(
     pending = failed;
     if (pending.length > 0) await sleep(100 * 2 ** round);
   }
-}
-
-/** G5 for the raw loop: a fresh visibility timeout every third of it while the batch is being worked on. */
-function keepLease(
-  deps: { sqs: SQSClient; queueUrl: string },
-  messages: readonly Received[],
-  visibilityTimeoutSeconds: number,
-): NodeJS.Timeout {
-  return setInterval(
-    () => {
-      for (let start = 0; start < messages.length; start += 10) {
-        const chunk = messages.slice(start, start + 10);
-        void deps.sqs
-          .send(
-            new ChangeMessageVisibilityBatchCommand({
-              QueueUrl: deps.queueUrl,
-              Entries: chunk.map((m, i) => ({
-                Id: String(i),
-                ReceiptHandle: m.receiptHandle,
-                VisibilityTimeout: visibilityTimeoutSeconds,
-              })),
-            }),
-          )
-          .catch(() => undefined);
-      }
-    },
-    (visibilityTimeoutSeconds / 3) * 1000,
-  );
 }

@@ -4,7 +4,7 @@ import { Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
+import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
 import { createQueue, deleteQueue, deleteStream, ensureStream } from '../stack/aws-resources';
 import { perSecond } from './stats';
 import type { ConfigResult, CpuFigures } from './types';

@@ -1,5 +1,5 @@
-import { executeCommand, parseCommandLine, stringFlag, UsageError, PROCESS_IO, type CliIo } from '../../src/cli-shell';
-import { loadEnvFiles } from '../../src/env-files';
+import { executeCommand, parseCommandLine, stringFlag, UsageError, PROCESS_IO, type CliIo } from '../../src/cli/shell';
+import { loadEnvFiles } from '../../src/config/env-files';
 import { runScenario, type ChaosResult, type Scenario } from './runner';
 import { SCENARIOS, scenarioByName } from './scenarios';
 

@@ -10,9 +10,9 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createPutRecordsBatcher, kinesisSender } from '../../activities/put-records-batcher';
-import { createPipelineWorkers, type PipelineWorkers } from '../../src/pipeline-workers';
-import { createKinesisClient, createSqsClient } from '../../src/aws-clients';
+import { createPutRecordsBatcher, kinesisSender } from '../../src/publish/put-records-batcher';
+import { createPipelineWorkers, type PipelineWorkers } from '../../src/worker/pipeline-workers';
+import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import type { DrainInputOverrides } from '../../workflows/drain-input';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';

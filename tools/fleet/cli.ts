@@ -10,8 +10,8 @@ import {
   UsageError,
   PROCESS_IO,
   type CliIo,
-} from '../../src/cli-shell';
-import { loadEnvFiles } from '../../src/env-files';
+} from '../../src/cli/shell';
+import { loadEnvFiles } from '../../src/config/env-files';
 import { createFleetGenerator, DEFAULT_LARGE_EVENTS, type FleetOptions, type PlannedSubmission } from './generate';
 import { BROKEN_CLASSES, brokenClassSchema, partitionKeyFieldSchema } from './manifest';
 import { BatchDispatcher, planBatches, toManifestEntry, type SendResult } from './send';

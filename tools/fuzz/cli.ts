@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { fuzzCaseArb, type FuzzCase } from './cases';
 import { checkBody, FuzzTally } from './check';
 import { safeDetail } from '../../src/domain/detail';
-import { executeCommand, parseCommandLine, stringFlag, UsageError, PROCESS_IO, type CliIo } from '../../src/cli-shell';
+import { executeCommand, parseCommandLine, stringFlag, UsageError, PROCESS_IO, type CliIo } from '../../src/cli/shell';
 
 // `npm run fuzz [-- --cases N --seed N]`: property-based fuzzing of the validator at scale. Every case goes through
 // validateSubmission and transformSubmission and is judged by the independent oracle (tools/fuzz/oracle.ts). Exits

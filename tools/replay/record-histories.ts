@@ -1,4 +1,4 @@
-import { executeCommand, parseCommandLine, stringFlag, PROCESS_IO, type CliIo } from '../../src/cli-shell';
+import { executeCommand, parseCommandLine, stringFlag, PROCESS_IO, type CliIo } from '../../src/cli/shell';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createActivities, MessageHold, type ActivityDeps } from '../../activities';
-import { createPipelineWorkers } from '../../src/pipeline-workers';
+import { createPipelineWorkers } from '../../src/worker/pipeline-workers';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
 import type { RunSummary } from '../../workflows/run-summary';
 import type { drainQueue } from '../../workflows';

@@ -10,8 +10,8 @@ import {
   UsageError,
   PROCESS_IO,
   type CliIo,
-} from '../../src/cli-shell';
-import { loadEnvFiles } from '../../src/env-files';
+} from '../../src/cli/shell';
+import { loadEnvFiles } from '../../src/config/env-files';
 import { readManifest } from '../fleet/manifest';
 import { formatReport, judge } from './judge';
 import { readQueueDepth } from './queue-depth';

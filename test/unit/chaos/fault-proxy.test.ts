@@ -10,7 +10,7 @@ import {
   GetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { createKinesisClient, createSqsClient } from '../../../src/aws-clients';
+import { createKinesisClient, createSqsClient } from '../../../src/aws/clients';
 import { startFaultProxy, type FaultProxy } from '../../../tools/chaos/proxy';
 import { deleteRetryProblems, PUT_RECORDS_NAMED_FAULTS, putRecordsFaultPlan } from '../../../tools/chaos/scenarios';
 
@@ -248,7 +248,7 @@ describe('fault proxy against a fake upstream', () => {
   });
 
   it('hangs until the client gives up; with phase after, the request still reached the upstream', async () => {
-    // The product's client (src/aws-clients.ts: requestTimeout with throwOnRequestTimeout) with a 1 s timeout gives up
+    // The product's client (src/aws/clients.ts: requestTimeout with throwOnRequestTimeout) with a 1 s timeout gives up
     // long before the 60 s hang bound: the failure is the client's timeout, not the proxy's socket close.
     const impatient = clients(proxy, 1_000).kinesis;
     proxy.add({

@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { EXIT_OK, EXIT_USAGE, type CliIo } from '../../../src/cli-shell';
+import { EXIT_OK, EXIT_USAGE, type CliIo } from '../../../src/cli/shell';
 // Replaced by a spy below (jest.mock is hoisted above the imports): a command that started would load .env first.
-import { loadEnvFiles } from '../../../src/env-files';
+import { loadEnvFiles } from '../../../src/config/env-files';
 
 // Every TypeScript command behind `npm run <script>` answers `--help` with its usage and does nothing else, and
 // rejects an unknown flag with the usage and exit 2 (docs/operations.md, "Commands"). In-process: spawning a dozen
 // tsx processes takes minutes on a loaded machine; the entry points are the same functions the files' mains call.
 
-jest.mock('../../../src/env-files', () => ({
-  ...jest.requireActual<object>('../../../src/env-files'),
+jest.mock('../../../src/config/env-files', () => ({
+  ...jest.requireActual<object>('../../../src/config/env-files'),
   loadEnvFiles: jest.fn(),
 }));
 
@@ -30,7 +30,7 @@ const ENTRY_POINTS: Record<string, () => Promise<Runner>> = {
   'tools/chaos/cli.ts': async () => (await import('../../../tools/chaos/cli')).runChaosCli,
   'tools/bench/cli.ts': async () => (await import('../../../tools/bench/cli')).runBenchCli,
   'tools/fuzz/cli.ts': async () => (await import('../../../tools/fuzz/cli')).runFuzzCli,
-  'src/codec-server.ts': async () => (await import('../../../src/codec-server')).runCodecServerCli,
+  'src/codec/cli.ts': async () => (await import('../../../src/codec/cli')).runCodecServerCli,
   'src/worker.ts': async () => (await import('../../../src/worker')).runWorkerCli,
   'tools/replay/record-histories.ts': async () =>
     (await import('../../../tools/replay/record-histories')).runRecordHistoriesCli,

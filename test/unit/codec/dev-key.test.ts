@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevPayloadKey } from '../../../src/codec/dev-key';
 import { payloadKeySettingsFromEnv } from '../../../src/codec/keys';
-import { loadEnvFiles } from '../../../src/env-files';
+import { loadEnvFiles } from '../../../src/config/env-files';
 
 describe('local payload key (npm run stack)', () => {
   it('is written once, owner-only, and kept on the next run', () => {

@@ -21,7 +21,7 @@ describe('recorded histories name repository-relative paths', () => {
         'ApplicationFailure: run incomplete\n' +
         '    at Function.nonRetryable (/srv/main/node_modules/@temporalio/common/src/failure.ts:254:11)\n' +
         '    at nonRetryable (/srv/worktree/workflows/drain-queue.ts:97:29)\n' +
-        '    at load (file:///srv/worktree/activities/aws-failure.ts:10:3)',
+        '    at load (file:///srv/worktree/src/aws/failure.ts:10:3)',
     });
     const relative = withRepositoryRelativePaths(history, checkoutRoots('/srv/worktree', realpath));
     expect(JSON.parse(relative)).toEqual({
@@ -29,7 +29,7 @@ describe('recorded histories name repository-relative paths', () => {
         'ApplicationFailure: run incomplete\n' +
         '    at Function.nonRetryable (node_modules/@temporalio/common/src/failure.ts:254:11)\n' +
         '    at nonRetryable (workflows/drain-queue.ts:97:29)\n' +
-        '    at load (activities/aws-failure.ts:10:3)',
+        '    at load (src/aws/failure.ts:10:3)',
     });
     expect(relative).not.toMatch(/\/srv\//);
   });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, executeCommand, OperatorError, UsageError } from '../../../src/cli-shell';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, executeCommand, OperatorError, UsageError } from '../../../src/cli/shell';
 import { parseTuningFlags, TUNING_FLAGS_HELP } from '../../../src/schedule/tune';
 import { runScheduleCli } from '../../../src/schedule/cli';
 import { RUN_INPUT_FLAGS } from '../../../src/schedule/run-input-flags';

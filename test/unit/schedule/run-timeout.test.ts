@@ -1,4 +1,4 @@
-import { configSchema } from '../../../src/config';
+import { configSchema } from '../../../src/config/environment';
 import {
   firstReceiveWaitSeconds,
   RUN_DRAIN_ALLOWANCE_SECONDS,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { monitorScheduleHealth, type ScheduleHealth } from '../../../src/schedule-health';
+import { monitorScheduleHealth, type ScheduleHealth } from '../../../src/schedule/health';
 
 /** The liveness gauges follow what the schedule reports; a failed read leaves them frozen, so the alert can fire. */
 describe('monitorScheduleHealth', () => {

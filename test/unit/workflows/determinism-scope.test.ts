@@ -75,6 +75,6 @@ describe('the workflow bundle stays where the determinism lint rule looks', () =
 
   it('would notice a module outside those folders (the walk follows imports)', () => {
     const reached = reachableFrom(resolve(ROOT, 'test/unit/workflows/fixtures/reaches-outside.ts'));
-    expect([...reached.files].map((f) => relative(ROOT, f))).toContain('src/duration.ts');
+    expect([...reached.files].map((f) => relative(ROOT, f))).toContain('src/config/duration.ts');
   });
 });

@@ -10,13 +10,13 @@ import {
   kinesisSender,
   type BatcherOptions,
   type SendPutRecords,
-} from '../../../activities/put-records-batcher';
+} from '../../../src/publish/put-records-batcher';
 import type { ActivityDeps } from '../../../activities/deps';
 import type { PublishResult } from '../../../src/contracts/batch-steps';
 import type { HeldBatch, HeldMessage, MessageHold } from '../../../activities/message-hold';
 import type { PutResultEntry } from '../../../src/publish/plan';
-import { createKinesisClient } from '../../../src/aws-clients';
-import { loadEnvFiles } from '../../../src/env-files';
+import { createKinesisClient } from '../../../src/aws/clients';
+import { loadEnvFiles } from '../../../src/config/env-files';
 import { deleteResources, openProbe } from '../stack';
 
 /**

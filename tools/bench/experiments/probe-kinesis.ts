@@ -1,5 +1,5 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { loadEnvFiles } from '../../../src/env-files';
+import { loadEnvFiles } from '../../../src/config/env-files';
 import { deleteResources, openProbe } from '../stack';
 
 /**

@@ -1,6 +1,6 @@
 import { Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { loadEnvFiles } from '../../../src/env-files';
+import { loadEnvFiles } from '../../../src/config/env-files';
 import { percentile } from '../stats';
 
 const HELP = `npx tsx tools/bench/experiments/probe-temporal-writes.ts [writes=50]

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
-import { dataConverterFromEnv } from './codec/data-converter';
-import type { Config } from './config';
-import { temporalConnectionOptions, type TemporalConnectionConfig } from './temporal-connection';
+import { dataConverterFromEnv } from '../codec/data-converter';
+import type { Config } from '../config/environment';
+import { temporalConnectionOptions, type TemporalConnectionConfig } from './connection';
 
 export async function connectClient(
   config: TemporalConnectionConfig & Pick<Config, 'TEMPORAL_NAMESPACE'>,

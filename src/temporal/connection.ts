@@ -1,6 +1,6 @@
 import type { TLSConfig } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
-import type { Config } from './config';
+import type { Config } from '../config/environment';
 
 export type TemporalConnectionConfig = Pick<
   Config,

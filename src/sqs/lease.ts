@@ -1,8 +1,7 @@
 import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
-import { log } from '@temporalio/activity';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { SQS_BATCH_LIMIT } from './sqs-batch';
-import type { LeasedMessage } from '../src/contracts/batch-steps';
+import { SQS_BATCH_LIMIT } from './batch';
+import type { LeasedMessage } from '../contracts/batch-steps';
 
 /** SQS never keeps a message invisible for more than 12 hours in all, counted from its receive. */
 export const SQS_MAX_VISIBILITY_MS = 12 * 3600 * 1000;
@@ -51,6 +50,12 @@ interface Extension {
 export interface LeaseDeps {
   sqs: SQSClient;
   queueUrl: string;
+  /** Where failed extensions are reported: the worker's logger in the service. */
+  log: LeaseLog;
+}
+
+export interface LeaseLog {
+  warn(message: string, attributes?: Record<string, unknown>): void;
 }
 
 /** `leased`: the messages leased now, read at every extension (a batch's deleted messages leave its lease). */
@@ -81,10 +86,12 @@ export function keepLease(
       );
       extensions += response.Successful?.length ?? 0;
       if (response.Failed?.length) {
-        log.warn('could not extend the visibility of some messages', { failed: response.Failed.map((f) => f.Code) });
+        deps.log.warn('could not extend the visibility of some messages', {
+          failed: response.Failed.map((f) => f.Code),
+        });
       }
     } catch (err) {
-      log.warn('visibility extension failed; will try again', { error: String(err), messages: chunk.length });
+      deps.log.warn('visibility extension failed; will try again', { error: String(err), messages: chunk.length });
     }
   };
   const extend = async (): Promise<void> => {
@@ -99,7 +106,7 @@ export function keepLease(
       });
       if (entries.length < current.length && !capLogged) {
         capLogged = true;
-        log.warn('SQS 12-hour visibility cap reached; those messages will reappear and be received again', {
+        deps.log.warn('SQS 12-hour visibility cap reached; those messages will reappear and be received again', {
           messages: current.length - entries.length,
         });
       }

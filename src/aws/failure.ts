@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { NON_RETRYABLE_FAILURE_TYPES } from '../src/contracts/failure-types';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../contracts/failure-types';
 
 interface AwsErrorShape {
   name?: unknown;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DEV_KEY_FILE } from './codec/dev-key';
+import { DEV_KEY_FILE } from '../codec/dev-key';
 
 /** The folder holding package.json: the same from the sources (src/) and from the compiled build (dist/src/). */
 function projectRoot(from: string): string {

@@ -1,8 +1,8 @@
 import type { BatchResultErrorEntry } from '@aws-sdk/client-sqs';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context, log } from '@temporalio/activity';
-import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from './aws-failure';
-import { backoffMs, type InActivityRetry } from './retry';
+import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from '../aws/failure';
+import { backoffMs, type InActivityRetry } from '../aws/retry';
 
 /** SQS batch APIs take at most 10 entries per request. */
 export const SQS_BATCH_LIMIT = 10;

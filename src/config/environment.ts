@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { validationLimitsEnvSchema } from './domain/limits';
-import { PARTITION_KEY_FIELDS } from './domain/partition-key';
-import { UNKNOWN_FIELD_POLICIES } from './domain/unknown-fields';
+import { validationLimitsEnvSchema } from '../domain/limits';
+import { PARTITION_KEY_FIELDS } from '../domain/partition-key';
+import { UNKNOWN_FIELD_POLICIES } from '../domain/unknown-fields';
 import { DURATION_PATTERN, durationToMs } from './duration';
 
 /**
@@ -77,7 +77,7 @@ export const configSchema = z
     INCLUDE_PROVENANCE: booleanFlag,
     /**
      * Seeds a new schedule's run input `searchAttributes` (later the operator's, like all tuning). The worker refuses
-     * to start while the runs would set search attributes the namespace lacks (src/preflight-search-attributes.ts).
+     * to start while the runs would set search attributes the namespace lacks (src/temporal/preflight-search-attributes.ts).
      */
     SEARCH_ATTRIBUTES: flag('true'),
     /** Seeds a new schedule's run input `unknownFields` (src/domain/unknown-fields.ts). */
@@ -92,7 +92,7 @@ export const configSchema = z
     WORKER_MAX_HELD_BYTES: intInRange(0, 2 ** 40, 0),
     /**
      * PutRecords requests one worker keeps in flight before the next waits to take the callers that come back
-     * (activities/put-records-batcher.ts). 1 suits the single-threaded local emulator; on AWS more raise a worker's
+     * (src/publish/put-records-batcher.ts). 1 suits the single-threaded local emulator; on AWS more raise a worker's
      * throughput (docs/configuration.md).
      */
     PUT_RECORDS_IN_FLIGHT: intInRange(1, 64, 1),

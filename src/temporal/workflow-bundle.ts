@@ -6,8 +6,8 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
  * Where workers get their workflow code. Production runs the bundle `npm run build` wrote once (no webpack at start-up,
  * the same bytes on every worker of a release); development bundles the sources on start so edits apply at once.
  */
-export const PREBUILT_BUNDLE_PATH = resolve(__dirname, '..', 'workflow-bundle.js');
-const WORKFLOWS_PATH = require.resolve('../workflows');
+export const PREBUILT_BUNDLE_PATH = resolve(__dirname, '..', '..', 'workflow-bundle.js');
+const WORKFLOWS_PATH = require.resolve('../../workflows');
 
 export type WorkflowSource = { workflowBundle: { codePath: string } } | { workflowsPath: string };
 

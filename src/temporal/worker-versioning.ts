@@ -16,7 +16,7 @@ import { z } from 'zod';
 export const VERSIONING_BEHAVIOR = 'PINNED';
 
 /** Written by `npm run build` beside the prebuilt workflow bundle (dist/build-id.txt); read when running from dist/. */
-export const BUILD_ID_PATH = resolve(__dirname, '..', 'build-id.txt');
+export const BUILD_ID_PATH = resolve(__dirname, '..', '..', 'build-id.txt');
 
 const versioningEnvSchema = z.object({
   WORKER_DEPLOYMENT_NAME: z

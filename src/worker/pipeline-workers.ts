@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
-import { createActivities, defaultHoldBytes, MessageHold, type ActivityDeps } from '../activities';
+import { createActivities, defaultHoldBytes, MessageHold, type ActivityDeps } from '../../activities';
 
 /** Everything both workers of a process share: connection, workflow code, codec, versioning. */
 export type SharedWorkerOptions = Partial<

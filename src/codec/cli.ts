@@ -1,9 +1,9 @@
-import { dataConverterFor, describePayloadProtection } from './codec/data-converter';
-import { payloadKeySettingsFromEnv, PayloadKeyConfigError } from './codec/keys';
-import { createCodecServer } from './codec/server';
-import { codecServerConfigFromEnv, CodecServerConfigError } from './codec/server-config';
-import { loadEnvFiles } from './env-files';
-import { executeCommand, OperatorError, parseCommandLine, PROCESS_IO, type CliIo } from './cli-shell';
+import { dataConverterFor, describePayloadProtection } from './data-converter';
+import { payloadKeySettingsFromEnv, PayloadKeyConfigError } from './keys';
+import { createCodecServer } from './server';
+import { codecServerConfigFromEnv, CodecServerConfigError } from './server-config';
+import { loadEnvFiles } from '../config/env-files';
+import { executeCommand, OperatorError, parseCommandLine, PROCESS_IO, type CliIo } from '../cli/shell';
 
 const USAGE = `npm run codec-server: Temporal codec server for the Web UI and the temporal CLI (docs/confidentiality.md)
   POST /encode, POST /decode  {"payloads":[{"metadata":{...},"data":"<base64>"}]}

@@ -5,8 +5,8 @@ import {
   type ScheduleDescription,
 } from '@temporalio/client';
 import type { MetricGauge } from '@temporalio/common';
-import { drainInputSchema } from '../workflows/drain-input';
-import { pollEvery } from './poll-every';
+import { drainInputSchema } from '../../workflows/drain-input';
+import { pollEvery } from '../worker/poll-every';
 
 /**
  * G7 liveness signal: when did the schedule last complete a run, and how long may a healthy schedule go without one.

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Config } from './config';
+import type { Config } from '../config/environment';
 
 type AwsConfig = Pick<Config, 'AWS_REGION' | 'AWS_ENDPOINT_URL' | 'AWS_ENDPOINT_URL_SQS' | 'AWS_ENDPOINT_URL_KINESIS'>;
 

@@ -1,8 +1,8 @@
-import { loadConfig } from './config';
-import { executeCommand, OperatorError, parseCommandLine, PROCESS_IO, type CliIo } from './cli-shell';
-import { loadEnvFiles } from './env-files';
+import { loadConfig } from '../config/environment';
+import { executeCommand, OperatorError, parseCommandLine, PROCESS_IO, type CliIo } from '../cli/shell';
+import { loadEnvFiles } from '../config/env-files';
 
-const USAGE = `node dist/src/readiness-probe.js [--help]   (in the image; from the sources: npx tsx src/readiness-probe.ts)
+const USAGE = `node dist/src/worker/readiness-probe.js [--help]   (in the image; from the sources: npx tsx src/worker/readiness-probe.ts)
 Readiness of a worker (docs/deploy.md, "Kubernetes"): exits 0 once the worker on this host polls its task queue for
 both workflow and activity tasks, 1 otherwise (not started, still in its start-up checks, or stopped).
 Reads the worker's own metrics endpoint (METRICS_HOST:METRICS_PORT, the SDK's temporal_num_pollers gauge for

@@ -1,7 +1,7 @@
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import type { Config } from './config';
+import type { Config } from '../config/environment';
 
 /**
  * Start-up checks of the worker: the queue and the stream exist and answer, and the visibility timeout leaves room
@@ -43,7 +43,7 @@ export const LEASE_ALLOWANCES = {
   sqsCallSeconds: 1,
   /** The receive stops asking this long into its 60 s attempt (activities/receive-submissions.ts). */
   receiveBudgetSeconds: 50,
-  /** An extension that SQS answers only at the client's request timeout (src/aws-clients.ts). */
+  /** An extension that SQS answers only at the client's request timeout (src/aws/clients.ts). */
   extensionRequestSeconds: 30,
   /** Floor, see minimumVisibilityTimeoutSeconds. */
   floorSeconds: 45,
@@ -230,7 +230,7 @@ function checkVisibilityTimeout(config: PreflightConfig): PreflightProblem[] {
         `VISIBILITY_TIMEOUT_SECONDS=${config.VISIBILITY_TIMEOUT_SECONDS} is too short for batches of ` +
         `${config.RECEIVES_PER_BATCH} × ${config.MAX_NUMBER_OF_MESSAGES} messages (RECEIVES_PER_BATCH × ` +
         `MAX_NUMBER_OF_MESSAGES): set it to ${minimum} or more, or receive fewer messages per batch ` +
-        '(formula: minimumVisibilityTimeoutSeconds in src/preflight.ts).',
+        '(formula: minimumVisibilityTimeoutSeconds in src/worker/preflight.ts).',
     },
   ];
 }

@@ -7,8 +7,8 @@ import {
   type ListShardsCommandInput,
 } from '@aws-sdk/client-kinesis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AckProgress, SubmissionRecords } from '../src/publish/plan';
-import { awsErrorName } from './aws-failure';
+import type { AckProgress, SubmissionRecords } from './plan';
+import { awsErrorName } from '../aws/failure';
 
 /**
  * Events that may already be on the stream: those a lost publish attempt had in flight, and those of a redelivered

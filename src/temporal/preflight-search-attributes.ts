@@ -1,9 +1,9 @@
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
-import type { Config } from './config';
-import { drainInputSchema } from '../workflows/drain-input';
-import type { PreflightProblem } from './preflight';
-import { RUN_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import type { Config } from '../config/environment';
+import { drainInputSchema } from '../../workflows/drain-input';
+import type { PreflightProblem } from '../worker/preflight';
+import { RUN_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 /**
  * Start-up check of the worker (G7 liveness): the search attributes every run sets at its end exist on the namespace

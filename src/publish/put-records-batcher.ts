@@ -5,7 +5,7 @@ import {
   type PutEntry,
   type PutRecordsLimits,
   type PutResultEntry,
-} from '../src/publish/plan';
+} from './plan';
 
 /**
  * One worker-level PutRecords batcher: every concurrent publish activity of the worker hands it one planned request
