@@ -32,7 +32,7 @@ export function createDeleteMessages(deps: Pick<ActivityDeps, 'sqs' | 'queueUrl'
     try {
       const { results, notHeld } = await deps.hold.useEach(request.batchIds, async (batch) => {
         const published = [...batch.messages.values()].filter(
-          (m) => m.verdict?.valid === true && isComplete(m.verdict.submission, batch.progress),
+          (m) => m.validation?.valid === true && isComplete(m.validation.submission, batch.progress),
         );
         const resumed = deleteProgressSchema.safeParse(batch.stepProgress.get(DELETE_STEP));
         const { settled, ...counts } = await deleteResumable(

@@ -178,8 +178,8 @@ const DROP_STEP = 'drop-invalid';
 
 function invalidMessages(batch: HeldBatch): InvalidMessage[] {
   return [...batch.messages.values()].flatMap((m) =>
-    m.verdict && !m.verdict.valid
-      ? [{ ...m, reason: m.verdict.reason, detail: m.verdict.detail, body: m.body, bodyBytes: m.bodyBytes }]
+    m.validation && !m.validation.valid
+      ? [{ ...m, reason: m.validation.reason, detail: m.validation.detail, body: m.body, bodyBytes: m.bodyBytes }]
       : [],
   );
 }

@@ -24,7 +24,7 @@ export interface HeldMessage extends LeasedMessage {
    * Set by the validate step: the records to publish and the paths of unknown fields dropped (accept policy), or why
    * the submission is invalid.
    */
-  verdict?:
+  validation?:
     | { valid: true; submission: SubmissionRecords; unknownFields?: string[] }
     | { valid: false; reason: InvalidReason; detail: string };
 }

@@ -231,7 +231,7 @@ function keepOneTimePerSubmission(submissions: readonly HeldSubmission[], timesF
 /** The batch's valid submissions, in the order they were received. */
 function validSubmissions(batch: HeldBatch): HeldSubmission[] {
   return [...batch.messages.values()].flatMap((message) =>
-    message.verdict?.valid ? [{ records: message.verdict.submission, message }] : [],
+    message.validation?.valid ? [{ records: message.validation.submission, message }] : [],
   );
 }
 

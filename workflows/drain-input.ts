@@ -56,7 +56,7 @@ export const drainInputSchema = z
     searchAttributes: z.boolean().default(true),
     /**
      * Unknown fields in a submission: `accept` drops them from the output and counts them, `reject` makes the
-     * submission invalid (src/domain/unknown-fields.ts). Part of the run input so every worker judges a run alike.
+     * submission invalid (src/domain/unknown-fields.ts). Part of the run input so every worker validates a run's messages alike.
      */
     unknownFields: unknownFieldPolicySchema.default(DEFAULT_UNKNOWN_FIELD_POLICY),
     /**

@@ -24,7 +24,7 @@ import {
 } from './run-summary';
 import { firstReceiveWaitSeconds, runDeadlineMs } from './run-timeout';
 import { publishSearchAttributes } from './search-attributes';
-import { ABANDONED, stage } from './stage';
+import { ABANDONED, runStep } from './step';
 
 /** State carried across continue-as-new, so one scheduled run reports one summary and keeps one budget. */
 export interface CarriedState {
@@ -67,7 +67,7 @@ export async function drainQueue(rawInput?: DrainInputOverrides, carried?: Carri
   );
 
   if (input.searchAttributes) publishSearchAttributes(totals);
-  if (lanes.includes('history-full') && !lanes.includes('stage-failed')) {
+  if (lanes.includes('history-full') && !lanes.includes('step-failed')) {
     log.info('history is large; continuing as new', { totals: describeTotals(totals) });
     totals.continuedAsNew += 1;
     await continueAsNew<typeof drainQueue>(input, { startedAtMs, totals });
@@ -95,7 +95,7 @@ async function drainLane(run: Run): Promise<LaneStop> {
   const stop = await consume(run, settlement, deletes);
   const last = settlement.flush();
   const settled = await Promise.all(last ? [...deletes, last] : deletes);
-  return settled.every(Boolean) ? stop : 'stage-failed';
+  return settled.every(Boolean) ? stop : 'step-failed';
 }
 
 async function consume(run: Run, settlement: Settlement, deletes: Promise<boolean>[]): Promise<LaneStop> {
@@ -103,7 +103,7 @@ async function consume(run: Run, settlement: Settlement, deletes: Promise<boolea
   const settle = (flush: Promise<boolean> | undefined): void => void (flush && deletes.push(flush));
   for (;;) {
     // The batch before the previous one must be deleted before this lane takes more messages.
-    if (deletes.length >= 2 && !(await deletes.shift())) return 'stage-failed';
+    if (deletes.length >= 2 && !(await deletes.shift())) return 'step-failed';
     if (input.mode === 'continuous') await takeTurn(run, () => settle(settlement.flush()));
     else run.receiving += 1;
     const stop =
@@ -113,7 +113,7 @@ async function consume(run: Run, settlement: Settlement, deletes: Promise<boolea
       return stop;
     }
 
-    const batch = await stage(totals, 'receive', 0, () =>
+    const batch = await runStep(totals, 'receive', 0, () =>
       receiveSubmissions.executeWithOptions({ summary: receiveSummary(input) }, [
         {
           maxNumberOfMessages: input.maxNumberOfMessages,
@@ -125,7 +125,7 @@ async function consume(run: Run, settlement: Settlement, deletes: Promise<boolea
       ]),
     );
     run.receiving -= 1;
-    if (batch === undefined || batch === ABANDONED) return 'stage-failed';
+    if (batch === undefined || batch === ABANDONED) return 'step-failed';
     run.backlog = batch.messages >= input.maxNumberOfMessages;
     if (batch.messages === 0) {
       run.emptyReceives += 1;
@@ -137,7 +137,7 @@ async function consume(run: Run, settlement: Settlement, deletes: Promise<boolea
     totals.received += batch.messages;
     const processed = await processBatch(run, batch);
     settle(settlement.add(batch, processed.deletable, processed.droppable));
-    if (!processed.published) return 'stage-failed';
+    if (!processed.published) return 'step-failed';
   }
 }
 
@@ -178,7 +178,7 @@ async function processBatch(run: Run, batch: ReceivedBatch): Promise<Processed> 
   const steps = batchSteps(batch.taskQueue);
   const ref = { batchId: batch.batchId };
   const nothing: Processed = { published: true, deletable: 0, droppable: 0 };
-  const judged = await stage(totals, 'validate', batch.messages, () =>
+  const validated = await runStep(totals, 'validate', batch.messages, () =>
     steps.validateSubmissions.executeWithOptions({ summary: `validate ${batch.messages} submissions` }, [
       {
         ...ref,
@@ -189,15 +189,15 @@ async function processBatch(run: Run, batch: ReceivedBatch): Promise<Processed> 
       },
     ]),
   );
-  if (judged === ABANDONED) return (abandon(run, batch), nothing);
-  if (judged === undefined) return { ...nothing, published: false };
-  recordJudged(totals, judged);
-  const invalidOnly: Processed = { ...nothing, droppable: judged.invalid };
-  if (judged.valid === 0) return invalidOnly;
+  if (validated === ABANDONED) return (abandon(run, batch), nothing);
+  if (validated === undefined) return { ...nothing, published: false };
+  recordValidated(totals, validated);
+  const invalidOnly: Processed = { ...nothing, droppable: validated.invalid };
+  if (validated.valid === 0) return invalidOnly;
 
-  const published = await stage(totals, 'publish', judged.valid, () =>
+  const published = await runStep(totals, 'publish', validated.valid, () =>
     steps.publishEvents.executeWithOptions(
-      { summary: `publish ${judged.events} events of ${judged.valid} submissions` },
+      { summary: `publish ${validated.events} events of ${validated.valid} submissions` },
       [ref],
     ),
   );
@@ -206,13 +206,16 @@ async function processBatch(run: Run, batch: ReceivedBatch): Promise<Processed> 
   totals.eventsPublished += published.eventsPublished + published.resumedEvents;
   totals.publishRetriedEntries += published.retriedEntries;
   // Only now, with every event acknowledged, may the valid messages leave the queue (G1, docs/contract.md).
-  return { ...invalidOnly, deletable: judged.valid };
+  return { ...invalidOnly, deletable: validated.valid };
 }
 
-function recordJudged(totals: RunTotals, judged: ValidatedBatch): void {
-  totals.valid += judged.valid;
-  recordInvalid(totals, { byReason: judged.invalidByReason, samples: judged.invalidSamples });
-  recordUnknownFields(totals, { submissions: judged.unknownFieldSubmissions, byPath: judged.unknownFieldsByPath });
+function recordValidated(totals: RunTotals, validated: ValidatedBatch): void {
+  totals.valid += validated.valid;
+  recordInvalid(totals, { byReason: validated.invalidByReason, samples: validated.invalidSamples });
+  recordUnknownFields(totals, {
+    submissions: validated.unknownFieldSubmissions,
+    byPath: validated.unknownFieldsByPath,
+  });
 }
 
 function receiveSummary(input: DrainInput): string {

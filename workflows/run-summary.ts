@@ -6,8 +6,8 @@
 import type { InvalidSample } from '../src/contracts/batch-steps';
 import { addBounded } from '../src/contracts/bounded-counts';
 
-export interface StageFailure {
-  stage: 'receive' | 'validate' | 'publish' | 'delete';
+export interface StepFailure {
+  step: 'receive' | 'validate' | 'publish' | 'delete';
   messages: number;
   error: string;
 }
@@ -37,8 +37,8 @@ export interface RunTotals {
   unknownFieldSubmissions: number;
   /** Those submissions per field path, at most MAX_UNKNOWN_FIELD_PATHS_KEPT paths (the rest under `other`). */
   unknownFieldsByPath: Record<string, number>;
-  /** Stages that failed after their retry policy was exhausted; those messages stay in the queue. */
-  failures: StageFailure[];
+  /** Steps that failed after their retry policy was exhausted; those messages stay in the queue. */
+  failures: StepFailure[];
   continuedAsNew: number;
 }
 
@@ -91,11 +91,11 @@ export function recordUnknownFields(
   }
 }
 
-export function recordFailure(totals: RunTotals, failure: StageFailure): void {
+export function recordFailure(totals: RunTotals, failure: StepFailure): void {
   if (totals.failures.length < MAX_FAILURES_KEPT) totals.failures.push(failure);
 }
 
-export type LaneStop = 'queue-empty' | 'run-budget-spent' | 'history-full' | 'stage-failed';
+export type LaneStop = 'queue-empty' | 'run-budget-spent' | 'history-full' | 'step-failed';
 
 export interface RunSummary extends RunTotals {
   lanes: LaneStop[];
@@ -109,6 +109,6 @@ export function describeTotals(t: RunTotals): string {
     `deleted ${t.deleted}` +
     (t.unknownFieldSubmissions > 0 ? `, ${t.unknownFieldSubmissions} with unknown fields (dropped)` : '') +
     (t.abandonedMessages > 0 ? `, ${t.abandonedMessages} abandoned (redelivered)` : '') +
-    (t.failures.length > 0 ? `, ${t.failures.length} failed stage(s)` : '')
+    (t.failures.length > 0 ? `, ${t.failures.length} failed runStep(s)` : '')
   );
 }

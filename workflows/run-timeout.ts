@@ -5,8 +5,8 @@ import type { DrainInput } from './drain-input';
  * schedule definition and by the workflow, so it must stay free of Node and AWS.
  *
  * A run stops starting batches when its budget is spent, then finishes the batches already in flight. The longest
- * that finishing can take is one batch whose every stage exhausts its retry policy (workflows/activity-proxies.ts;
- * keep these figures in step with it). Per stage: attempts × (scheduleToStart + startToClose) + the backoff between
+ * that finishing can take is one batch whose every step exhausts its retry policy (workflows/activity-proxies.ts;
+ * keep these figures in step with it). Per step: attempts × (scheduleToStart + startToClose) + the backoff between
  * attempts (the receive, on the shared queue, has no schedule-to-start timeout: it waits for any worker).
  *
  *   receive   5 × 60 s         + (1 + 2 + 4 + 8) s                    =  315 s

@@ -1,7 +1,7 @@
 import type { DeleteResult, ReceivedBatch } from '../src/contracts/batch-steps';
 import { batchSteps } from './activity-proxies';
 import { abandon, type Run } from './run-state';
-import { ABANDONED, stage } from './stage';
+import { ABANDONED, runStep } from './step';
 
 interface Waiting {
   batch: ReceivedBatch;
@@ -64,7 +64,7 @@ export class Settlement {
     const { run } = this;
     const messages = countMessages(waiting);
     const summary = `${what === 'invalid' ? 'drop' : 'delete'} ${messages} ${what} messages of ${waiting.length} batches`;
-    const result = await stage(run.totals, 'delete', messages, () =>
+    const result = await runStep(run.totals, 'delete', messages, () =>
       step(
         waiting.map((w) => w.batch.batchId),
         summary,

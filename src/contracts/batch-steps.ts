@@ -41,7 +41,7 @@ export interface ReceivedBatch extends BatchRef {
 }
 
 /** How a run turns submissions into records: the same on every worker (part of the run input). */
-export interface JudgingSettings {
+export interface ValidationSettings {
   partitionKey: PartitionKeyField;
   includeProvenance: boolean;
   unknownFields: UnknownFieldPolicy;
@@ -49,7 +49,7 @@ export interface JudgingSettings {
   limits?: ValidationLimits;
 }
 
-export interface ValidateRequest extends JudgingSettings {
+export interface ValidateRequest extends ValidationSettings {
   batchId: string;
 }
 
@@ -58,7 +58,7 @@ export interface InvalidSample {
   reason: InvalidReason;
 }
 
-/** A batch judged: counts and reason codes only (details, which may quote a body, stay in the worker's log). */
+/** A batch validated: counts and reason codes only (details, which may quote a body, stay in the worker's log). */
 export interface ValidatedBatch {
   valid: number;
   invalid: number;

@@ -36,7 +36,7 @@ export type NewProcessEvent = z.infer<typeof newProcessEventSchema>;
 export type NetworkConnectionEvent = z.infer<typeof networkConnectionEventSchema>;
 export type TelemetryEvent = z.infer<typeof telemetryEventSchema>;
 
-export interface TransformContext {
+export interface RenderContext {
   // The SQS message id: the identity that survives redelivery, hence the seed of stable event ids.
   messageId: string;
   processedAt: Date;
@@ -46,7 +46,7 @@ export interface TransformContext {
 // docs/contract.md#output order: every new_process entry, then every network_connection entry, each in array order, whatever order
 // the two keys had in the JSON text (we never iterate the events object). The event index is the position in this
 // order, which makes event ids stable as long as the message is the same.
-export function toEvents(submission: Submission, ctx: TransformContext): TelemetryEvent[] {
+export function toEvents(submission: Submission, ctx: RenderContext): TelemetryEvent[] {
   const timeCreated = ctx.processedAt.toISOString();
   const common = (eventIndex: number) => ({
     event_id: eventIdFor(ctx.messageId, eventIndex),

@@ -1,4 +1,4 @@
-// The pure domain: parse, validate and transform submissions. No I/O, no clock, no AWS or Temporal imports, so it
+// The pure domain: parse and validate submissions and render their records. No I/O, no clock, no AWS or Temporal imports, so it
 // can run in activities, tests and tools alike.
 export * from './reasons';
 export * from './limits';
@@ -9,5 +9,5 @@ export * from './validate-submission';
 export * from './event-id';
 export * from './events';
 export * from './partition-key';
-export * from './transform-submission';
+export * from './render-submission';
 export * from './unknown-fields';

@@ -46,7 +46,7 @@ export const INVALID_REASON_DESCRIPTIONS: Readonly<Record<InvalidReason, string>
   record_too_large: 'an event record plus its partition key exceeds maxRecordBytes (Kinesis limit)',
 };
 
-// The shape every rejection takes, so validation and transformation results compose without mapping.
+// The shape every rejection takes, so a validation and a rendering compose without mapping.
 export interface InvalidSubmission {
   valid: false;
   reason: InvalidReason;

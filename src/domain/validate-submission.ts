@@ -9,7 +9,7 @@ import { submissionSchemaFor, type Submission } from './submission';
 import { DEFAULT_UNKNOWN_FIELD_POLICY, splitUnknownFields, type UnknownFieldPolicy } from './unknown-fields';
 
 /** `unknownFields`: paths of the fields dropped under the `accept` policy (empty when there were none). */
-export type ValidationResult = { valid: true; submission: Submission; unknownFields: string[] } | InvalidSubmission;
+export type Validation = { valid: true; submission: Submission; unknownFields: string[] } | InvalidSubmission;
 
 // The whole of docs/contract.md#input, cheapest checks first so hostile input costs as little as possible. Never throws: every
 // failure is a reason code, because one bad message must not fail the activity that holds its neighbours (G4).
@@ -17,9 +17,9 @@ export function validateSubmission(
   body: string,
   limits: ValidationLimits = DEFAULT_VALIDATION_LIMITS,
   unknownFields: UnknownFieldPolicy = DEFAULT_UNKNOWN_FIELD_POLICY,
-): ValidationResult {
+): Validation {
   // The type says string, but a body may come from untyped JSON (a replayed history, a quarantine tool); a bad
-  // call must still be a verdict, never an exception.
+  // call must still be a validation (valid or one reason), never an exception.
   if (typeof body !== 'string') return invalidSubmission('undecodable_body', 'body is not a string');
 
   // Bytes, not characters: that is what SQS bills and limits, and a string of 4-byte characters is 4x its length.
@@ -52,7 +52,7 @@ export function validateSubmission(
   const split = unknownFields === 'accept' ? splitUnknownFields(json) : { known: json, unknownPaths: [] };
   const parsed = submissionSchemaFor(limits).safeParse(split.known, { reportInput: true });
   if (!parsed.success) {
-    // zod reports issues in schema order; the first one names the reason, as one submission gets one verdict.
+    // zod reports issues in schema order; the first one names the reason, as one submission gets one reason.
     const [first] = parsed.error.issues;
     if (!first) return invalidSubmission('wrong_type', 'rejected by the schema without an issue');
     return invalidSubmission(reasonForIssue(first), detailForIssue(first));

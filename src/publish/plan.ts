@@ -100,7 +100,7 @@ export interface RoundOutcome {
 }
 
 /**
- * Applies one request's per-entry results to the progress. Success is judged entry by entry, never from
+ * Applies one request's per-entry results to the progress. Success is decided entry by entry, never from
  * FailedRecordCount or the HTTP status: the original environment answered 200 with every entry failed and a wrong
  * count. An entry counts only with a sequence number and no error code; a missing result counts as failed.
  */

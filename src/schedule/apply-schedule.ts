@@ -73,7 +73,7 @@ export async function applySchedule(client: Client, config: Config): Promise<App
 
 /**
  * The execution timeout the schedule should have, when it differs from the one it has; undefined when it is right, or
- * when the schedule is not ours to judge (another action type, a run input every run rejects: the operator's to fix).
+ * when the schedule is not ours to decide on (another action type, a run input every run rejects: the operator's to fix).
  */
 export function expectedTimeoutMs(schedule: ScheduleDescription): number | undefined {
   if (schedule.action.type !== 'startWorkflow') return undefined;
@@ -126,7 +126,7 @@ export async function storedActionEncoding(
 
 /**
  * The key this client encrypts with (null: encryption off) and the key ids it can decrypt (undefined: it has no
- * encryption codec at all, so it cannot judge).
+ * encryption codec at all, so it cannot tell).
  */
 export function clientEncoding(client: Client): { active: string | null; readable: Set<string> | undefined } {
   const codec = client.options.loadedDataConverter.payloadCodecs.find((c) => c instanceof EncryptionCodec);

@@ -25,7 +25,7 @@ export interface ScheduleHealth {
   healthyGapSeconds: number;
 }
 
-/** Undefined when the schedule does not exist (yet): nothing to judge. */
+/** Undefined when the schedule does not exist (yet): nothing to report. */
 export async function readScheduleHealth(client: Client, scheduleId: string): Promise<ScheduleHealth | undefined> {
   let schedule: ScheduleDescription;
   try {

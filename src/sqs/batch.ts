@@ -78,7 +78,7 @@ export function isRequestTooLong(err: unknown): boolean {
 
 /**
  * Splits items into request-sized chunks: at most `maxEntries` each and, when sizes are given, at most `maxBytes`
- * (an item larger than that on its own gets a chunk of its own, for SQS to judge).
+ * (an item larger than that on its own gets a chunk of its own, for SQS to accept or refuse).
  */
 export function chunkBySize<T>(
   items: readonly T[],

@@ -161,7 +161,7 @@ async function checkQueue(
     }
   }
   // The queue's own VisibilityTimeout is not used (every receive sets VISIBILITY_TIMEOUT_SECONDS explicitly); it only
-  // matters to other consumers of the queue, so it is read but never judged.
+  // matters to other consumers of the queue, so it is read but never checked.
   return [];
 }
 

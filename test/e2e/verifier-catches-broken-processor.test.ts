@@ -49,8 +49,8 @@ describe('the verifier catches a broken processor', () => {
         // The records the real validate derived, sabotaged where the publish will take them: the held batch.
         await hold.use(request.batchId, async (batch) => {
           for (const message of batch.messages.values()) {
-            if (message.verdict?.valid)
-              message.verdict.submission.records = sabotage(message.verdict.submission.records);
+            if (message.validation?.valid)
+              message.validation.submission.records = sabotage(message.validation.submission.records);
           }
         });
         return judged;

@@ -3,7 +3,7 @@ import type { InvalidReason } from '../../src/domain/reasons';
 
 /**
  * Held messages made directly (no SQS receive), for unit tests of the steps that work on a held batch: a message as
- * the receive keeps it, with a verdict already made when the test skips the validate step.
+ * the receive keeps it, with its validation already made when the test skips the validate step.
  */
 export function heldMessage(messageId: string, body: string, overrides: Partial<HeldMessage> = {}): HeldMessage {
   return {
@@ -23,7 +23,7 @@ export function heldMessage(messageId: string, body: string, overrides: Partial<
 /** A valid message with `records` events to publish (one-line stand-ins for rendered events). */
 export function validHeld(messageId: string, records = 1, overrides: Partial<HeldMessage> = {}): HeldMessage {
   return heldMessage(messageId, `{"id":"${messageId}"}`, {
-    verdict: {
+    validation: {
       valid: true,
       submission: {
         messageId,
@@ -42,7 +42,7 @@ export function invalidHeld(
   reason: InvalidReason = 'invalid_json',
   detail = 'd',
 ): HeldMessage {
-  return heldMessage(messageId, body, { verdict: { valid: false, reason, detail } });
+  return heldMessage(messageId, body, { validation: { valid: false, reason, detail } });
 }
 
 /**
@@ -66,7 +66,7 @@ export async function holdBatch(
 /** Every record of every valid message acknowledged: what a finished publish leaves. */
 export function allPublished(messages: HeldMessage[]): Record<string, number> {
   return Object.fromEntries(
-    messages.flatMap((m) => (m.verdict?.valid ? [[m.messageId, m.verdict.submission.records.length]] : [])),
+    messages.flatMap((m) => (m.validation?.valid ? [[m.messageId, m.validation.submission.records.length]] : [])),
   );
 }
 

@@ -157,7 +157,7 @@ describe('activities against the emulators', () => {
     const batch = await heldBatch(w, batchId);
     return new Map(
       [...batch.messages.values()].flatMap((m) =>
-        m.verdict?.valid ? [[m.messageId, m.verdict.submission.records] as const] : [],
+        m.validation?.valid ? [[m.messageId, m.validation.submission.records] as const] : [],
       ),
     );
   }

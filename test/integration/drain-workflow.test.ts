@@ -108,7 +108,9 @@ class FakePipeline {
       publishEvents: (request) =>
         this.step('publish', () =>
           this.hold.use(request.batchId, async (batch) => {
-            const valid = [...batch.messages.values()].flatMap((m) => (m.verdict?.valid ? [m.verdict.submission] : []));
+            const valid = [...batch.messages.values()].flatMap((m) =>
+              m.validation?.valid ? [m.validation.submission] : [],
+            );
             if (valid.some((s) => this.failPublishFor.has(s.messageId))) {
               throw ApplicationFailure.nonRetryable('stream unavailable (fake)', 'ResourceNotFoundException');
             }
@@ -133,13 +135,13 @@ class FakePipeline {
           await sleep(this.deleteDelayMs);
           if (this.failDeletes) throw ApplicationFailure.nonRetryable('queue unavailable (fake)', 'AccessDenied');
           this.steps.push('delete-end');
-          return this.settleAll(request.batchIds, (m) => m.verdict?.valid === true);
+          return this.settleAll(request.batchIds, (m) => m.validation?.valid === true);
         }),
       dropInvalidSubmissions: (request) =>
         this.step('drop', async () => {
           const result = await this.settleAll(request.batchIds, (m) => {
-            if (m.verdict?.valid !== false) return false;
-            this.dropped.push({ messageId: m.messageId, reason: m.verdict.reason, body: m.body });
+            if (m.validation?.valid !== false) return false;
+            this.dropped.push({ messageId: m.messageId, reason: m.validation.reason, body: m.body });
             return true;
           });
           return { ...result, quarantined: 0, notQuarantined: 0 };

@@ -67,7 +67,7 @@ describe('PutRecords batcher against the Kinesis emulator', () => {
           hold,
           submissions.map((submission) =>
             heldMessage(submission.messageId, '', {
-              verdict: { valid: true, submission: { ...submission, sentAtMs: null } },
+              validation: { valid: true, submission: { ...submission, sentAtMs: null } },
             }),
           ),
         ),

@@ -4,7 +4,7 @@ import { runDlqCli } from '../../src/dlq/cli';
 import { ORIGINAL_MESSAGE_ID_ATTRIBUTE } from '../../src/dlq/copy-redrive';
 import { receiveDeadLetters, releaseMessages } from '../../src/dlq/receive';
 import { eventIdFor } from '../../src/domain/event-id';
-import { transformSubmission } from '../../src/domain/transform-submission';
+import { renderSubmission } from '../../src/domain/render-submission';
 import { spawnWorkerProcess, type WorkerProcess } from '../../tools/stack/worker-process';
 import { WORKFLOW_TYPE } from '../../workflows/names';
 import {
@@ -131,7 +131,7 @@ describe('dead-letter redrive keeps message identity', () => {
 
     // What an earlier attempt had published before the message was dead-lettered: its first two events, derived by
     // the product's own domain code from the original message id (as the pipeline derived them then).
-    const derived = transformSubmission(body, {
+    const derived = renderSubmission(body, {
       messageId: original,
       processedAt: new Date(),
       includeProvenance: false,

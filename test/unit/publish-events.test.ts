@@ -34,7 +34,10 @@ function heldBatch(sizes: Record<string, number>): HeldBatch {
       sentAtMs: Date.now() - 50,
       receiveCount: 1,
       firstReceivedAtMs: null,
-      verdict: { valid: true, submission: { messageId, partitionKey: 'device', records, sentAtMs: Date.now() - 50 } },
+      validation: {
+        valid: true,
+        submission: { messageId, partitionKey: 'device', records, sentAtMs: Date.now() - 50 },
+      },
     });
   }
   return { id: 'batch-1', messages, progress: {}, stepProgress: new Map() };

@@ -66,8 +66,8 @@ function heldBatch(batchId: string): Promise<HeldBatch> {
 }
 
 function recordsOf(batch: HeldBatch, messageId: string): string[] {
-  const verdict = batch.messages.get(messageId)?.verdict;
-  return verdict?.valid ? verdict.submission.records : [];
+  const validation = batch.messages.get(messageId)?.validation;
+  return validation?.valid ? validation.submission.records : [];
 }
 
 describe('validateSubmissions with the run input', () => {
@@ -132,7 +132,7 @@ describe('validateSubmissions with the run input', () => {
     expect(result.unknownFieldsByPath).toEqual({});
   });
 
-  it('a retried attempt keeps the verdicts already made: same records, same times, whatever it is asked', async () => {
+  it('a retried attempt keeps the validations already made: same records, same times, whatever it is asked', async () => {
     let calls = 0;
     const validate = validateActivity(() => new Date(PROCESSED_AT.getTime() + 60_000 * calls++));
     const batchId = await holdSamples();

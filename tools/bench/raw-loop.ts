@@ -4,14 +4,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { keepLease } from '../../src/sqs/lease';
 import type { PutRecordsBatcher } from '../../src/publish/put-records-batcher';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import { transformSubmission } from '../../src/domain/transform-submission';
+import { renderSubmission } from '../../src/domain/render-submission';
 import type { DrainInput } from '../../workflows/drain-input';
 import { applyResults, isComplete, planRound, type AckProgress, type SubmissionRecords } from '../../src/publish/plan';
 
 /**
  * The raw baseline: the same pipeline as a plain Node loop, without Temporal, doing the same work. Same batching
  * (a batch grows while receive answers come back full, up to receivesPerBatch × maxNumberOfMessages; lanes in
- * parallel), the processing time taken once receiving ended, the same domain code (transformSubmission), the same
+ * parallel), the processing time taken once receiving ended, the same domain code (renderSubmission), the same
  * publish plan (planRound/applyResults: at most one unacknowledged event per submission per request, every entry
  * checked, failed entries retried) through the same worker-level PutRecords batcher, delete only after publish
  * (every entry checked, off the lane's path as in the product), invalid messages deleted beside, and the lease kept
@@ -127,7 +127,7 @@ async function receiveBatch(deps: { sqs: SQSClient; queueUrl: string }, input: D
 function judge(messages: readonly Received[], input: DrainInput): Judged[] {
   const processedAt = new Date();
   return messages.map((m) => {
-    const result = transformSubmission(m.body, {
+    const result = renderSubmission(m.body, {
       messageId: m.messageId,
       processedAt,
       includeProvenance: input.includeProvenance,

@@ -1,6 +1,6 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
-import { transformSubmission } from '../../src/domain/transform-submission';
+import { renderSubmission } from '../../src/domain/render-submission';
 import type { PlannedSubmission } from '../fleet/generate';
 import type { SubmissionEntry } from '../fleet/manifest';
 import { toManifestEntry } from '../fleet/send';
@@ -22,7 +22,7 @@ export function prepareSinkLoad(planned: readonly PlannedSubmission[]): SinkLoad
     const messageId = `sink-${p.seq}`;
     const entry = toManifestEntry({ ok: true, planned: p, messageId, sentAt });
     if (entry.kind === 'submission') submissions.push(entry);
-    const result = transformSubmission(p.body, {
+    const result = renderSubmission(p.body, {
       messageId,
       processedAt: new Date(),
       includeProvenance: false,

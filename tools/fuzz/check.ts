@@ -1,8 +1,8 @@
 import { MAX_DETAIL_LENGTH } from '../../src/domain/detail';
 import type { PartitionKeyField } from '../../src/domain/partition-key';
 import { INVALID_REASONS, type InvalidReason } from '../../src/domain/reasons';
-import { transformSubmission, type TransformResult } from '../../src/domain/transform-submission';
-import { validateSubmission, type ValidationResult } from '../../src/domain/validate-submission';
+import { renderSubmission, type RenderedSubmission } from '../../src/domain/render-submission';
+import { validateSubmission, type Validation } from '../../src/domain/validate-submission';
 import type { ValidationLimits } from '../../src/domain/limits';
 import { expectedEvents, judgeBody, type OracleSubmission } from './oracle';
 
@@ -60,7 +60,7 @@ function sameKeys(record: Record<string, unknown>, expected: Record<string, unkn
 // docs/contract.md#output for an accepted body: exactly the oracle's events, in order, with unique, stable, message-bound ids.
 function checkOutput(
   body: string,
-  result: Extract<TransformResult, { valid: true }>,
+  result: Extract<RenderedSubmission, { valid: true }>,
   submission: OracleSubmission,
   limits: ValidationLimits,
   options: CaseOptions,
@@ -96,9 +96,9 @@ function checkOutput(
   if (ids.size !== result.records.length) wrong('event ids are not unique');
 
   // G3: the same message gives the same records; another message id gives other event ids and nothing else.
-  const again = transformSubmission(body, { ...transformContext(options, 'message-1'), limits });
+  const again = renderSubmission(body, { ...transformContext(options, 'message-1'), limits });
   if (!again.valid || again.records.join('\n') !== result.records.join('\n')) wrong('a second transform differs');
-  const other = transformSubmission(body, { ...transformContext(options, 'message-2'), limits });
+  const other = renderSubmission(body, { ...transformContext(options, 'message-2'), limits });
   if (!other.valid || other.records.some((record, i) => record === result.records[i]))
     wrong('another message id kept an event id');
 }
@@ -112,7 +112,7 @@ function transformContext(options: CaseOptions, messageId: string) {
   };
 }
 
-// One body through validateSubmission and transformSubmission, judged against the independent oracle.
+// One body through validateSubmission and renderSubmission, judged against the independent oracle.
 // `generatedValid` marks bodies built to be valid: they must be accepted, whatever the oracle thinks.
 export function checkBody(
   body: string,
@@ -121,15 +121,15 @@ export function checkBody(
   generatedValid = false,
 ): CaseResult {
   const problems: Problem[] = [];
-  const validation: ValidationResult | undefined = attempt(
+  const validation: Validation | undefined = attempt(
     () => validateSubmission(body, limits),
     problems,
     'validateSubmission',
   );
-  const result: TransformResult | undefined = attempt(
-    () => transformSubmission(body, { ...transformContext(options, 'message-1'), limits }),
+  const result: RenderedSubmission | undefined = attempt(
+    () => renderSubmission(body, { ...transformContext(options, 'message-1'), limits }),
     problems,
-    'transformSubmission',
+    'renderSubmission',
   );
   const verdict = attempt(
     () => judgeBody(body, limits, { ...options, processedAt: PROCESSED_AT }),
@@ -139,9 +139,9 @@ export function checkBody(
   if (!validation || !result || !verdict) return { accepted: false, problems };
 
   if (!validation.valid) checkRejection(validation, problems, 'validateSubmission');
-  if (!result.valid) checkRejection(result, problems, 'transformSubmission');
+  if (!result.valid) checkRejection(result, problems, 'renderSubmission');
   if (!validation.valid && (result.valid || result.reason !== validation.reason)) {
-    problems.push({ kind: 'bad-verdict', message: 'transformSubmission disagrees with validateSubmission' });
+    problems.push({ kind: 'bad-verdict', message: 'renderSubmission disagrees with validateSubmission' });
   }
 
   if (result.valid && !verdict.valid) {

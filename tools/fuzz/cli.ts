@@ -5,7 +5,7 @@ import { safeDetail } from '../../src/domain/detail';
 import { executeCommand, parseCommandLine, stringFlag, UsageError, PROCESS_IO, type CliIo } from '../../src/cli/shell';
 
 // `npm run fuzz [-- --cases N --seed N]`: property-based fuzzing of the validator at scale. Every case goes through
-// validateSubmission and transformSubmission and is judged by the independent oracle (tools/fuzz/oracle.ts). Exits
+// validateSubmission and renderSubmission and is judged by the independent oracle (tools/fuzz/oracle.ts). Exits
 // non-zero on any crash, any invalid submission accepted, any valid one rejected or mistransformed.
 const USAGE = `usage: npm run fuzz -- [--cases N (default 100000)] [--seed N (default: random)] [--examples N (default 5)]
 Exit codes: 0 PASS, 1 FAIL (a problem found, or an error), 2 usage error.`;

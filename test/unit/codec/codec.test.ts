@@ -73,7 +73,7 @@ function sampleRunSummary(): RunSummary {
   }
   for (let i = 0; i < 20; i++) {
     recordFailure(totals, {
-      stage: 'publish',
+      step: 'publish',
       messages: 10,
       error: 'PutRecords made no progress in 8 rounds (10 entries failing: ProvisionedThroughputExceededException)',
     });

@@ -4,12 +4,12 @@ import {
   toEvents,
   validateSubmission,
   type Submission,
-  type TransformContext,
+  type RenderContext,
 } from '../../../src/domain';
 import { base64, DEVICE_ID, SPEC_EXAMPLE_TEXT, SUBMISSION_ID } from './spec-example';
 
 const MESSAGE_ID = '059f36b4-87a3-44ab-83d2-661975830a7d';
-const ctx: TransformContext = {
+const ctx: RenderContext = {
   messageId: MESSAGE_ID,
   processedAt: new Date('2026-11-28T05:44:18.592Z'),
   includeProvenance: false,

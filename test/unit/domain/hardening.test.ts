@@ -2,13 +2,13 @@ import {
   DEFAULT_VALIDATION_LIMITS,
   validateSubmission,
   validationLimitsSchema,
-  type ValidationResult,
+  type Validation,
 } from '../../../src/domain';
 import { findDuplicateKey } from '../../../src/domain/duplicate-keys';
 import { base64, SPEC_EXAMPLE_TEXT, validDocument } from './spec-example';
 
 // Issue 7's hardening, each with the case that motivated it.
-const reasonOf = (result: ValidationResult) => (result.valid ? 'valid' : result.reason);
+const reasonOf = (result: Validation) => (result.valid ? 'valid' : result.reason);
 
 describe('duplicate keys (I-JSON, RFC 7493)', () => {
   it.each([

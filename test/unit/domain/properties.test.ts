@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DEFAULT_VALIDATION_LIMITS, toEvents, transformSubmission, validateSubmission } from '../../../src/domain';
+import { DEFAULT_VALIDATION_LIMITS, toEvents, renderSubmission, validateSubmission } from '../../../src/domain';
 import { base64 } from './spec-example';
 
 const octet = fc.integer({ min: 0, max: 255 });
@@ -109,7 +109,7 @@ describe('validator properties', () => {
         const result = validateSubmission(text);
         expect(typeof result.valid).toBe('boolean');
         if (!result.valid) expect(result.detail).not.toMatch(/[\u0000-\u001f]/);
-        const transformed = transformSubmission(text, {
+        const transformed = renderSubmission(text, {
           messageId: 'm',
           processedAt: new Date(0),
           includeProvenance: true,

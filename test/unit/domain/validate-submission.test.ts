@@ -4,7 +4,7 @@ import {
   validateSubmission,
   validationLimitsSchema,
   type InvalidReason,
-  type ValidationResult,
+  type Validation,
 } from '../../../src/domain';
 import { base64, DEVICE_ID, SPEC_EXAMPLE_TEXT, SUBMISSION_ID, validDocument, validEvents } from './spec-example';
 
@@ -30,7 +30,7 @@ const connection = (change: Document): Document => ({
   ...change,
 });
 
-function reasonOf(result: ValidationResult): InvalidReason | 'valid' {
+function reasonOf(result: Validation): InvalidReason | 'valid' {
   return result.valid ? 'valid' : result.reason;
 }
 
@@ -168,7 +168,7 @@ describe('validateSubmission', () => {
     }
   });
 
-  it('reaches every reason code except record_too_large (which needs a transform, see transformSubmission)', () => {
+  it('reaches every reason code except record_too_large (which needs a transform, see renderSubmission)', () => {
     const covered = new Set<string>(INVALID_EXAMPLES.map(([reason]) => reason));
     expect(INVALID_REASONS.filter((reason) => !covered.has(reason))).toEqual(['record_too_large']);
   });

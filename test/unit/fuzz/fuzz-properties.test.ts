@@ -4,7 +4,7 @@ import { caseArb, type CaseKind } from '../../../tools/fuzz/cases';
 import { checkBody, FuzzTally } from '../../../tools/fuzz/check';
 
 // CI's share of the fuzzing (the project's quality bars, issue 7): 6,000 generated cases per run, each through validateSubmission and
-// transformSubmission and judged by the independent oracle. `npm run fuzz` runs the same cases at 100,000+.
+// renderSubmission and judged by the independent oracle. `npm run fuzz` runs the same cases at 100,000+.
 const RUNS: Record<CaseKind, number> = { valid: 1500, mutated: 2500, noise: 2000 };
 
 describe.each(Object.entries(RUNS) as [CaseKind, number][])('fuzz: %s bodies', (kind, numRuns) => {

@@ -198,7 +198,7 @@ function heldBatch(lane: number, large: number, events: number, small: number): 
       sentAtMs: Date.now(),
       receiveCount: 1,
       firstReceivedAtMs: null,
-      verdict: { valid: true, submission: { messageId, partitionKey: `device-${i % 10}`, records } },
+      validation: { valid: true, submission: { messageId, partitionKey: `device-${i % 10}`, records } },
     });
   });
   return { id: `batch-${lane}`, messages, progress: {}, stepProgress: new Map() };

@@ -1,19 +1,19 @@
 import { ActivityFailure, ApplicationFailure, log, TimeoutFailure } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import { BATCH_NOT_HELD } from '../src/contracts/failure-types';
-import { recordFailure, type RunTotals, type StageFailure } from './run-summary';
+import { recordFailure, type RunTotals, type StepFailure } from './run-summary';
 
-/** A stage's answer when the batch's worker is gone (no poller on its queue) or no longer holds the batch. */
+/** A step's answer when the batch's worker is gone (no poller on its queue) or no longer holds the batch. */
 export const ABANDONED = Symbol('abandoned');
 
 /**
- * Runs a stage. ABANDONED: the batch's worker is gone (no poller on its queue) or no longer holds it. Undefined: the
- * stage failed after its retry policy; the failure is recorded and the lane stops while the other lanes finish their
+ * Runs a step. ABANDONED: the batch's worker is gone (no poller on its queue) or no longer holds it. Undefined: the
+ * step failed after its retry policy; the failure is recorded and the lane stops while the other lanes finish their
  * batches (a failed run must not abandon work in flight elsewhere).
  */
-export async function stage<T>(
+export async function runStep<T>(
   totals: RunTotals,
-  name: StageFailure['stage'],
+  name: StepFailure['step'],
   messages: number,
   run: () => Promise<T>,
 ): Promise<T | typeof ABANDONED | undefined> {
@@ -24,8 +24,8 @@ export async function stage<T>(
     if (workerGone(err)) return ABANDONED;
     const error =
       err.cause instanceof ApplicationFailure ? `${err.cause.type ?? 'Error'}: ${err.cause.message}` : err.message;
-    recordFailure(totals, { stage: name, messages, error });
-    log.error('stage failed after retries; its messages stay in the queue', { stage: name, messages, error });
+    recordFailure(totals, { step: name, messages, error });
+    log.error('step failed after retries; its messages stay in the queue', { step: name, messages, error });
     return undefined;
   }
 }

@@ -1,11 +1,11 @@
-import { toEvents, type TransformContext } from './events';
+import { toEvents, type RenderContext } from './events';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './limits';
 import { partitionKeyFor, type PartitionKeyField } from './partition-key';
 import { invalidSubmission, type InvalidSubmission } from './reasons';
 import type { UnknownFieldPolicy } from './unknown-fields';
-import { validateSubmission, type ValidationResult } from './validate-submission';
+import { validateSubmission, type Validation } from './validate-submission';
 
-export type TransformResult =
+export type RenderedSubmission =
   | {
       valid: true;
       submissionId: string;
@@ -17,7 +17,7 @@ export type TransformResult =
     }
   | InvalidSubmission;
 
-export interface TransformSubmissionContext extends TransformContext {
+export interface RenderSubmissionContext extends RenderContext {
   partitionKeyField: PartitionKeyField;
   limits?: ValidationLimits;
   unknownFields?: UnknownFieldPolicy;
@@ -26,21 +26,17 @@ export interface TransformSubmissionContext extends TransformContext {
 // One message body in, the exact Kinesis records out (or one reason). Every record is sized here, before anything
 // is published, because a submission is valid or invalid as a whole (docs/contract.md#input): discovering an oversized record in
 // the middle of publishing would leave half a submission on the stream.
-export function transformSubmission(body: string, ctx: TransformSubmissionContext): TransformResult {
+export function renderSubmission(body: string, ctx: RenderSubmissionContext): RenderedSubmission {
   const validation = validateSubmission(body, ctx.limits ?? DEFAULT_VALIDATION_LIMITS, ctx.unknownFields);
   if (!validation.valid) return validation;
   return renderRecords(validation, ctx);
 }
 
 /** A submission that passed validation. */
-export type ValidatedSubmission = Extract<ValidationResult, { valid: true }>;
+type ValidatedSubmission = Extract<Validation, { valid: true }>;
 
-/**
- * The records of a validated submission at `ctx.processedAt`, each sized against the record limit. A caller that
- * must judge a body before its processing time is known renders it again once it is: every ISO 8601 time of the
- * same form has the same length, so the verdict cannot change, only the records' time_created.
- */
-export function renderRecords(validation: ValidatedSubmission, ctx: TransformSubmissionContext): TransformResult {
+/** The records of a validated submission at `ctx.processedAt`, each sized against the record limit. */
+function renderRecords(validation: ValidatedSubmission, ctx: RenderSubmissionContext): RenderedSubmission {
   const limits = ctx.limits ?? DEFAULT_VALIDATION_LIMITS;
   const { submission } = validation;
   const partitionKey = partitionKeyFor(submission, ctx.partitionKeyField);

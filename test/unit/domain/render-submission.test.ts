@@ -3,23 +3,23 @@ import {
   PARTITION_KEY_FIELDS,
   partitionKeyFor,
   telemetryEventSchema,
-  transformSubmission,
+  renderSubmission,
   validateSubmission,
   validationLimitsSchema,
-  type TransformSubmissionContext,
+  type RenderSubmissionContext,
 } from '../../../src/domain';
 import { base64, DEVICE_ID, SPEC_EXAMPLE_TEXT, SUBMISSION_ID } from './spec-example';
 
-const ctx: TransformSubmissionContext = {
+const ctx: RenderSubmissionContext = {
   messageId: 'msg-1',
   processedAt: new Date('2026-11-28T05:44:18.592Z'),
   includeProvenance: false,
   partitionKeyField: 'device_id',
 };
 
-describe('transformSubmission', () => {
+describe('renderSubmission', () => {
   it('returns the docs/contract.md#output records of the docs/contract.md#input example, in order, keyed by device_id', () => {
-    const result = transformSubmission(base64(SPEC_EXAMPLE_TEXT), ctx);
+    const result = renderSubmission(base64(SPEC_EXAMPLE_TEXT), ctx);
     expect(result).toEqual({
       valid: true,
       submissionId: SUBMISSION_ID,
@@ -38,32 +38,32 @@ describe('transformSubmission', () => {
   });
 
   it('can key by submission_id', () => {
-    const result = transformSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, partitionKeyField: 'submission_id' });
+    const result = renderSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, partitionKeyField: 'submission_id' });
     expect(result.valid && result.partitionKey).toBe(SUBMISSION_ID);
   });
 
   it('is deterministic: the same message gives byte-identical records', () => {
-    expect(transformSubmission(SPEC_EXAMPLE_TEXT, ctx)).toEqual(transformSubmission(base64(SPEC_EXAMPLE_TEXT), ctx));
+    expect(renderSubmission(SPEC_EXAMPLE_TEXT, ctx)).toEqual(renderSubmission(base64(SPEC_EXAMPLE_TEXT), ctx));
   });
 
   it('passes validation failures through unchanged', () => {
     const body = SPEC_EXAMPLE_TEXT.replace(SUBMISSION_ID, 'not-an-uuid');
-    expect(transformSubmission(body, ctx)).toEqual(validateSubmission(body));
-    expect(transformSubmission(body, ctx)).toMatchObject({ valid: false, reason: 'invalid_uuid' });
+    expect(renderSubmission(body, ctx)).toEqual(validateSubmission(body));
+    expect(renderSubmission(body, ctx)).toMatchObject({ valid: false, reason: 'invalid_uuid' });
   });
 
   it('rejects the whole submission as record_too_large when one record plus its key exceeds maxRecordBytes', () => {
     const limits = validationLimitsSchema.parse({ maxRecordBytes: 300 });
-    const fits = transformSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, limits });
+    const fits = renderSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, limits });
     expect(fits.valid).toBe(true);
     if (!fits.valid) return;
     const longest = Math.max(...fits.records.map((record) => Buffer.byteLength(record)));
 
     const exact = validationLimitsSchema.parse({ maxRecordBytes: longest + DEVICE_ID.length });
-    expect(transformSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, limits: exact }).valid).toBe(true);
+    expect(renderSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, limits: exact }).valid).toBe(true);
 
     const tight = validationLimitsSchema.parse({ maxRecordBytes: longest + DEVICE_ID.length - 1 });
-    const result = transformSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, limits: tight });
+    const result = renderSubmission(SPEC_EXAMPLE_TEXT, { ...ctx, limits: tight });
     expect(result).toMatchObject({ valid: false, reason: 'record_too_large' });
     if (!result.valid) expect(result.detail).toMatch(/^event 1 \(network_connection\) is \d+ bytes/);
   });
@@ -72,7 +72,7 @@ describe('transformSubmission', () => {
     const body = SPEC_EXAMPLE_TEXT.replace('"john"', `"${'👤'.repeat(100)}"`);
     const limits = validationLimitsSchema.parse({ maxRecordBytes: 500 });
     // 100 characters of 4 UTF-8 bytes: under 500 characters, over 500 bytes.
-    expect(transformSubmission(body, { ...ctx, limits })).toMatchObject({ valid: false, reason: 'record_too_large' });
+    expect(renderSubmission(body, { ...ctx, limits })).toMatchObject({ valid: false, reason: 'record_too_large' });
   });
 });
 
@@ -88,12 +88,12 @@ describe('partitionKeyFor', () => {
       '{',
       '{"sensor_version": "7.2",',
     );
-    const result = transformSubmission(upgraded, ctx);
+    const result = renderSubmission(upgraded, ctx);
     expect(result).toEqual({
-      ...transformSubmission(SPEC_EXAMPLE_TEXT, ctx),
+      ...renderSubmission(SPEC_EXAMPLE_TEXT, ctx),
       unknownFields: ['sensor_version', 'events.new_process[].pid'],
     });
-    expect(transformSubmission(upgraded, { ...ctx, unknownFields: 'reject' })).toMatchObject({
+    expect(renderSubmission(upgraded, { ...ctx, unknownFields: 'reject' })).toMatchObject({
       valid: false,
       reason: 'unknown_field',
     });
