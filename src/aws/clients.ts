@@ -29,21 +29,20 @@ function httpHandler(options: AwsClientOptions): NodeHttpHandler {
   });
 }
 
-export function createSqsClient(config: AwsConfig, options: AwsClientOptions = {}): SQSClient {
-  return new SQSClient({
+/** Retries are ours (activity retry policies and per-entry retries); SDK retries would hide them from the UI. */
+function clientConfig(config: AwsConfig, endpoint: string | undefined, options: AwsClientOptions) {
+  return {
     region: config.AWS_REGION,
-    endpoint: config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL,
+    endpoint: endpoint ?? config.AWS_ENDPOINT_URL,
     requestHandler: httpHandler(options),
-    // Retries are ours (activity retry policies and per-entry retries); SDK retries would hide them from the UI.
     maxAttempts: 1,
-  });
+  };
+}
+
+export function createSqsClient(config: AwsConfig, options: AwsClientOptions = {}): SQSClient {
+  return new SQSClient(clientConfig(config, config.AWS_ENDPOINT_URL_SQS, options));
 }
 
 export function createKinesisClient(config: AwsConfig, options: AwsClientOptions = {}): KinesisClient {
-  return new KinesisClient({
-    region: config.AWS_REGION,
-    endpoint: config.AWS_ENDPOINT_URL_KINESIS ?? config.AWS_ENDPOINT_URL,
-    requestHandler: httpHandler(options),
-    maxAttempts: 1,
-  });
+  return new KinesisClient(clientConfig(config, config.AWS_ENDPOINT_URL_KINESIS, options));
 }

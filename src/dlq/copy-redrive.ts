@@ -5,7 +5,8 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { chunkBySize } from '../sqs/batch';
+import { chunkBySize } from '../aws/chunk-by-size';
+import { SQS_BATCH_LIMIT } from '../sqs/batch';
 import { receiveDeadLetters, releaseMessages } from './receive';
 import { ORIGINAL_MESSAGE_ID_ATTRIBUTE } from '../domain/event-id';
 
@@ -128,7 +129,7 @@ function sendEntry(message: Message, id: string): SendMessageBatchRequestEntry {
 
 /** Groups messages so each SendMessageBatch stays within SQS's limits (10 entries, 256 KiB). */
 export function sendChunks(messages: readonly Message[]): Message[][] {
-  return chunkBySize(messages, (m) => Buffer.byteLength(m.Body ?? '', 'utf8'), BATCH_BYTES);
+  return chunkBySize(messages, (m) => Buffer.byteLength(m.Body ?? '', 'utf8'), BATCH_BYTES, SQS_BATCH_LIMIT);
 }
 
 interface SendOutcome {

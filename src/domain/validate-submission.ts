@@ -1,9 +1,8 @@
 import { decodeBody } from './decode-body';
 import { safeDetail } from './detail';
-import { findDuplicateKey } from './duplicate-keys';
+import { exceedsNestingDepth, findDuplicateKey } from './json-text';
 import { detailForIssue, reasonForIssue } from './issue-reason';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './limits';
-import { exceedsNestingDepth } from './nesting';
 import { invalidSubmission, type InvalidSubmission } from './reasons';
 import { submissionSchemaFor, type Submission } from './submission';
 import { DEFAULT_UNKNOWN_FIELD_POLICY, splitUnknownFields, type UnknownFieldPolicy } from './unknown-fields';

@@ -1,3 +1,5 @@
+import { chunkBySize } from '../aws/chunk-by-size';
+
 /**
  * The publish plan that keeps G2 (docs/contract.md) (order per submission) with batched PutRecords.
  *
@@ -56,28 +58,14 @@ export function planRound(
   progress: AckProgress,
   limits: PutRecordsLimits = KINESIS_PUT_RECORDS_LIMITS,
 ): PutEntry[][] {
-  const requests: PutEntry[][] = [];
-  let current: PutEntry[] = [];
-  let currentBytes = 0;
-  for (const submission of submissions) {
+  const entries = submissions.flatMap((submission): PutEntry[] => {
     const index = progress[submission.messageId] ?? 0;
     const data = submission.records[index];
-    if (data === undefined) continue;
-    const entry: PutEntry = { messageId: submission.messageId, index, partitionKey: submission.partitionKey, data };
-    const bytes = entryBytes(entry);
-    if (
-      current.length > 0 &&
-      (current.length >= limits.maxEntriesPerRequest || currentBytes + bytes > limits.maxBytesPerRequest)
-    ) {
-      requests.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(entry);
-    currentBytes += bytes;
-  }
-  if (current.length > 0) requests.push(current);
-  return requests;
+    return data === undefined
+      ? []
+      : [{ messageId: submission.messageId, index, partitionKey: submission.partitionKey, data }];
+  });
+  return chunkBySize(entries, entryBytes, limits.maxBytesPerRequest, limits.maxEntriesPerRequest);
 }
 
 /** One PutRecords result entry, as the SDK returns it (either a sequence number or an error code). */

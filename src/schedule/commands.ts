@@ -88,31 +88,28 @@ const describe: ScheduleCommand = {
   },
 };
 
-const pause: ScheduleCommand = {
-  summary: 'start no new runs until unpaused (a running run finishes)',
-  usage: 'Usage: npm run schedule -- pause [--reason "text"]',
-  prepare: (argv) => {
-    const { values } = parseCommandLine(argv, { reason: { type: 'string' } });
-    return async (client, config) => {
-      const note = `paused by npm run schedule -- pause: ${stringFlag(values, 'reason') ?? 'no reason given'}`;
-      await client.schedule.getHandle(config.SCHEDULE_ID).pause(note);
-      return `schedule "${config.SCHEDULE_ID}" paused (note: ${note}); resume with npm run schedule -- unpause`;
-    };
-  },
-};
+/** pause and unpause: the same flag, a note the Web UI shows beside the schedule's state. */
+function pauseCommand(verb: 'pause' | 'unpause', summary: string, after: string): ScheduleCommand {
+  return {
+    summary,
+    usage: `Usage: npm run schedule -- ${verb} [--reason "text"]`,
+    prepare: (argv) => {
+      const { values } = parseCommandLine(argv, { reason: { type: 'string' } });
+      return async (client, config) => {
+        const note = `${verb}d by npm run schedule -- ${verb}: ${stringFlag(values, 'reason') ?? 'no reason given'}`;
+        await client.schedule.getHandle(config.SCHEDULE_ID)[verb](note);
+        return `schedule "${config.SCHEDULE_ID}" ${verb}d (note: ${note})${after}`;
+      };
+    },
+  };
+}
 
-const unpause: ScheduleCommand = {
-  summary: 'resume scheduled runs',
-  usage: 'Usage: npm run schedule -- unpause [--reason "text"]',
-  prepare: (argv) => {
-    const { values } = parseCommandLine(argv, { reason: { type: 'string' } });
-    return async (client, config) => {
-      const note = `unpaused by npm run schedule -- unpause: ${stringFlag(values, 'reason') ?? 'no reason given'}`;
-      await client.schedule.getHandle(config.SCHEDULE_ID).unpause(note);
-      return `schedule "${config.SCHEDULE_ID}" unpaused (note: ${note})`;
-    };
-  },
-};
+const pause = pauseCommand(
+  'pause',
+  'start no new runs until unpaused (a running run finishes)',
+  '; resume with npm run schedule -- unpause',
+);
+const unpause = pauseCommand('unpause', 'resume scheduled runs', '');
 
 /**
  * The SDK's trigger defaults to overlap ALLOW_ALL, which would start a second run next to a busy one; passing the

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context, log } from '@temporalio/activity';
 import { awsErrorName, isNonRetryableAwsError, toApplicationFailure } from '../aws/failure';
 import { backoffMs, type InActivityRetry } from '../aws/retry';
+import { chunkBySize } from '../aws/chunk-by-size';
 
 /** SQS batch APIs take at most 10 entries per request. */
 export const SQS_BATCH_LIMIT = 10;
@@ -76,33 +77,6 @@ export function isRequestTooLong(err: unknown): boolean {
   return typeof status === 'object' && status !== null && 'httpStatusCode' in status && status.httpStatusCode === 413;
 }
 
-/**
- * Splits items into request-sized chunks: at most `maxEntries` each and, when sizes are given, at most `maxBytes`
- * (an item larger than that on its own gets a chunk of its own, for SQS to accept or refuse).
- */
-export function chunkBySize<T>(
-  items: readonly T[],
-  sizeOf: ((item: T) => number) | undefined,
-  maxBytes = SQS_BATCH_MAX_BYTES,
-  maxEntries = SQS_BATCH_LIMIT,
-): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = sizeOf?.(item) ?? 0;
-    if (current.length > 0 && (current.length >= maxEntries || bytes + size > maxBytes)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
 interface RoundFailures<T> {
   items: T[];
   codes: Map<string, number>;
@@ -157,7 +131,7 @@ async function sendRound<T>(
 ): Promise<RoundFailures<T>> {
   const failed: RoundFailures<T> = { items: [], codes: new Map() };
   const countFailure = (code: string, n = 1): void => void failed.codes.set(code, (failed.codes.get(code) ?? 0) + n);
-  const chunks = chunkBySize(pending, options.sizeOf);
+  const chunks = chunkBySize(pending, options.sizeOf ?? (() => 0), SQS_BATCH_MAX_BYTES, SQS_BATCH_LIMIT);
   const reportIfWorkLeft = (): void => {
     if (chunks.length > 0 || failed.items.length > 0) report();
   };

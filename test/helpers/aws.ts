@@ -5,7 +5,7 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { chunkBySize } from '../../src/sqs/batch';
+import { chunkBySize } from '../../src/aws/chunk-by-size';
 import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
 import { createQueue, deleteQueue, deleteStream, ensureStream } from '../../tools/stack/aws-resources';
 
@@ -32,7 +32,7 @@ const SEND_BATCH_BODY_BYTES = 1024 * 1024 - 16 * 1024;
 
 /** Batches of at most 10 bodies and SEND_BATCH_BODY_BYTES, in order (large bodies may not fill 10 to a batch). */
 export function sendBatches(bodies: string[]): string[][] {
-  return chunkBySize(bodies, (body) => Buffer.byteLength(body, 'utf8'), SEND_BATCH_BODY_BYTES);
+  return chunkBySize(bodies, (body) => Buffer.byteLength(body, 'utf8'), SEND_BATCH_BODY_BYTES, 10);
 }
 
 export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: string[]): Promise<string[]> {

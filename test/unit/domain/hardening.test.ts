@@ -4,7 +4,7 @@ import {
   validationLimitsSchema,
   type Validation,
 } from '../../../src/domain';
-import { findDuplicateKey } from '../../../src/domain/duplicate-keys';
+import { findDuplicateKey } from '../../../src/domain/json-text';
 import { base64, SPEC_EXAMPLE_TEXT, validDocument } from './spec-example';
 
 // Issue 7's hardening, each with the case that motivated it.

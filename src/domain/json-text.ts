@@ -1,3 +1,5 @@
+// Linear passes over JSON text that JSON.parse cannot do for us: both track strings, so brackets, commas and colons
+// inside them do not count.
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
@@ -6,6 +8,29 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+
+// Run before JSON.parse, so a body of nested brackets is rejected with a precise reason without building (and later
+// walking) a deep object graph. On malformed text its answer may be meaningless, but JSON.parse rejects such text
+// anyway; on every prefix JSON.parse accepts, this depth equals the parser's.
+export function exceedsNestingDepth(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === BACKSLASH) i++;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) {
+      inString = true;
+    } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      depth++;
+      if (depth > maxDepth) return true;
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}
 
 interface ObjectFrame {
   keys: Set<string>;
