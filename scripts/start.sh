@@ -2,6 +2,8 @@
 # npm start: the whole system on one machine. Starts the local stack (Temporal dev server + Web UI, SQS and Kinesis
 # emulators), applies the schedule, starts a sensor-fleet simulator in the background and runs the worker in the
 # foreground. Ctrl-C stops the worker and the simulator; `npm run stack:down` stops the stack.
+# Quiet by default: the stack's start-up progress goes to .stack/logs/stack-up.log (all of it is printed if the stack
+# fails to start); the terminal gets its warnings, its summary, the banner and the worker's INFO lines.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib/common.sh
@@ -10,10 +12,18 @@ load_env
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
 [[ -d node_modules ]] || npm ci
-bash scripts/stack-up.sh
+mkdir -p .stack/logs
+STACK_UP_LOG=.stack/logs/stack-up.log
+echo "[stack] starting the local stack (progress in $STACK_UP_LOG)"
+if ! bash scripts/stack-up.sh >"$STACK_UP_LOG" 2>&1; then
+  cat "$STACK_UP_LOG" >&2
+  exit 1
+fi
+grep -E '^\[stack\] WARNING' "$STACK_UP_LOG" >&2 || true
+sed -n '/^\[stack\] local stack is up/,$p' "$STACK_UP_LOG"
 npx tsx src/schedule/cli.ts apply
 
-mkdir -p .stack/logs .stack/fleet
+mkdir -p .stack/fleet
 FLEET_RATE="${FLEET_RATE:-0.27}"
 FLEET_DURATION="${FLEET_DURATION:-3600}"
 npx tsx tools/fleet/cli.ts --rate "$FLEET_RATE" --duration "$FLEET_DURATION" --broken 0.096 \

@@ -14,7 +14,7 @@ import { executeCommand, OperatorError, parseCommandLine, PROCESS_IO, type CliIo
 import { HISTOGRAM_BUCKET_OVERRIDES } from './worker/metric-buckets';
 import { preflight, PreflightError } from './worker/preflight';
 import { checkSearchAttributes } from './temporal/preflight-search-attributes';
-import { createPipelineWorkers } from './worker/pipeline-workers';
+import { createPipelineWorkers, expectedStartupMessages } from './worker/pipeline-workers';
 import { monitorScheduleHealth, readScheduleHealth } from './schedule/health';
 import { describeTemporalConnection, temporalConnectionOptions } from './temporal/connection';
 import { workflowSource } from './temporal/workflow-bundle';
@@ -37,9 +37,10 @@ async function run(argv: string[]): Promise<void> {
   // PAYLOAD_ENCRYPTION=off) this throws and the worker does not start.
   const payloadProtection = payloadKeySettingsFromEnv();
   const dataConverter = dataConverterFor(payloadProtection);
-  // Structured JSON lines carrying workflow and activity ids (the SDK adds them to every activity and workflow log).
+  // Structured JSON lines carrying workflow and activity ids (the SDK adds them to every activity and workflow log); the
+  // SDK's start-up notes about what the two workers do not poll, by design, at DEBUG.
   Runtime.install({
-    logger: createJsonLogger(),
+    logger: createJsonLogger('INFO', expectedStartupMessages(config.TEMPORAL_TASK_QUEUE)),
     // The worker orders its own shutdown (held batches first): see createPipelineWorkers.
     shutdownSignals: [],
     telemetryOptions:
@@ -85,12 +86,14 @@ async function run(argv: string[]): Promise<void> {
     await connection.close();
     throw new PreflightError(searchAttributeProblems);
   }
+  // In development this bundles the workflow sources (seconds); webpack's statistics go to DEBUG.
+  const workflows = await workflowSource(process.env.NODE_ENV, Runtime.instance().logger);
   const workers = await createPipelineWorkers({
     connection,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     shared: {
       namespace: config.TEMPORAL_NAMESPACE,
-      ...workflowSource(),
+      ...workflows,
       ...workerVersioning(),
       dataConverter,
       shutdownGraceTime: `${SHUTDOWN_GRACE_MS}ms`,

@@ -1,4 +1,4 @@
-import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, type LogEntry, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
 
 const REDACTED = '[redacted]';
 
@@ -97,8 +97,55 @@ export function formatLogEntry(entry: LogEntry): string {
   });
 }
 
-export function createJsonLogger(level: LogLevel = 'INFO'): DefaultLogger {
-  return new DefaultLogger(level, (entry) => {
-    process.stdout.write(`${formatLogEntry(entry)}\n`);
+/**
+ * A message the SDK logs that this project expects and that asks nothing of an operator (the worker start-up notes in
+ * src/worker/pipeline-workers.ts, `expectedStartupMessages`): logged at DEBUG instead of its own level. It matches only
+ * an entry with exactly this level and text, from the SDK's worker (`sdkComponent: worker`), and, when `taskQueue` is
+ * given, a task queue it accepts; every other entry keeps its level.
+ */
+export interface ExpectedSdkMessage {
+  level: LogLevel;
+  message: string;
+  taskQueue?: (name: string) => boolean;
+}
+
+function isExpectedSdkMessage(
+  expected: readonly ExpectedSdkMessage[],
+  level: LogLevel,
+  message: string,
+  meta: LogMetadata | undefined,
+): boolean {
+  if (meta?.sdkComponent !== 'worker') return false;
+  const taskQueue: unknown = meta.taskQueue;
+  return expected.some(
+    (e) =>
+      e.level === level &&
+      e.message === message &&
+      (e.taskQueue === undefined || (typeof taskQueue === 'string' && e.taskQueue(taskQueue))),
+  );
+}
+
+/**
+ * The worker's logger: one JSON line per entry at `level` and above on stdout (`write` in tests), with the `expected`
+ * SDK messages demoted to DEBUG.
+ */
+export function createJsonLogger(
+  level: LogLevel = 'INFO',
+  expected: readonly ExpectedSdkMessage[] = [],
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): Logger {
+  const out = new DefaultLogger(level, (entry) => {
+    write(`${formatLogEntry(entry)}\n`);
   });
+  const log = (entryLevel: LogLevel, message: string, meta?: LogMetadata): void => {
+    out.log(isExpectedSdkMessage(expected, entryLevel, message, meta) ? 'DEBUG' : entryLevel, message, meta);
+  };
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
 }

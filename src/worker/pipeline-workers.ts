@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
 import { createActivities, defaultHoldBytes, MessageHold, type ActivityDeps } from '../../activities';
+import type { ExpectedSdkMessage } from './json-logger';
 
 /** Everything both workers of a process share: connection, workflow code, codec, versioning. */
 export type SharedWorkerOptions = Partial<
@@ -51,6 +52,31 @@ export interface PipelineWorkers {
   runUntil<T>(work: () => Promise<T>, graceMs?: number): Promise<T>;
 }
 
+/** This process's own task queue under the shared `taskQueue`: host, pid and a random part, so never shared. */
+export function ownTaskQueueName(taskQueue: string): string {
+  return `${ownTaskQueuePrefix(taskQueue)}${randomUUID().slice(0, 8)}`;
+}
+
+const ownTaskQueuePrefix = (taskQueue: string): string => `${taskQueue}/${hostname()}-${process.pid}-`;
+
+/**
+ * What the SDK says at start-up about what these two workers do not poll, all by design: neither registers Nexus
+ * services (INFO, once per worker), and the worker on this process's own queue runs batch steps only, no workflows
+ * (WARN). The worker's JSON logger logs exactly these at DEBUG (createJsonLogger); the same WARN for the shared
+ * queue, which must run the workflows, keeps its level.
+ */
+export function expectedStartupMessages(taskQueue: string): ExpectedSdkMessage[] {
+  const isOwnQueue = (name: string): boolean => name.startsWith(ownTaskQueuePrefix(taskQueue));
+  return [
+    {
+      level: 'INFO',
+      message: 'No Nexus services registered, not polling for Nexus tasks',
+      taskQueue: (name) => name === taskQueue || isOwnQueue(name),
+    },
+    { level: 'WARN', message: 'No workflows registered, not polling for workflow tasks', taskQueue: isOwnQueue },
+  ];
+}
+
 /**
  * The worker composition every deployment runs (Temporal's worker-specific task queues pattern): one worker on the
  * shared queue (workflows and receives) and one on a queue of this process's own, where the steps of the batches
@@ -58,7 +84,7 @@ export interface PipelineWorkers {
  * steps time out waiting to start, the run abandons them, and their messages reappear in SQS.
  */
 export async function createPipelineWorkers(options: PipelineWorkerOptions): Promise<PipelineWorkers> {
-  const ownTaskQueue = `${options.taskQueue}/${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const ownTaskQueue = ownTaskQueueName(options.taskQueue);
   const heldBytes = Runtime.instance().metricMeter.createGauge(
     'edr_worker_held_bytes',
     'int',
