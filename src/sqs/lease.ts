@@ -26,9 +26,8 @@ export interface Lease {
 }
 
 /**
- * When the first extension is due: a third of the timeout after the earliest receive, not after the step started (a
- * batch may already have spent much of its visibility in receive and validate), at once when that moment has passed.
- * Messages without a receive time (histories from before it was recorded) count as received now.
+ * When the first extension is due: a third of the timeout after the earliest receive (a batch may have spent much of
+ * its visibility in receive and validate), at once when that is past; a message without a receive time counts as now.
  */
 export function firstExtensionDelayMs(messages: readonly LeasedMessage[], periodMs: number, nowMs: number): number {
   const earliest = messages.reduce((min, m) => Math.min(min, m.receivedAtMs ?? nowMs), nowMs);

@@ -50,15 +50,9 @@ export const LEASE_ALLOWANCES = {
 } as const;
 
 /**
- * The shortest visibility timeout V that covers the worst case of one batch:
- *
- *   receiving = min((receivesPerBatch − 1) × sqsCall, receiveBudget)
- *               (the first request's messages wait for the batch's other requests before their lease starts)
- *   V ≥ max(45 s, receiving + extensionRequest + 5 s)
- *
- * After the receive, the lease extends every V/3 counted from the first message's receive, at once when that is
- * already past; an extension answered only at the request timeout must still land before V runs out.
- * Why 45 s: V/3 + 30 s ≤ V. With the defaults (50 × 10 messages) this is 84 s.
+ * The shortest visibility timeout V that covers one batch (docs/operations.md, "Visibility timeout rule"): the first
+ * messages wait for the batch's other receive requests, and an extension answered only at the request timeout must
+ * still land before V runs out (V/3 + 30 s ≤ V, hence the 45 s floor).
  */
 export function minimumVisibilityTimeoutSeconds(batch: {
   receivesPerBatch: number;
