@@ -40,7 +40,7 @@ async function run(argv: string[]): Promise<void> {
   // Structured JSON lines carrying workflow and activity ids (the SDK adds them to every activity and workflow log); the
   // SDK's start-up notes about what the two workers do not poll, by design, at DEBUG.
   Runtime.install({
-    logger: createJsonLogger('INFO', expectedStartupMessages(config.TEMPORAL_TASK_QUEUE)),
+    logger: createJsonLogger(config.LOG_LEVEL, expectedStartupMessages(config.TEMPORAL_TASK_QUEUE)),
     // The worker orders its own shutdown (held batches first): see createPipelineWorkers.
     shutdownSignals: [],
     telemetryOptions:

@@ -99,6 +99,10 @@ export const configSchema = z
     /** Prometheus endpoint of the worker (SDK and pipeline metrics at /metrics); 0 turns it off. */
     METRICS_PORT: intInRange(0, 65_535, 9464),
     METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    /** The worker's log threshold: DEBUG also shows per-receive lines and the start-up notes kept out of INFO. */
+    LOG_LEVEL: z
+      .enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'must be one of TRACE, DEBUG, INFO, WARN, ERROR' })
+      .default('INFO'),
     /** How often the worker reads the schedule's last completed run for the liveness gauges (G7); 0 turns it off. */
     SCHEDULE_HEALTH_POLL_SECONDS: intInRange(0, 3600, 60),
     // Validation limits (MAX_BODY_BYTES, MAX_EVENTS_PER_SUBMISSION, …), ranges shared with the options schema.

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       TEMPORAL_TASK_QUEUE: 'telemetry-preprocessor',
       PARTITION_KEY: 'device_id',
       INCLUDE_PROVENANCE: false,
+      LOG_LEVEL: 'INFO',
     });
   });
 
@@ -24,8 +25,13 @@ describe('loadConfig', () => {
     ['SCHEDULE_INTERVAL', 'often', /SCHEDULE_INTERVAL must be a duration such as 30s/],
     ['PARTITION_KEY', 'user', /PARTITION_KEY must be one of device_id, submission_id/],
     ['SQS_QUEUE_URL', 'not a url', /SQS_QUEUE_URL must be the URL of the submissions queue/],
+    ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR/],
   ])('rejects %s=%s naming the variable and the allowed values', (name, value, message) => {
     expect(() => loadConfig({ ...minimal, [name]: value })).toThrow(message);
+  });
+
+  it('takes the worker log threshold from LOG_LEVEL', () => {
+    expect(loadConfig({ ...minimal, LOG_LEVEL: 'DEBUG' }).LOG_LEVEL).toBe('DEBUG');
   });
 
   it('reports a missing required variable as unset, and every problem at once', () => {
