@@ -330,6 +330,23 @@ function bestSingleWorker(backlog: readonly ConfigResult[]): ConfigResult | unde
     .sort((a, b) => b.eventsPerSec - a.eventsPerSec)[0];
 }
 
+const WARM_UP_SUBMISSIONS = 300;
+
+/**
+ * One untimed pass of each side over a small load before anything is measured, its figures discarded. Otherwise the
+ * first run of a bench process alone pays for compiling the code both sides share (domain, publish plan, batcher, AWS
+ * clients), which favours whichever side runs second.
+ */
+async function warmUpBothSides(run: BenchRun): Promise<void> {
+  log(`warm-up: one untimed Temporal and raw pass over ${WARM_UP_SUBMISSIONS} submissions (figures discarded)`);
+  const planned = run.planned.slice(0, WARM_UP_SUBMISSIONS);
+  const lanes = run.plan.args['workers-lanes'] ?? 2;
+  await withResources(run, 'warm-up', (r) =>
+    runTemporalBacklog(run.ctx, r, planned, { name: 'warm-up', lanes, workers: 1, input: run.plan.input }),
+  );
+  await withResources(run, 'warm-up', (r) => runRawConfig(run.ctx, r, planned, { ...run.plan.baseInput, lanes }));
+}
+
 /** The raw loop without Temporal, at the lanes it is compared with. */
 async function runRawBaseline(run: BenchRun, lanes: number): Promise<void> {
   log(`raw loop at ${lanes} lanes`);
@@ -482,6 +499,8 @@ async function runSelectedConfigs(ctx: TemporalContext, plan: BenchPlan): Promis
   const { selected } = plan;
 
   if (selected.has('sink')) await runSinkCeiling(run);
+  const lanesSelected = [...selected].some((name) => name.startsWith('lanes-'));
+  if (selected.has('raw') && lanesSelected) await warmUpBothSides(run);
   await runLaneConfigs(run);
   const bestSingle = bestSingleWorker(run.backlog);
   const pairLanes = plan.args['workers-lanes'] ?? bestSingle?.lanes ?? 4;
