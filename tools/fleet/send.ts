@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { chunkBySize } from '../../src/aws/chunk-by-size';
 import { expectedEventId } from './event-id';
 import type { PlannedSubmission } from './generate';
 import type { PartitionKeyField, SendFailedEntry, SubmissionEntry } from './manifest';
@@ -23,28 +24,7 @@ export function planBatches(
   submissions: readonly PlannedSubmission[],
   maxBatchBytes: number = MAX_BATCH_BYTES,
 ): PlannedSubmission[][] {
-  const batches: PlannedSubmission[][] = [];
-  let current: PlannedSubmission[] = [];
-  let bytes = 0;
-  for (const s of submissions) {
-    const size = Buffer.byteLength(s.body, 'utf8');
-    if (size > maxBatchBytes) {
-      if (current.length > 0) batches.push(current);
-      batches.push([s]);
-      current = [];
-      bytes = 0;
-      continue;
-    }
-    if (current.length === MAX_BATCH_ENTRIES || bytes + size > maxBatchBytes) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(s);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return chunkBySize(submissions, (s) => Buffer.byteLength(s.body, 'utf8'), maxBatchBytes, MAX_BATCH_ENTRIES);
 }
 
 export function toManifestEntry(
