@@ -19,8 +19,12 @@ import { advancePastStreamedEvents, eventIdOf, withTimeCreated } from '../src/pu
 import { pipelineMetrics, type PipelineMetrics } from './metrics';
 import type { BatchRequest, PublishResult } from '../src/contracts/batch-steps';
 
-/** How long a publish may spend reading the stream before sending: well inside its start-to-close timeout. */
-const RESUME_SCAN_BUDGET_MS = 20_000;
+/**
+ * How long a publish may spend reading the stream before sending: well inside its 5-minute start-to-close timeout (it
+ * heartbeats meanwhile). A redelivered batch's scan reads everything sent since its first receive: ~34,000 records
+ * when a worker was lost mid-backlog at 10,000 submissions (docs/reliability.md), more than 20 s on the local emulator.
+ */
+export const RESUME_SCAN_BUDGET_MS = 120_000;
 
 /**
  * Publishes every event of the valid submissions of a held batch, in order per submission (see src/publish/plan.ts

@@ -55,11 +55,12 @@ export async function advancePastStreamedEvents(
   const result: StreamResumeResult = { found: 0, timesFound: new Map(), recordsRead: 0, complete: true };
   if (pending.size === 0) return result;
   const now = options.now ?? Date.now;
-  const deadlineMs = now() + options.budgetMs;
+  const startedAtMs = now();
   const seen = new Set<string>();
   const scan: ShardScan = {
     since: new Date(options.sinceMs - CLOCK_SKEW_MARGIN_MS),
-    deadlineMs,
+    until: startedAtMs + CLOCK_SKEW_MARGIN_MS,
+    deadlineMs: startedAtMs + options.budgetMs,
     now,
     onRecord: (data) => {
       result.recordsRead += 1;
@@ -163,6 +164,8 @@ async function listShardIds(kinesis: KinesisClient, streamName: string): Promise
 
 interface ShardScan {
   since: Date;
+  /** Records that arrived after this (ms) were sent after the scan began: none of them can be ours. */
+  until: number;
   deadlineMs: number;
   now: () => number;
   onRecord: (data: string) => void;
@@ -188,10 +191,12 @@ async function scanShard(
     if (scan.now() >= scan.deadlineMs) return false;
     const page = await getRecordsPaced(kinesis, iterator);
     if (!page) continue;
-    for (const record of page.Records ?? [])
-      scan.onRecord(Buffer.from(record.Data ?? new Uint8Array()).toString('utf8'));
-    // At the tip: nothing published before the scan started is left unread.
-    if ((page.Records ?? []).length === 0 && (page.MillisBehindLatest ?? 0) === 0) return true;
+    const records = page.Records ?? [];
+    for (const record of records) scan.onRecord(Buffer.from(record.Data ?? new Uint8Array()).toString('utf8'));
+    // At the tip, or past the moment the scan began: on a busy stream the tip moves on as fast as it is read.
+    if (records.length === 0 && (page.MillisBehindLatest ?? 0) === 0) return true;
+    const lastArrival = records[records.length - 1]?.ApproximateArrivalTimestamp?.getTime();
+    if (lastArrival !== undefined && lastArrival > scan.until) return true;
     iterator = page.NextShardIterator;
   }
   return true; // a closed shard (resharded): read to its end

@@ -1,6 +1,14 @@
-import { advanceProgress, eventIdOf, timeCreatedOf, withTimeCreated } from '../../src/publish/stream-resume';
+import { KinesisClient, type Shard, type ServiceOutputTypes } from '@aws-sdk/client-kinesis';
+import { eventIdFor } from '../../src/domain/event-id';
+import {
+  advanceProgress,
+  advancePastStreamedEvents,
+  eventIdOf,
+  timeCreatedOf,
+  withTimeCreated,
+} from '../../src/publish/stream-resume';
 
-/** A record as the transform writes it: the event id after the event's own fields (time_created may differ). */
+/** A record as the validate step renders it: the event id after the event's own fields (time_created may differ). */
 const record = (id: string, time = '2026-12-06T00:00:00.000Z'): string =>
   JSON.stringify({ cmdl: 'x', user: 'u', type: 'new_process', event_id: id, device_id: 'd', time_created: time });
 const id = (name: string): string => `00000000-0000-5000-8000-${name.padStart(12, '0')}`;
@@ -56,5 +64,69 @@ describe('timeCreatedOf / withTimeCreated', () => {
     const rewritten = withTimeCreated(tricky, '2026-12-06T10:00:00.000Z');
     expect(JSON.parse(rewritten)).toEqual({ ...JSON.parse(tricky), time_created: '2026-12-06T10:00:00.000Z' });
     expect(rewritten).toHaveLength(tricky.length);
+  });
+});
+
+describe('advancePastStreamedEvents on a busy stream', () => {
+  const START_MS = 1_800_000_000_000;
+  const streamRecord = (messageId: string, index: number): string =>
+    JSON.stringify({ type: 'new_process', event_id: eventIdFor(messageId, index), time_created: 'x'.repeat(24) });
+
+  /**
+   * One shard that never goes quiet: every page holds 100 records that arrived a second after the previous page's,
+   * from 10 s before the scan began. Our two events are on page 3.
+   */
+  function busyShard(): { kinesis: KinesisClient; pagesRead: () => number } {
+    const kinesis = new KinesisClient({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9', // never contacted
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    let pages = 0;
+    const answer = (command: string | undefined, input: { ShardIterator?: string }): ServiceOutputTypes => {
+      if (command === 'ListShardsCommand') return { $metadata: {}, Shards: [{ ShardId: 'shard-0' } as Shard] };
+      if (command === 'GetShardIteratorCommand') return { $metadata: {}, ShardIterator: 'page-0' };
+      const page = Number((input.ShardIterator ?? 'page-0').slice('page-'.length));
+      pages += 1;
+      const Records = Array.from({ length: 100 }, (_, i) => ({
+        Data: Buffer.from(page === 3 && i < 2 ? streamRecord('m-1', i) : streamRecord(`other-${page}`, i)),
+        ApproximateArrivalTimestamp: new Date(START_MS - 10_000 + page * 1_000),
+        PartitionKey: 'k',
+        SequenceNumber: String(page * 100 + i),
+      }));
+      return { $metadata: {}, Records, NextShardIterator: `page-${page + 1}`, MillisBehindLatest: 0 };
+    };
+    kinesis.middlewareStack.add(
+      (_next, context) => async (args) => ({
+        output: answer(context.commandName, args.input as { ShardIterator?: string }),
+        response: {},
+      }),
+      { step: 'initialize', name: 'busyShard' },
+    );
+    return { kinesis, pagesRead: () => pages };
+  }
+
+  it('stops once it has read past the moment it began, instead of chasing the tip until its budget', async () => {
+    const { kinesis, pagesRead } = busyShard();
+    let clock = START_MS;
+    const submission = {
+      messageId: 'm-1',
+      partitionKey: 'k',
+      records: [streamRecord('m-1', 0), streamRecord('m-1', 1)],
+    };
+    const progress: Record<string, number> = {};
+
+    // The worker's clock moves 0.5 s per look: a 60 s budget lasts ~120 pages.
+    const result = await advancePastStreamedEvents(kinesis, 'events', [submission], progress, {
+      sinceMs: START_MS - 10_000,
+      budgetMs: 60_000,
+      now: () => (clock += 500),
+    });
+
+    expect(result).toMatchObject({ found: 2, complete: true });
+    expect(progress).toEqual({ 'm-1': 2 });
+    // Page 26 is the first to arrive after the start plus the 15 s clock margin.
+    expect(pagesRead()).toBeLessThanOrEqual(27);
   });
 });
