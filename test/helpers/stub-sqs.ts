@@ -1,4 +1,8 @@
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  KinesisClient,
+  type ServiceInputTypes as KinesisInput,
+  type ServiceOutputTypes as KinesisOutput,
+} from '@aws-sdk/client-kinesis';
 import { SQSClient, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-sqs';
 import { createActivities, MessageHold, type PipelineActivities } from '../../activities';
 import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
@@ -7,16 +11,19 @@ import { DEFAULT_VALIDATION_LIMITS } from '../../src/domain/limits';
  * A real SQSClient whose chosen command is answered by a handler before anything reaches the network: unit tests
  * keep the SDK's command objects while deciding exactly which entries fail.
  */
+/** Client settings for stubs: nothing is ever sent to this endpoint. */
+const OFFLINE = {
+  region: 'us-east-1',
+  endpoint: 'http://127.0.0.1:9',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  maxAttempts: 1,
+};
+
 export function stubbedSqs(
   commandName: string,
   handler: (input: ServiceInputTypes, call: number) => ServiceOutputTypes | Promise<ServiceOutputTypes>,
 ): { sqs: SQSClient; calls: () => number } {
-  const sqs = new SQSClient({
-    region: 'us-east-1',
-    endpoint: 'http://127.0.0.1:9', // never contacted
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+  const sqs = new SQSClient(OFFLINE);
   let calls = 0;
   sqs.middlewareStack.add(
     (next, context) => async (args) => {
@@ -26,6 +33,16 @@ export function stubbedSqs(
     { step: 'initialize', name: 'stubbedSqs' },
   );
   return { sqs, calls: () => calls };
+}
+
+/** A KinesisClient whose every command is answered by `handler` (by command name); nothing reaches the network. */
+export function stubbedKinesis(handler: (commandName: string, input: KinesisInput) => KinesisOutput): KinesisClient {
+  const kinesis = new KinesisClient(OFFLINE);
+  kinesis.middlewareStack.add(
+    (_next, context) => async (args) => ({ output: handler(context.commandName ?? '', args.input), response: {} }),
+    { step: 'initialize', name: 'stubbedKinesis' },
+  );
+  return kinesis;
 }
 
 /**

@@ -16,6 +16,17 @@ const deleteAll = (input: ServiceInputTypes): ServiceOutputTypes => ({
   $metadata: {},
 });
 
+/** Activities whose every DeleteMessageBatch is answered (all deleted) only after `ms`, on fake timers. */
+function deletesAnsweredAfter(ms: number): ReturnType<typeof activitiesOverSqs> {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+  return activitiesOverSqs(
+    stubbedSqs(
+      'DeleteMessageBatchCommand',
+      (input) => new Promise((resolve) => setTimeout(() => resolve(deleteAll(input)), ms)),
+    ).sqs,
+  );
+}
+
 describe('deleteMessages', () => {
   let hold: MessageHold | undefined;
   afterEach(() => {
@@ -73,13 +84,7 @@ describe('deleteMessages', () => {
   });
 
   it('heartbeats while a delete runs long, so a dead worker is noticed within the heartbeat timeout', async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-    const activities = activitiesOverSqs(
-      stubbedSqs(
-        'DeleteMessageBatchCommand',
-        (input) => new Promise((resolve) => setTimeout(() => resolve(deleteAll(input)), 25_000)),
-      ).sqs,
-    );
+    const activities = deletesAnsweredAfter(25_000);
     hold = activities.hold;
     const messages = [validHeld('slow')];
     const batchId = await holdBatch(hold, messages, allPublished(messages), 3_600);
@@ -97,13 +102,7 @@ describe('deleteMessages', () => {
   });
 
   it('heartbeats once per period for the whole step, however many batches it settles', async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-    const activities = activitiesOverSqs(
-      stubbedSqs(
-        'DeleteMessageBatchCommand',
-        (input) => new Promise((resolve) => setTimeout(() => resolve(deleteAll(input)), 25_000)),
-      ).sqs,
-    );
+    const activities = deletesAnsweredAfter(25_000);
     hold = activities.hold;
     const batchIds: string[] = [];
     for (const id of ['a', 'b', 'c']) {

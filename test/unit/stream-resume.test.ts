@@ -1,4 +1,5 @@
-import { KinesisClient, type Shard, type ServiceOutputTypes } from '@aws-sdk/client-kinesis';
+import type { KinesisClient, Shard, ServiceOutputTypes } from '@aws-sdk/client-kinesis';
+import { stubbedKinesis } from '../helpers/stub-sqs';
 import { eventIdFor } from '../../src/domain/event-id';
 import {
   advanceProgress,
@@ -77,17 +78,12 @@ describe('advancePastStreamedEvents on a busy stream', () => {
    * from 10 s before the scan began. Our two events are on page 3.
    */
   function busyShard(): { kinesis: KinesisClient; pagesRead: () => number } {
-    const kinesis = new KinesisClient({
-      region: 'us-east-1',
-      endpoint: 'http://127.0.0.1:9', // never contacted
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
     let pages = 0;
-    const answer = (command: string | undefined, input: { ShardIterator?: string }): ServiceOutputTypes => {
+    const kinesis = stubbedKinesis((command, input): ServiceOutputTypes => {
       if (command === 'ListShardsCommand') return { $metadata: {}, Shards: [{ ShardId: 'shard-0' } as Shard] };
       if (command === 'GetShardIteratorCommand') return { $metadata: {}, ShardIterator: 'page-0' };
-      const page = Number((input.ShardIterator ?? 'page-0').slice('page-'.length));
+      const iterator = (input as { ShardIterator?: string }).ShardIterator ?? 'page-0';
+      const page = Number(iterator.slice('page-'.length));
       pages += 1;
       const Records = Array.from({ length: 100 }, (_, i) => ({
         Data: Buffer.from(page === 3 && i < 2 ? streamRecord('m-1', i) : streamRecord(`other-${page}`, i)),
@@ -96,14 +92,7 @@ describe('advancePastStreamedEvents on a busy stream', () => {
         SequenceNumber: String(page * 100 + i),
       }));
       return { $metadata: {}, Records, NextShardIterator: `page-${page + 1}`, MillisBehindLatest: 0 };
-    };
-    kinesis.middlewareStack.add(
-      (_next, context) => async (args) => ({
-        output: answer(context.commandName, args.input as { ShardIterator?: string }),
-        response: {},
-      }),
-      { step: 'initialize', name: 'busyShard' },
-    );
+    });
     return { kinesis, pagesRead: () => pages };
   }
 
